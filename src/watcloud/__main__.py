@@ -1,0 +1,3 @@
+from watcloud.cli import app
+
+app()

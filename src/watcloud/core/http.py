@@ -1,0 +1,119 @@
+"""HTTP client factory: timeouts, retries with backoff, a User-Agent that names the tool.
+
+`httpx` is imported here only; tools import this module lazily, never on `watcloud --help`.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from watcloud import __version__
+from watcloud.core.timez import now
+
+CONTACT = "https://cloud.watonomous.ca"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def user_agent(tool: str, contact: str = CONTACT) -> str:
+    return f"watcloud-{tool}/{__version__} (WATcloud; +{contact})"
+
+
+def make_client(
+    tool: str,
+    *,
+    timeout: float = 10.0,
+    connect_retries: int = 1,
+    headers: dict[str, str] | None = None,
+    contact: str = CONTACT,
+    **kwargs: Any,
+) -> httpx.Client:
+    """A synchronous client; `connect_retries` retries failed connection attempts only."""
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout),
+        headers={"User-Agent": user_agent(tool, contact), **(headers or {})},
+        transport=httpx.HTTPTransport(retries=connect_retries),
+        follow_redirects=kwargs.pop("follow_redirects", True),
+        **kwargs,
+    )
+
+
+def make_async_client(
+    tool: str,
+    *,
+    timeout: float = 10.0,
+    connect_retries: int = 1,
+    headers: dict[str, str] | None = None,
+    contact: str = CONTACT,
+    **kwargs: Any,
+) -> httpx.AsyncClient:
+    """An asyncio client with the same defaults as `make_client`."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout),
+        headers={"User-Agent": user_agent(tool, contact), **(headers or {})},
+        transport=httpx.AsyncHTTPTransport(retries=connect_retries),
+        follow_redirects=kwargs.pop("follow_redirects", True),
+        **kwargs,
+    )
+
+
+def backoff_delays(
+    attempts: int, base: float = 0.5, cap: float = 30.0, jitter: float = 0.5
+) -> Iterator[float]:
+    """Capped exponential backoff with jitter: `attempts - 1` delays (none after the last try)."""
+    for i in range(attempts - 1):
+        delay = min(cap, base * (2**i))
+        yield delay * (1 - jitter + 2 * jitter * random.random())
+
+
+def retry_after_seconds(response: httpx.Response, default: float) -> float:
+    """Seconds from a `Retry-After` header (delta-seconds or HTTP date), else `default`."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    return max(0.0, (when - now()).total_seconds())
+
+
+def request_with_retries(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    attempts: int = 3,
+    backoff: float = 0.5,
+    max_delay: float = 30.0,
+    retry_statuses: frozenset[int] = RETRY_STATUSES,
+    sleep: Callable[[float], None] = time.sleep,
+    **kwargs: Any,
+) -> httpx.Response:
+    """Send a request, retrying transport errors and `retry_statuses` with backoff.
+
+    `429`/`503` honour `Retry-After` (capped at `max_delay`). The last response is returned
+    (the caller decides what a 4xx/5xx means); the last transport error is raised.
+    """
+    delays = list(backoff_delays(attempts, backoff, max_delay))
+    for attempt in range(attempts):
+        try:
+            response = client.request(method, url, **kwargs)
+        except httpx.TransportError:
+            if attempt == attempts - 1:
+                raise
+            sleep(delays[attempt])
+            continue
+        if response.status_code not in retry_statuses or attempt == attempts - 1:
+            return response
+        sleep(min(max_delay, retry_after_seconds(response, delays[attempt])))
+    raise AssertionError("unreachable")

@@ -1,0 +1,56 @@
+"""SQLite state: WAL mode, one transaction per logical change, schema migrations by user_version."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from watcloud.core.errors import WatcloudError
+
+
+def open_db(path: Path, migrations: Sequence[str] = ()) -> sqlite3.Connection:
+    """Open (creating) the database at `path` and bring its schema up to date.
+
+    `migrations[i]` is a SQL script that takes the schema from version i to i + 1; append new
+    ones, never edit old ones.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    except (OSError, sqlite3.Error) as exc:
+        raise WatcloudError(f"{path}: cannot open state database: {exc}") from exc
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(migrations):
+        raise WatcloudError(
+            f"{path}: state schema version {version} is newer than this watcloud knows "
+            f"({len(migrations)}); upgrade watcloud"
+        )
+    for target, script in enumerate(migrations[version:], start=version + 1):
+        with transaction(conn):
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={target}")
+    return conn
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One logical change: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

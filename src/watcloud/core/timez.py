@@ -1,0 +1,26 @@
+"""Time: aware datetimes only; the cluster's zone is America/Toronto."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+CLUSTER_TZ = ZoneInfo("America/Toronto")
+
+
+def now() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def local(dt: datetime) -> datetime:
+    """`dt` in the cluster's zone. Naive datetimes are refused: they hide bugs."""
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime: attach a zone first")
+    return dt.astimezone(CLUSTER_TZ)
+
+
+def parse_iso(value: str) -> datetime:
+    """An ISO 8601 timestamp ('Z' accepted) as an aware datetime; a naive one is taken as UTC."""
+    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)

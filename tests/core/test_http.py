@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import httpx
+import pytest
+
+from watcloud.core.http import make_client, request_with_retries, retry_after_seconds
+
+
+class Flaky(BaseHTTPRequestHandler):
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        Flaky.hits.append(self.headers["User-Agent"])
+        if len(Flaky.hits) < 3:
+            self.send_response(503)
+            self.send_header("Retry-After", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    Flaky.hits = []
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+
+
+def test_retries_then_succeeds_with_user_agent(server: str) -> None:
+    slept: list[float] = []
+    with make_client("testtool") as client:
+        resp = request_with_retries(client, "GET", server + "/x", attempts=3, sleep=slept.append)
+    assert resp.status_code == 200 and resp.text == "ok"
+    assert len(Flaky.hits) == 3 and slept == [0.0, 0.0]
+    assert Flaky.hits[0].startswith("watcloud-testtool/")
+
+
+def test_gives_up_and_returns_last_response(server: str) -> None:
+    with make_client("t") as client:
+        resp = request_with_retries(client, "GET", server, attempts=2, sleep=lambda _: None)
+    assert resp.status_code == 503
+
+
+def test_transport_error_raised_after_attempts() -> None:
+    with (
+        make_client("t", timeout=0.5, connect_retries=0) as client,
+        pytest.raises(httpx.ConnectError),
+    ):
+        request_with_retries(client, "GET", "http://127.0.0.1:9/", attempts=2, sleep=lambda _: None)
+
+
+def test_retry_after_forms() -> None:
+    req = httpx.Request("GET", "http://x")
+    assert (
+        retry_after_seconds(httpx.Response(429, headers={"Retry-After": "7"}, request=req), 1) == 7
+    )
+    assert retry_after_seconds(httpx.Response(429, request=req), 1.5) == 1.5
+    past = "Wed, 21 Oct 2015 07:28:00 GMT"
+    assert (
+        retry_after_seconds(httpx.Response(429, headers={"Retry-After": past}, request=req), 1) == 0
+    )
