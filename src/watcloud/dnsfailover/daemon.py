@@ -1,0 +1,563 @@
+"""The daemon: probe loops, reconciliation, /metrics and /healthz, single-active lock, SIGTERM.
+
+One asyncio task per service probes all its hosts every `interval`; after each round the
+decision (decide.py) gives the records to publish and the reconciler (reconcile.py) the
+smallest change, applied by the provider in a worker thread (the probes never wait for DNS).
+The provider's records are cached between rounds; every `resync_interval` they are read again
+in full, which repairs manual drift. A provider failure is counted and logged as such, marks the
+cache stale (read again next round) and never touches a host's health.
+
+Single active instance: an exclusive `flock` on `lock.path`. A second instance waits as a
+standby (its /healthz answers "standby") and takes over when the holder exits or dies (the
+kernel drops the lock with the process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+import signal
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from watcloud.dnsfailover.config import Config, ServiceConfig
+from watcloud.dnsfailover.decide import (
+    HostState,
+    Transition,
+    desired_records,
+    first_states,
+    step_all,
+)
+from watcloud.dnsfailover.probe import ProbeResult, probe_round
+from watcloud.dnsfailover.reconcile import (
+    Change,
+    Desired,
+    Key,
+    Provider,
+    ProviderError,
+    RRSetView,
+    apply_to_view,
+    plan,
+)
+
+log = logging.getLogger("watcloud.dnsfailover")
+
+ProbeFn = Callable[[Sequence[ServiceConfig]], Awaitable[list[ProbeResult]]]
+Announcer = Callable[[str, list[str]], None]
+
+
+# -- single-active lock ------------------------------------------------------------------------
+class FileLock:
+    """An exclusive, non-blocking `flock` held for the life of the process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+
+    def try_acquire(self) -> bool:
+        if self.fd is not None:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self.fd = fd
+        return True
+
+    def holder(self) -> str:
+        try:
+            return self.path.read_text().strip() or "?"
+        except OSError:
+            return "?"
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+class NoLock:
+    def try_acquire(self) -> bool:
+        return True
+
+    def holder(self) -> str:
+        return "-"
+
+    def release(self) -> None:
+        pass
+
+
+# -- metrics -----------------------------------------------------------------------------------
+def _esc(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+@dataclass
+class Metrics:
+    probe_up: dict[tuple[str, str], int] = field(default_factory=dict)
+    probe_latency: dict[tuple[str, str], float] = field(default_factory=dict)
+    probes_total: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    host_healthy: dict[tuple[str, str], int] = field(default_factory=dict)
+    published: dict[tuple[str, str], int] = field(default_factory=dict)
+    rounds: dict[str, int] = field(default_factory=dict)
+    round_seconds: dict[str, float] = field(default_factory=dict)
+    changes_total: dict[str, int] = field(default_factory=dict)
+    provider_errors: int = 0
+    provider_up: int = 0
+    last_sync: float = 0.0
+    leader: int = 0
+
+    def render(self) -> str:
+        out: list[str] = []
+
+        def block(name: str, kind: str, help: str, rows: list[tuple[str, float]]) -> None:
+            out.append(f"# HELP {name} {help}")
+            out.append(f"# TYPE {name} {kind}")
+            for labels, value in rows:
+                out.append(f"{name}{labels} {value:g}" if labels else f"{name} {value:g}")
+
+        def sh(key: tuple[str, str]) -> str:
+            return f'{{service="{_esc(key[0])}",host="{_esc(key[1])}"}}'
+
+        block(
+            "dnsfailover_probe_success",
+            "gauge",
+            "Last probe of the host succeeded (1) or not.",
+            [(sh(k), v) for k, v in sorted(self.probe_up.items())],
+        )
+        block(
+            "dnsfailover_probe_duration_seconds",
+            "gauge",
+            "Duration of the last probe.",
+            [(sh(k), v) for k, v in sorted(self.probe_latency.items())],
+        )
+        block(
+            "dnsfailover_probes_total",
+            "counter",
+            "Probes by result.",
+            [
+                (f'{{service="{_esc(s)}",host="{_esc(h)}",result="{r}"}}', v)
+                for (s, h, r), v in sorted(self.probes_total.items())
+            ],
+        )
+        block(
+            "dnsfailover_host_healthy",
+            "gauge",
+            "Host state after hysteresis (1 up, 0 down).",
+            [(sh(k), v) for k, v in sorted(self.host_healthy.items())],
+        )
+        block(
+            "dnsfailover_record_published",
+            "gauge",
+            "The host's record is published.",
+            [(sh(k), v) for k, v in sorted(self.published.items())],
+        )
+        per_service: dict[str, int] = {}
+        for (svc, _h), v in self.published.items():
+            per_service[svc] = per_service.get(svc, 0) + v
+        block(
+            "dnsfailover_records_published",
+            "gauge",
+            "Records published per service.",
+            [(f'{{service="{_esc(s)}"}}', v) for s, v in sorted(per_service.items())],
+        )
+        block(
+            "dnsfailover_rounds_total",
+            "counter",
+            "Probe rounds completed.",
+            [(f'{{service="{_esc(s)}"}}', v) for s, v in sorted(self.rounds.items())],
+        )
+        block(
+            "dnsfailover_round_duration_seconds",
+            "gauge",
+            "Duration of the last round.",
+            [(f'{{service="{_esc(s)}"}}', v) for s, v in sorted(self.round_seconds.items())],
+        )
+        block(
+            "dnsfailover_record_changes_total",
+            "counter",
+            "Record changes applied.",
+            [(f'{{action="{a}"}}', v) for a, v in sorted(self.changes_total.items())],
+        )
+        block(
+            "dnsfailover_provider_errors_total",
+            "counter",
+            "Provider failures (after retries); never counted as host failures.",
+            [("", self.provider_errors)],
+        )
+        block(
+            "dnsfailover_provider_up",
+            "gauge",
+            "The last provider call succeeded.",
+            [("", self.provider_up)],
+        )
+        block(
+            "dnsfailover_last_successful_sync_timestamp_seconds",
+            "gauge",
+            "Unix time of the last successful read or write of the provider.",
+            [("", self.last_sync)],
+        )
+        block(
+            "dnsfailover_leader",
+            "gauge",
+            "This instance holds the single-active lock.",
+            [("", self.leader)],
+        )
+        return "\n".join(out) + "\n"
+
+
+# -- the engine --------------------------------------------------------------------------------
+@dataclass
+class SyncOutcome:
+    changes: list[Change]
+    warnings: list[str]
+    error: str | None = None
+
+
+class Engine:
+    """States, cached provider view and reconciliation; shared by `run` and `plan`."""
+
+    def __init__(
+        self,
+        config: Config,
+        provider: Provider,
+        *,
+        announcer: Announcer | None = None,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.provider = provider
+        self.announcer = announcer
+        self.wall_clock = wall_clock
+        self.states: dict[str, dict[str, HostState]] = {}
+        self.views: dict[Key, RRSetView] = {}
+        self.stale = True
+        self.metrics = Metrics()
+        self.lock = asyncio.Lock()
+        self.warned: set[str] = set()
+
+    def _key(self, svc: ServiceConfig) -> Key:
+        return (svc.fqdn, svc.type)
+
+    def _fetch(self, services: Sequence[ServiceConfig]) -> None:
+        views = self.provider.fetch([self._key(s) for s in services])
+        self.views.update(views)
+        self._sync_ok()
+
+    async def initial_fetch(self) -> None:
+        """Read the provider once before the first round (first states build on it)."""
+        async with self.lock:
+            try:
+                await asyncio.to_thread(self._fetch, self.config.services)
+                self.stale = False
+            except ProviderError as exc:
+                self._provider_failed(exc)
+        self._update_published_metrics()
+
+    def _sync_ok(self) -> None:
+        self.metrics.provider_up = 1
+        self.metrics.last_sync = self.wall_clock()
+
+    def _provider_failed(self, exc: ProviderError) -> str:
+        self.metrics.provider_errors += 1
+        self.metrics.provider_up = 0
+        self.stale = True
+        log.error("provider error (hosts unaffected, will retry): %s", exc)
+        return str(exc)
+
+    def published(self, svc: ServiceConfig) -> frozenset[str] | None:
+        view = self.views.get(self._key(svc))
+        return None if view is None else view.published()
+
+    def observe(self, svc: ServiceConfig, results: list[ProbeResult]) -> list[Transition]:
+        """Feed one round of results into the state machine; log and return the flips."""
+        ok = {r.host: r.ok for r in results}
+        detail = {r.host: r.detail for r in results}
+        for r in results:
+            self.metrics.probe_up[(svc.key, r.host)] = int(r.ok)
+            self.metrics.probe_latency[(svc.key, r.host)] = r.latency
+            k = (svc.key, r.host, "ok" if r.ok else "fail")
+            self.metrics.probes_total[k] = self.metrics.probes_total.get(k, 0) + 1
+        flips: list[Transition] = []
+        if svc.key not in self.states:
+            self.states[svc.key] = first_states(
+                svc.hosts,
+                self.published(svc),
+                ok,
+                down_after=svc.down_after,
+                up_after=svc.up_after,
+            )
+            for h, st in self.states[svc.key].items():
+                log.info("%s %s: initial state %s (%s)", svc.key, h, st.label, detail.get(h, ""))
+        else:
+            self.states[svc.key], flips = step_all(
+                self.states[svc.key], ok, down_after=svc.down_after, up_after=svc.up_after
+            )
+        for f in flips:
+            word = "UP" if f.became_up else "DOWN"
+            n = "successes" if f.became_up else "failures"
+            log.warning(
+                "%s %s: host %s after %d consecutive %s (%s)",
+                svc.key,
+                f.host,
+                word,
+                f.streak,
+                n,
+                detail.get(f.host, ""),
+            )
+        for h, st in self.states[svc.key].items():
+            self.metrics.host_healthy[(svc.key, h)] = int(st.up)
+        return flips
+
+    def desired(self, svc: ServiceConfig) -> Desired:
+        states = self.states[svc.key]
+        published = self.published(svc) or frozenset()
+        contents = desired_records(svc.hosts, states, svc.min_records, published)
+        reasons: dict[str, str] = {}
+        up = [h for h in svc.hosts if states[h].up]
+        for h in svc.hosts:
+            st = states[h]
+            if h in contents and not st.up:
+                reasons[h] = "all hosts down: fail open" if not up else "kept: min_records"
+            elif h in contents:
+                reasons[h] = "host up"
+            else:
+                reasons[h] = f"host down: {st.fails} consecutive failures"
+        return Desired(tuple(contents), svc.ttl, reasons)
+
+    def sync_blocking(self, services: Sequence[ServiceConfig], *, dry_run: bool) -> SyncOutcome:
+        """Read the provider if stale, plan, and (unless `dry_run`) apply. Runs in a thread."""
+        try:
+            missing = [s for s in services if self._key(s) not in self.views]
+            if self.stale or missing:
+                self._fetch(self.config.services if self.stale else missing)
+                self.stale = False
+            ready = [s for s in services if s.key in self.states]
+            p = plan({self._key(s): self.desired(s) for s in ready}, self.views)
+            if dry_run or not p.changes:
+                return SyncOutcome(p.changes, p.warnings)
+            applied = self.provider.apply(p.changes)
+            self._sync_ok()
+            self.views = apply_to_view(self.views, applied)
+            return SyncOutcome(applied, p.warnings)
+        except ProviderError as exc:
+            return SyncOutcome([], [], self._provider_failed(exc))
+
+    async def sync(self, services: Sequence[ServiceConfig]) -> SyncOutcome:
+        async with self.lock:
+            out = await asyncio.to_thread(self.sync_blocking, services, dry_run=False)
+        for w in out.warnings:
+            if w not in self.warned:
+                self.warned.add(w)
+                log.warning("%s", w)
+        for ch in out.changes:
+            self.metrics.changes_total[ch.action] = self.metrics.changes_total.get(ch.action, 0) + 1
+            log.warning("DNS change: %s", ch.describe())
+        self._update_published_metrics()
+        if out.changes and self.announcer is not None:
+            lines = [ch.describe() for ch in out.changes]
+            subject = f"DNS failover: {len(lines)} record change(s) in {self.config.provider.zone}"
+            try:
+                await asyncio.to_thread(self.announcer, subject, lines)
+            except Exception as exc:  # an announcement never stops failover
+                log.error("announcement failed: %s", exc)
+        return out
+
+    def _update_published_metrics(self) -> None:
+        for svc in self.config.services:
+            pub = self.published(svc) or frozenset()
+            for h in svc.hosts:
+                self.metrics.published[(svc.key, h)] = int(h in pub)
+
+
+# -- the daemon --------------------------------------------------------------------------------
+class Daemon:
+    def __init__(
+        self,
+        config: Config,
+        provider: Provider,
+        *,
+        probe: ProbeFn = probe_round,
+        announcer: Announcer | None = None,
+        lock: FileLock | NoLock | None = None,
+        standby_poll: float = 1.0,
+    ) -> None:
+        self.config = config
+        self.engine = Engine(config, provider, announcer=announcer)
+        self.probe = probe
+        self.lock: FileLock | NoLock = lock or (
+            FileLock(config.lock.effective_path()) if config.lock.kind == "file" else NoLock()
+        )
+        self.standby_poll = standby_poll
+        self.stop = asyncio.Event()
+        self.last_round: dict[str, float] = {}
+        self.started = time.monotonic()
+        self.server: asyncio.AbstractServer | None = None
+        self.port: int | None = None
+
+    @property
+    def metrics(self) -> Metrics:
+        return self.engine.metrics
+
+    # health
+    def healthy(self) -> tuple[bool, str]:
+        if not self.metrics.leader:
+            return True, f"standby (lock held by {self.lock.holder()})"
+        now = time.monotonic()
+        for svc in self.config.services:
+            limit = 3 * svc.check.interval + svc.check.timeout + 5
+            last = self.last_round.get(svc.key, self.started)
+            if now - last > limit:
+                return False, f"{svc.key}: no probe round for {now - last:.0f}s"
+        return True, "ok"
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            line = await asyncio.wait_for(reader.readline(), 5)
+            while (await asyncio.wait_for(reader.readline(), 5)) not in (b"\r\n", b"\n", b""):
+                pass
+            parts = line.decode("latin-1").split()
+            path = parts[1].split("?")[0] if len(parts) >= 2 else ""
+            if path == "/metrics":
+                status, ctype, body = 200, "text/plain; version=0.0.4", self.metrics.render()
+            elif path == "/healthz":
+                ok, msg = self.healthy()
+                status, ctype, body = (200 if ok else 503), "text/plain", msg + "\n"
+            else:
+                status, ctype, body = 404, "text/plain", "not found\n"
+            data = body.encode()
+            reason = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}[status]
+            writer.write(
+                f"HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\n"
+                f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode()
+                + data
+            )
+            await writer.drain()
+        except (TimeoutError, OSError, UnicodeDecodeError):
+            pass
+        finally:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+
+    async def start_http(self) -> None:
+        host, port = self.config.listen_addr()
+        self.server = await asyncio.start_server(self._handle, host, port)
+        self.port = self.server.sockets[0].getsockname()[1]
+        log.info("serving /metrics and /healthz on %s:%d", host, self.port)
+
+    # loops
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stop.wait(), max(0.0, seconds))
+
+    async def service_loop(self, svc: ServiceConfig) -> None:
+        while not self.stop.is_set():
+            start = time.monotonic()
+            results = await self.probe([svc])
+            self.engine.observe(svc, results)
+            await self.engine.sync([svc])
+            elapsed = time.monotonic() - start
+            self.metrics.rounds[svc.key] = self.metrics.rounds.get(svc.key, 0) + 1
+            self.metrics.round_seconds[svc.key] = elapsed
+            self.last_round[svc.key] = time.monotonic()
+            await self._sleep(svc.check.interval - elapsed)
+
+    async def resync_loop(self) -> None:
+        while not self.stop.is_set():
+            await self._sleep(self.config.resync_interval)
+            if self.stop.is_set():
+                return
+            log.info("periodic full resync")
+            self.engine.stale = True
+            await self.engine.sync(self.config.services)
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self._on_signal, sig)
+        await self.start_http()
+        try:
+            announced = False
+            while not self.lock.try_acquire():
+                if not announced:
+                    log.info(
+                        "standby: lock %s held by pid %s",
+                        getattr(self.lock, "path", "-"),
+                        self.lock.holder(),
+                    )
+                    announced = True
+                await self._sleep(self.standby_poll)
+                if self.stop.is_set():
+                    return
+            self.metrics.leader = 1
+            self.started = time.monotonic()
+            await self.engine.initial_fetch()
+            log.info(
+                "active: %d service(s), provider %s",
+                len(self.config.services),
+                self.engine.provider.description,
+            )
+            tasks = [asyncio.create_task(self.service_loop(s)) for s in self.config.services]
+            tasks.append(asyncio.create_task(self.resync_loop()))
+            stopper = asyncio.create_task(self.stop.wait())
+            done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+            for t in done:
+                if t is not stopper and t.exception() is not None:
+                    self.stop.set()
+                    raise t.exception()  # type: ignore[misc]
+            # Graceful: let the running rounds finish (their DNS writes included).
+            await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            self.metrics.leader = 0
+            self.lock.release()
+            if self.server is not None:
+                self.server.close()
+                await self.server.wait_closed()
+            await asyncio.to_thread(self.engine.provider.close)
+            log.info("stopped")
+
+    def _on_signal(self, sig: int) -> None:
+        log.info(
+            "received %s: finishing the current round, then stopping", signal.Signals(sig).name
+        )
+        self.stop.set()
+
+
+def notify_announcer(config: Config) -> Announcer | None:
+    """Announce changes through watcloud.notify (email and/or Discord), if configured."""
+    ann = config.announce
+    if not ann.email_to and not ann.discord_webhook_env:
+        return None
+
+    def announce(subject: str, lines: list[str]) -> None:
+        from watcloud import notify  # type: ignore[attr-defined,unused-ignore]
+
+        text = "\n".join(lines)
+        if ann.discord_webhook_env:
+            url = os.environ.get(ann.discord_webhook_env)
+            if url:
+                notify.send_discord(url, content=f"**{subject}**\n```\n{text}\n```")
+            else:
+                log.error("announce: %s is not set", ann.discord_webhook_env)
+        if ann.email_to:
+            settings = notify.load_smtp_settings(ann.smtp_config)
+            msg: Any = notify.Message(to=list(ann.email_to), subject=subject, text=text + "\n")
+            for res in notify.send_batch([msg], settings):
+                if not res.ok:
+                    log.error("announce: email %s: %s %s", res.id, res.status, res.error or "")
+
+    return announce

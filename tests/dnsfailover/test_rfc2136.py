@@ -1,0 +1,118 @@
+"""The RFC 2136 provider against a real Knot DNS server with TSIG-signed updates."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.dnsfailover.conftest import Knot, free_port
+from watcloud.dnsfailover.config import Rfc2136Config
+from watcloud.dnsfailover.providers.rfc2136 import Rfc2136Provider
+from watcloud.dnsfailover.reconcile import Desired, ProviderError, apply_to_view, plan
+
+pytestmark = pytest.mark.integration
+
+
+def provider(
+    knot: Knot,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    secret: str | None = None,
+    owner: str = "default",
+    port: int | None = None,
+    sleeps: list[float] | None = None,
+) -> Rfc2136Provider:
+    monkeypatch.setenv("TEST_TSIG", secret or knot.secret)
+    cfg = Rfc2136Config(
+        kind="rfc2136",
+        server="127.0.0.1",
+        port=port or knot.port,
+        zone=knot.zone,
+        tsig_key_name=knot.key_name,
+        tsig_secret_env="TEST_TSIG",
+        timeout=2,
+        attempts=3,
+    )
+    sleep = sleeps.append if sleeps is not None else (lambda s: None)
+    return Rfc2136Provider(cfg, owner_id=owner, sleep=sleep)
+
+
+def test_create_then_shrink_and_ownership_txt(knot: Knot, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = provider(knot, monkeypatch)
+    key = (f"svc.{knot.zone}", "A")
+    views = p.fetch([key])
+    assert views[key].manageable and views[key].records == ()
+    want = {key: Desired(("10.1.0.1", "10.1.0.2", "10.1.0.3"), 30)}
+    changes = plan(want, views).changes
+    assert [c.action for c in changes] == ["create"] * 3
+    p.apply(changes)
+    assert knot.answers(key[0]) == {"10.1.0.1", "10.1.0.2", "10.1.0.3"}
+    assert knot.answers(f"_dnsfailover-a.svc.{knot.zone}", "TXT") == {
+        '"heritage=watcloud-dnsfailover,owner=default"'
+    }
+    # A fresh provider reads the RRset back as ours, and removes just one record.
+    p2 = provider(knot, monkeypatch)
+    views = p2.fetch([key])
+    assert all(r.owned for r in views[key].records) and len(views[key].records) == 3
+    assert views[key].records[0].ttl == 30
+    changes = plan({key: Desired(("10.1.0.1", "10.1.0.3"), 30)}, views).changes
+    assert [(c.action, c.content) for c in changes] == [("delete", "10.1.0.2")]
+    p2.apply(changes)
+    assert knot.answers(key[0]) == {"10.1.0.1", "10.1.0.3"}
+    assert apply_to_view(views, changes)[key].published() == {"10.1.0.1", "10.1.0.3"}
+
+
+def test_foreign_rrset_is_left_alone(knot: Knot, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = provider(knot, monkeypatch)
+    key = (f"manual.{knot.zone}", "A")
+    views = p.fetch([key])
+    assert not views[key].manageable
+    out = plan({key: Desired(("10.1.0.9",), 60)}, views)
+    assert out.changes == [] and out.skipped == [key]
+    assert "without ownership TXT" in out.warnings[0]
+    assert knot.answers(key[0]) == {"192.0.2.10"}
+
+
+def test_other_owner_is_left_alone(knot: Knot, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = (f"svc.{knot.zone}", "A")
+    mine = provider(knot, monkeypatch, owner="blue")
+    mine.apply(plan({key: Desired(("10.1.0.1",), 60)}, mine.fetch([key])).changes)
+    other = provider(knot, monkeypatch, owner="green")
+    views = other.fetch([key])
+    assert not views[key].manageable and "owner=blue" in views[key].note
+    # Even a blind write from the other owner is refused by the prerequisites.
+    with pytest.raises(ProviderError, match=r"YXRRSET|NXRRSET|YXDOMAIN"):
+        other.apply(plan({key: Desired(("10.1.0.2",), 60)}, {}).changes)
+    assert knot.answers(key[0]) == {"10.1.0.1"}
+
+
+def test_concurrent_change_refused_by_prerequisite(
+    knot: Knot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = (f"svc.{knot.zone}", "A")
+    p = provider(knot, monkeypatch)
+    p.apply(plan({key: Desired(("10.1.0.1", "10.1.0.2"), 60)}, p.fetch([key])).changes)
+    views = p.fetch([key])
+    # Someone removes our ownership TXT behind our back: our next update must not go through.
+    knot.nsupdate(
+        f'delete _dnsfailover-a.svc.{knot.zone} TXT "heritage=watcloud-dnsfailover,owner=default"'
+    )
+    assert knot.answers(f"_dnsfailover-a.svc.{knot.zone}", "TXT") == set()
+    with pytest.raises(ProviderError, match="concurrently"):
+        p.apply(plan({key: Desired(("10.1.0.1",), 60)}, views).changes)
+    assert knot.answers(key[0]) == {"10.1.0.1", "10.1.0.2"}
+
+
+def test_wrong_tsig_secret_is_a_provider_error(knot: Knot, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = (f"svc.{knot.zone}", "A")
+    p = provider(knot, monkeypatch, secret="c2VjcmV0IHRoYXQgaXMgd3Jvbmc=")
+    with pytest.raises(ProviderError, match="TSIG refused"):
+        p.apply(plan({key: Desired(("10.1.0.1",), 60)}, p.fetch([key])).changes)
+    assert knot.answers(key[0]) == set()
+
+
+def test_dead_server_retries_with_backoff(knot: Knot, monkeypatch: pytest.MonkeyPatch) -> None:
+    sleeps: list[float] = []
+    p = provider(knot, monkeypatch, port=free_port(), sleeps=sleeps)
+    with pytest.raises(ProviderError, match="after 3 tries"):
+        p.fetch([(f"svc.{knot.zone}", "A")])
+    assert len(sleeps) == 2 and all(s > 0 for s in sleeps)
