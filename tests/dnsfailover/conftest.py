@@ -211,3 +211,20 @@ def web() -> Iterator[list[WebServer]]:
 @pytest.fixture
 def pid_tag() -> str:
     return str(os.getpid())
+
+
+def loopback_net() -> str:
+    """A 127.a.b.0/24 of our own (all of 127/8 is loopback on Linux, no config needed)."""
+    pid = os.getpid()
+    return f"127.{200 + pid % 50}.{(pid // 50) % 250}"
+
+
+@pytest.fixture
+def hosts() -> Iterator[list[WebServer]]:
+    net = loopback_net()
+    first = start_web(f"{net}.1")
+    servers = [first] + [start_web(f"{net}.{i}", first.port) for i in (2, 3)]
+    yield servers
+    for s in servers:
+        s.server.shutdown()
+        s.server.server_close()

@@ -1,0 +1,233 @@
+"""Engine and daemon against real loopback HTTP servers and the Cloudflare stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.dnsfailover.cf_standin import CloudflareState, serve
+from tests.dnsfailover.conftest import WebServer
+from watcloud.dnsfailover.config import Config
+from watcloud.dnsfailover.daemon import Daemon, Engine, FileLock
+from watcloud.dnsfailover.probe import probe_round
+from watcloud.dnsfailover.providers.cloudflare import CloudflareProvider
+
+pytestmark = pytest.mark.integration
+NAME = "svc.example.com"
+
+
+@pytest.fixture
+def cf() -> Iterator[tuple[CloudflareState, str]]:
+    state = CloudflareState(token="t0ken")
+    state.add_zone("example.com")
+    srv, base = serve(state)
+    yield state, base
+    srv.shutdown()
+    srv.server_close()
+
+
+def config(base: str, hosts: list[WebServer], tmp: Path, **svc: object) -> Config:
+    return Config.model_validate(
+        {
+            "provider": {
+                "kind": "cloudflare",
+                "zone": "example.com",
+                "token_env": "CF_T",
+                "base_url": base,
+                "attempts": 2,
+                "backoff": 0,
+            },
+            "services": [
+                {
+                    "fqdn": NAME,
+                    "ttl": 60,
+                    "hosts": [h.host for h in hosts],
+                    "check": {
+                        "port": hosts[0].port,
+                        "path": "/",
+                        "timeout": 1,
+                        "interval": 1,
+                        "body_match": "^ok host=svc\\.example\\.com",
+                    },
+                    "down_after": 2,
+                    "up_after": 2,
+                    "min_records": 1,
+                    **svc,
+                }
+            ],
+            "listen": "127.0.0.1:0",
+            "lock": {"path": str(tmp / "lock")},
+        }
+    )
+
+
+def test_engine_rounds(
+    cf: tuple,
+    hosts: list[WebServer],
+    tmp_path: Path,  # type: ignore[type-arg]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    state, base = cf
+    monkeypatch.setenv("CF_T", "t0ken")
+    cfg = config(base, hosts, tmp_path)
+    svc = cfg.services[0]
+    engine = Engine(cfg, CloudflareProvider(cfg.provider, sleep=lambda s: None))
+    ips = [h.host for h in hosts]
+
+    def round_() -> None:
+        engine.observe(svc, asyncio.run(probe_round([svc])))
+        out = asyncio.run(engine.sync([svc]))
+        assert out.error is None or "HTTP 500" in out.error
+
+    round_()
+    assert state.contents(NAME) == ips  # a new service: the first round decides
+    hosts[1].set(status=503)
+    round_()
+    assert state.contents(NAME) == ips  # one failure: below the threshold
+    round_()
+    assert state.contents(NAME) == [ips[0], ips[2]]
+    # A provider outage is reported as such and does not count against any host.
+    hosts[1].set(status=200)
+    round_()  # first success of host 2: no change yet
+    assert state.contents(NAME) == [ips[0], ips[2]] and engine.metrics.provider_errors == 0
+    state.inject = [(500, None), (500, None)]
+    round_()  # second success: host 2 is up, but the provider fails (twice: all attempts)
+    assert engine.metrics.provider_errors == 1 and engine.metrics.provider_up == 0
+    assert all(st.up and st.fails == 0 for st in engine.states[svc.key].values())
+    assert state.contents(NAME) == [ips[0], ips[2]]
+    round_()  # the next round re-reads the provider and publishes host 2
+    assert state.contents(NAME) == ips and engine.metrics.provider_up == 1
+    # Body mismatch counts as a failure (the ingress answered for another virtual host).
+    hosts[2].set(body="default backend")
+    round_()
+    round_()
+    assert state.contents(NAME) == ips[:2]
+    # Every host down: fail open, every record stays.
+    for h in hosts:
+        h.set(status=502)
+    for _ in range(4):
+        round_()
+    assert all(not s.up for s in engine.states[svc.key].values())
+    assert state.contents(NAME) == ips
+    # Manual drift (someone deleted an owned record) is repaired by the full resync.
+    for h in hosts:
+        h.set(status=200, body="ok")
+    for _ in range(2):
+        round_()
+    rid = next(r for r, rec in state.records.items() if rec["content"] == ips[1])
+    del state.records[rid]
+    round_()
+    assert state.contents(NAME) == [ips[0], ips[2]]  # cached view: not yet noticed
+    engine.stale = True  # what the resync loop does every resync_interval
+    round_()
+    assert state.contents(NAME) == ips
+
+
+def test_restart_keeps_published_state(
+    cf: tuple,
+    hosts: list[WebServer],
+    tmp_path: Path,  # type: ignore[type-arg]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    state, base = cf
+    monkeypatch.setenv("CF_T", "t0ken")
+    zid = next(iter(state.zones))
+    mark = "watcloud-dnsfailover owner=default"
+    for h in hosts[:2]:
+        state.add_record(zid, NAME, "A", h.host, 60, mark)  # host 3 was removed before
+    cfg = config(base, hosts, tmp_path)
+    svc = cfg.services[0]
+    engine = Engine(cfg, CloudflareProvider(cfg.provider, sleep=lambda s: None))
+    asyncio.run(engine.initial_fetch())
+    hosts[0].set(status=500)
+    engine.observe(svc, asyncio.run(probe_round([svc])))
+    asyncio.run(engine.sync([svc]))
+    # One round after a restart: host 1 failed once (still up), host 3 succeeded once (still down).
+    assert state.contents(NAME) == [hosts[0].host, hosts[1].host]
+
+
+def _metrics(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    out = {}
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+async def _get(port: int, path: str) -> tuple[int, str]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    data = await reader.read()
+    writer.close()
+    head, _, body = data.decode().partition("\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+def test_daemon_metrics_health_lock_and_stop(
+    cf: tuple,
+    hosts: list[WebServer],  # type: ignore[type-arg]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    state, base = cf
+    monkeypatch.setenv("CF_T", "t0ken")
+    cfg = config(
+        base,
+        hosts,
+        tmp_path,
+        check={"port": hosts[0].port, "path": "/", "timeout": 0.2, "interval": 0.3},
+    )
+    hosts[2].set(status=503)
+    rounds_wanted = 3
+
+    async def scenario() -> tuple[dict, str, dict, bool]:  # type: ignore[type-arg]
+        a = Daemon(cfg, CloudflareProvider(cfg.provider, sleep=lambda s: None))
+        b = Daemon(cfg, CloudflareProvider(cfg.provider, sleep=lambda s: None), standby_poll=0.05)
+        ta = asyncio.create_task(a.run())
+        while a.metrics.rounds.get(cfg.services[0].key, 0) < rounds_wanted:
+            await asyncio.sleep(0.05)
+        tb = asyncio.create_task(b.run())
+        while b.port is None:
+            await asyncio.sleep(0.01)
+        status_a, metrics_a = await _get(a.port or 0, "/metrics")
+        assert status_a == 200
+        health_b = await _get(b.port, "/healthz")
+        assert (await _get(a.port or 0, "/healthz"))[0] == 200
+        assert (await _get(a.port or 0, "/nope"))[0] == 404
+        leader_b_before = b.metrics.leader
+        a._on_signal(15)  # what SIGTERM does
+        await asyncio.wait_for(ta, 10)
+        while not b.metrics.leader:  # the standby takes over once the lock is free
+            await asyncio.sleep(0.02)
+        took_over = True
+        b.stop.set()
+        await asyncio.wait_for(tb, 10)
+        return _metrics(metrics_a), health_b[1], {"leader_b_before": leader_b_before}, took_over
+
+    m, health_b, extra, took_over = asyncio.run(scenario())
+    key = "svc.example.com/A"
+    assert m[("dnsfailover_probe_success", (("host", hosts[0].host), ("service", key)))] == 1
+    assert m[("dnsfailover_probe_success", (("host", hosts[2].host), ("service", key)))] == 0
+    assert m[("dnsfailover_record_published", (("host", hosts[2].host), ("service", key)))] == 0
+    assert m[("dnsfailover_records_published", (("service", key),))] == 2
+    assert m[("dnsfailover_rounds_total", (("service", key),))] >= rounds_wanted
+    assert m[("dnsfailover_leader", ())] == 1
+    assert m[("dnsfailover_last_successful_sync_timestamp_seconds", ())] > 0
+    assert m[("dnsfailover_provider_errors_total", ())] == 0
+    assert health_b.startswith("standby") and extra["leader_b_before"] == 0 and took_over
+    assert state.contents(NAME) == [hosts[0].host, hosts[1].host]
+
+
+def test_file_lock_excludes_a_second_holder(tmp_path: Path) -> None:
+    a, b = FileLock(tmp_path / "l"), FileLock(tmp_path / "l")
+    assert a.try_acquire()
+    assert not b.try_acquire()
+    assert a.holder() == str(os.getpid())
+    a.release()
+    assert b.try_acquire()
+    b.release()
