@@ -168,6 +168,8 @@ def run(
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(message)s",
     )
+    for noisy in ("httpx", "httpcore"):  # one line per probe is too much
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     cfg = _load(config)
     provider = make_provider(cfg)
     daemon = Daemon(cfg, provider, announcer=notify_announcer(cfg))

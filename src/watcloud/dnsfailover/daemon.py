@@ -247,6 +247,7 @@ class Engine:
         self.metrics = Metrics()
         self.lock = asyncio.Lock()
         self.warned: set[str] = set()
+        self.failing_open: set[str] = set()
 
     def _key(self, svc: ServiceConfig) -> Key:
         return (svc.fqdn, svc.type)
@@ -327,6 +328,16 @@ class Engine:
         contents = desired_records(svc.hosts, states, svc.min_records, published)
         reasons: dict[str, str] = {}
         up = [h for h in svc.hosts if states[h].up]
+        if not up and svc.key not in self.failing_open:
+            self.failing_open.add(svc.key)
+            log.error(
+                "%s: every host is down: failing open, all %d records stay published",
+                svc.key,
+                len(svc.hosts),
+            )
+        elif up and svc.key in self.failing_open:
+            self.failing_open.discard(svc.key)
+            log.warning("%s: %d host(s) up again: no longer failing open", svc.key, len(up))
         for h in svc.hosts:
             st = states[h]
             if h in contents and not st.up:
