@@ -13,7 +13,8 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass, field
-from email import message_from_bytes
+from email.parser import BytesHeaderParser
+from pathlib import Path
 from typing import Any
 
 
@@ -46,8 +47,10 @@ class RelayBehaviour:
     rcpt_replies: dict[str, tuple[str, int | None]] = field(default_factory=dict)
     # subject substring -> (reply, times): the final DATA reply.
     data_replies: dict[str, tuple[str, int | None]] = field(default_factory=dict)
-    # Seconds before each reply to MAIL, RCPT and DATA.
+    # Seconds before each reply to MAIL, RCPT and DATA (a slow relay).
     delay: float = 0.0
+    # Seconds before every reply, greeting and EHLO included (a relay far away on the network).
+    latency: float = 0.0
     # AUTH: username -> password (None: no AUTH offered).
     users: dict[str, str] | None = None
 
@@ -118,7 +121,7 @@ class _Handler:
         await self._slow()
         relay, b = self.relay, self.relay.behaviour
         data: bytes = envelope.original_content or envelope.content
-        msg = message_from_bytes(data)
+        msg = BytesHeaderParser().parsebytes(data)  # headers are all the relay looks at
         subject = str(msg.get("Subject", ""))
         with relay.lock:
             for key, left in b.drop_at_data.items():
@@ -172,6 +175,7 @@ class SmtpRelay:
         self.auth_ok: list[str] = []
         self.window: collections.deque[float] = collections.deque()
         self.conn_messages: dict[int, int] = {}
+        self.peers: set[Any] = set()
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.base_events.Server | None = None
@@ -205,14 +209,23 @@ class SmtpRelay:
                 if users.get(user) == pw:
                     with relay.lock:
                         relay.auth_ok.append(user)
-                    return AuthResult(success=True)
+                    return AuthResult(success=True, auth_data=user)
             return AuthResult(success=False, handled=False)
 
         class CountingSMTP(SMTP):  # type: ignore[misc]
             def connection_made(self, transport: Any) -> None:
+                # Called again on the same connection after STARTTLS: count each peer once.
+                peer = transport.get_extra_info("peername")
                 with relay.lock:
-                    relay.connections += 1
+                    if peer not in relay.peers:
+                        relay.peers.add(peer)
+                        relay.connections += 1
                 super().connection_made(transport)
+
+            async def push(self, status: Any) -> None:
+                if relay.behaviour.latency:
+                    await asyncio.sleep(relay.behaviour.latency)
+                await super().push(status)
 
         kwargs: dict[str, Any] = {"hostname": "relay.test", "timeout": 30}
         if self.security == "none" and self.tls_context is not None:
@@ -226,6 +239,10 @@ class SmtpRelay:
         return lambda: CountingSMTP(handler, **kwargs)
 
     def start(self) -> SmtpRelay:
+        import logging
+
+        # aiosmtpd logs a deprecation warning on every successful AUTH (its own code).
+        logging.getLogger("mail.log").setLevel(logging.ERROR)
         factory = self._factory()
         started = threading.Event()
         errors: list[BaseException] = []
@@ -268,3 +285,109 @@ class SmtpRelay:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def self_signed_cert(directory: Path) -> tuple[Path, Path]:
+    """A throwaway certificate for 127.0.0.1/localhost made with the `openssl` command."""
+    import subprocess
+
+    cert, key = directory / "relay-cert.pem", directory / "relay-key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def server_tls_context(cert: Path, key: Path) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(str(cert), str(key))
+    return ctx
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a relay in its own process (benchmark, demo): prints its port, then answers
+    `stats` (one JSON line of counters) and `reset` on stdin; exits on EOF or `quit`."""
+    import argparse
+    import json
+    import sys
+
+    ap = argparse.ArgumentParser(prog="python -m watcloud.notify.testing")
+    ap.add_argument("--window-limit", type=int, default=None, help="421 above N per window")
+    ap.add_argument("--window-seconds", type=float, default=1.0)
+    ap.add_argument("--per-connection-limit", type=int, default=None)
+    ap.add_argument(
+        "--delay", type=float, default=0.0, help="seconds before MAIL/RCPT/DATA replies"
+    )
+    ap.add_argument("--latency", type=float, default=0.0, help="seconds before every reply")
+    ap.add_argument("--refuse", action="append", default=[], help="RCPT answered 550")
+    ap.add_argument("--tls-cert", type=Path, help="offer STARTTLS with this certificate")
+    ap.add_argument("--tls-key", type=Path)
+    ap.add_argument("--user", action="append", default=[], help="USER:PASSWORD (AUTH required)")
+    args = ap.parse_args(argv)
+    behaviour = RelayBehaviour(
+        window_limit=args.window_limit,
+        window_seconds=args.window_seconds,
+        per_connection_limit=args.per_connection_limit,
+        delay=args.delay,
+        latency=args.latency,
+        rcpt_replies={r: ("550 5.1.1 no such user here", None) for r in args.refuse},
+        users=dict(u.split(":", 1) for u in args.user) or None,
+    )
+    tls = server_tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None
+    relay = SmtpRelay(behaviour, tls_context=tls).start()
+    print(relay.port, flush=True)
+    for line in sys.stdin:
+        cmd = line.strip()
+        if cmd == "stats":
+            by_rcpt = relay.deliveries_by_recipient()
+            print(
+                json.dumps(
+                    {
+                        "delivered": len(relay.delivered),
+                        "distinct": len(by_rcpt),
+                        "max_copies": max(by_rcpt.values(), default=0),
+                        "connections": relay.connections,
+                        "replies_421": relay.replies_421,
+                        "refused": len(relay.rcpt_refusals),
+                    }
+                ),
+                flush=True,
+            )
+        elif cmd == "reset":
+            with relay.lock:
+                relay.delivered.clear()
+                relay.connections = 0
+                relay.peers.clear()
+                relay.replies_421 = 0
+                relay.rcpt_refusals.clear()
+                relay.window.clear()
+            print("ok", flush=True)
+        elif cmd == "quit":
+            break
+    relay.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
