@@ -67,6 +67,7 @@ class BatchReport:
     results: list[SendResult]  # one per input message, in order
     drained: list[SendResult]  # messages from earlier runs' spool sent (or kept) this run
     stats: PoolStats
+    fatal: str | None = None  # set when the run stopped trying: unreachable, auth, TLS
 
     @property
     def ok(self) -> bool:
@@ -110,6 +111,7 @@ class Pool:
         self.stats = PoolStats()
         self._lock = threading.Lock()
         self._fatal: str | None = None
+        self._connect_failures = 0  # consecutive, across the pool
         self._password = settings.resolve_password() if settings.username else None
 
     # -- connections -------------------------------------------------------------------------
@@ -148,6 +150,7 @@ class Pool:
         except ssl.SSLError as exc:
             raise _Fatal(f"TLS handshake with {s.host}:{s.effective_port} failed: {exc}") from None
         except (OSError, smtplib.SMTPException) as exc:
+            self._connect_failed(f"cannot connect to {s.host}:{s.effective_port}: {exc}")
             raise _Drop(f"cannot connect to {s.host}:{s.effective_port}: {exc}") from None
         try:
             conn.ehlo_or_helo_if_needed()
@@ -180,7 +183,23 @@ class Pool:
         except (OSError, smtplib.SMTPException) as exc:
             _close(conn)
             raise _Drop(f"connection setup failed: {exc}") from None
+        with self._lock:
+            self._connect_failures = 0
         return conn
+
+    def _connect_failed(self, error: str) -> None:
+        """A circuit breaker: after `max_attempts` connection failures in a row (across the
+        pool) the server counts as down for this run; the remaining messages are not tried
+        (they stay in the spool) instead of each waiting out its own backoff."""
+        with self._lock:
+            self._connect_failures += 1
+            if self._connect_failures >= self.s.max_attempts and self._fatal is None:
+                self._fatal = f"{error} ({self._connect_failures} attempts in a row)"
+
+    @property
+    def fatal(self) -> str | None:
+        """Why this run stopped trying (server unreachable, authentication or TLS failure)."""
+        return self._fatal
 
     # -- one transaction ---------------------------------------------------------------------
 
@@ -478,4 +497,4 @@ def _deliver(
     pool.run(list(jobs.values()), finished)
     final = [r for r in results if r is not None]
     assert len(final) == len(msgs)
-    return BatchReport(results=final, drained=[d for d in drained], stats=pool.stats)
+    return BatchReport(results=final, drained=drained, stats=pool.stats, fatal=pool.fatal)

@@ -47,8 +47,10 @@ class RelayBehaviour:
     rcpt_replies: dict[str, tuple[str, int | None]] = field(default_factory=dict)
     # subject substring -> (reply, times): the final DATA reply.
     data_replies: dict[str, tuple[str, int | None]] = field(default_factory=dict)
-    # Seconds before each reply to MAIL, RCPT and DATA (a slow relay).
+    # Seconds before each reply to MAIL, RCPT and DATA (a slow relay); only the first
+    # `delay_times` such replies when set.
     delay: float = 0.0
+    delay_times: int | None = None
     # Seconds before every reply, greeting and EHLO included (a relay far away on the network).
     latency: float = 0.0
     # AUTH: username -> password (None: no AUTH offered).
@@ -66,8 +68,15 @@ class _Handler:
         self.relay = relay
 
     async def _slow(self) -> None:
-        if self.relay.behaviour.delay:
-            await asyncio.sleep(self.relay.behaviour.delay)
+        b = self.relay.behaviour
+        if not b.delay:
+            return
+        with self.relay.lock:
+            if b.delay_times is not None:
+                if b.delay_times <= 0:
+                    return
+                b.delay_times -= 1
+        await asyncio.sleep(b.delay)
 
     async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]
