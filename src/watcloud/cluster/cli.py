@@ -67,3 +67,75 @@ def status(
     if not report.failed_sources:
         # only complete answers are replayed by `watcloud.cluster.fast`
         fast.store(text, err, 0, cfg.cache_ttl)
+
+
+@quota_app.callback()
+def _quota() -> None:
+    """Your disk, CPU, memory and GPU quotas."""
+
+
+@quota_app.command("list")
+def quota_list(output: OutputOpt = OutputFormat.text, config: ConfigOpt = None) -> None:
+    """Resource, used, limit, percent and where each figure comes from.
+
+    Disk: the home directory's Ceph quota (xattrs), classic user quotas (`quota`), a SLURM
+    job's /tmp against its tmpdisk; otherwise the filesystem's free space, labelled as such.
+    CPU and memory: cgroup v2 limits, a SLURM job's allocation, else the login-node quotas
+    from machine-info. GPUs: the job's allocation and `nvidia-smi`. Unknown stays unknown.
+    """
+    import os
+    import socket
+    from pathlib import Path
+
+    from watcloud.cluster.quota import QuotaContext, collect
+    from watcloud.cluster.sources import fetch_machine_info
+
+    cfg = cluster_config.load(config)
+    ctx = QuotaContext(
+        home=cfg.home or Path(os.environ.get("HOME") or Path.home()),
+        sysfs_root=cfg.sysfs_root,
+        proc_root=cfg.proc_root,
+        tmp_dir=cfg.tmp_dir,
+        env=dict(os.environ),
+        hostname=cfg.hostname or socket.gethostname(),
+        timeout=cfg.source_timeout,
+        cpu_sample_seconds=cfg.cpu_sample_seconds,
+        machine_info=lambda: fetch_machine_info(cfg),
+    )
+    rows, notes = collect(ctx)
+    if output is OutputFormat.json:
+        sys.stdout.write(
+            to_json({"generated_at": now(), "rows": [r.as_json() for r in rows], "notes": notes})
+            + "\n"
+        )
+        return
+    from watcloud.cluster.render import quota_text
+
+    quota_text(rows, notes, console())
+
+
+@daemon_app.callback()
+def _daemon() -> None:
+    """Your Docker rootless daemon (or other configured daemons)."""
+
+
+@daemon_app.command("status")
+def daemon_status(output: OutputOpt = OutputFormat.text, config: ConfigOpt = None) -> None:
+    """Running, stopped or not installed, with the exact command to start it.
+
+    Exit code 0 when every configured daemon runs, 1 otherwise.
+    """
+    import os
+
+    from watcloud.cluster.daemon import status as probe
+
+    cfg = cluster_config.load(config)
+    reports = [probe(spec, os.environ, cfg.source_timeout) for spec in cfg.daemons]
+    if output is OutputFormat.json:
+        sys.stdout.write(to_json({"daemons": [r.as_json() for r in reports]}) + "\n")
+    else:
+        from watcloud.cluster.render import daemon_text
+
+        daemon_text(reports, console())
+    if any(r.state != "running" for r in reports):
+        raise typer.Exit(1)

@@ -55,6 +55,8 @@ class ClusterConfig(StrictModel):
     sysfs_root: Path = Path("/sys")
     proc_root: Path = Path("/proc")
     home: Path | None = None  # default: $HOME
+    tmp_dir: Path = Path("/tmp")  # a SLURM job's /tmp, measured against its tmpdisk
+    hostname: str | None = None  # default: this machine's; matched against machine-info
     cpu_sample_seconds: float = Field(default=0.25, ge=0, le=5)
     daemons: list[DaemonSpec] = Field(default_factory=_default_daemons)
 

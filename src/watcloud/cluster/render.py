@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from watcloud.cluster.daemon import DaemonReport
+from watcloud.cluster.quota import QuotaRow
 from watcloud.cluster.slurm import Reservation
 from watcloud.cluster.status import MachineStatus, SourceStatus, StatusReport
 from watcloud.core.timez import local
@@ -111,3 +114,63 @@ def status_text(report: StatusReport, out: Console) -> None:
         out.print(Text("source " + source_line(s), style=style), soft_wrap=True)
     for note in report.notes:
         out.print(Text("note: " + note, style="yellow"), soft_wrap=True)
+
+
+def quota_value(value: float | None, unit: str) -> str:
+    from watcloud.cluster.quota import human_bytes
+
+    if value is None:
+        return "unknown"
+    if unit == "bytes":
+        return human_bytes(value)
+    if unit == "cores":
+        return f"{value:.2f} cores"
+    return f"{value:,.0f}"
+
+
+def quota_text(rows: Sequence[QuotaRow], notes: Sequence[str], out: Console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_edge=False, pad_edge=False)
+    for col in ("RESOURCE", "USED", "LIMIT", "PERCENT", "SOURCE"):
+        table.add_column(col, justify="right" if col in ("USED", "LIMIT", "PERCENT") else "left")
+    for r in rows:
+        limit = "none" if r.unlimited else quota_value(r.limit, r.unit)
+        pct = r.percent
+        style = "" if pct is None else ("red" if pct >= 90 else "yellow" if pct >= 75 else "")
+        table.add_row(
+            r.resource,
+            quota_value(r.used, r.unit),
+            limit,
+            Text("unknown" if pct is None else f"{pct:.1f}%", style=style),
+            r.source,
+        )
+    out.print(table)
+    for note in notes:
+        out.print(Text("note: " + note, style="dim"), soft_wrap=True)
+
+
+def daemon_text(reports: Sequence[DaemonReport], out: Console) -> None:
+    from rich.text import Text
+
+    style = {"running": "green", "stopped": "yellow", "not installed": "red"}
+    for r in reports:
+        line = Text(f"{r.name}: ")
+        line.append(r.state, style=style.get(r.state, ""))
+        if r.state == "running":
+            line.append(f" (socket {r.socket}" + (f", Docker {r.version}" if r.version else ""))
+            line.append(f", via {r.how})" if r.how else ")")
+        elif r.socket:
+            line.append(f" (expected socket {r.socket})")
+        out.print(line, soft_wrap=True)
+        for d in r.details:
+            out.print(f"  {d}", soft_wrap=True)
+        if r.start_command:
+            out.print(f"  start it with: {r.start_command}", soft_wrap=True)
+        elif r.state == "not installed":
+            out.print(
+                "  not installed here: see https://cloud.watonomous.ca/docs/compute-cluster/"
+                "docker for how WATcloud runs Docker rootless",
+                soft_wrap=True,
+            )

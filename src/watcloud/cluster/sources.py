@@ -267,3 +267,34 @@ def collect(
     """Fetch every source concurrently; never raises for a failing source."""
     cache = cache or ResponseCache(cache_dir() / "responses")
     return asyncio.run(_collect(cfg, refresh, cache))
+
+
+def fetch_machine_info(cfg: ClusterConfig, *, cache: ResponseCache | None = None) -> Any:
+    """machine-info.json as parsed JSON (cached like `status`); raises SourceError on failure."""
+    cache = cache or ResponseCache(cache_dir() / "responses")
+
+    async def run() -> tuple[Any, SourceStatus]:
+        from watcloud.core.http import make_async_client
+
+        async with make_async_client("cluster", timeout=cfg.source_timeout) as client:
+            return await fetch_source(
+                "machine-info",
+                cfg.machine_info_url,
+                _machine_info_json,
+                client=client,
+                cache=cache,
+                timeout=cfg.source_timeout,
+                ttl=cfg.cache_ttl,
+                refresh=False,
+            )
+
+    data, status = asyncio.run(run())
+    if data is None:
+        raise SourceError(status.error or "machine-info unavailable")
+    return data
+
+
+def _machine_info_json(body: bytes) -> Any:
+    data = _decode_json(body)
+    parse_machine_info(data)  # validate the shape
+    return data
