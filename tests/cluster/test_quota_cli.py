@@ -34,9 +34,9 @@ def test_text_and_json(run_watcloud: Any, tmp_path: Path, fake_bin: Path) -> Non
     cfg = write_config(
         tmp_path, None, sysfs_root=sysfs, proc_root=proc, home=tmp_path, cpu_sample_seconds=0
     )
-    out = run_watcloud("quota", "list", "-c", str(cfg))
+    out = run_watcloud("quota", "list", "-c", str(cfg), env={"COLUMNS": "200"})
     assert out.returncode == 0, out.stderr
-    memory = next(line for line in out.stdout.splitlines() if line.startswith("memory"))
+    memory = next(line for line in out.stdout.splitlines() if line.lstrip().startswith("memory"))
     assert "6.0 GiB" in memory and "8.0 GiB" in memory and "75.0%" in memory
     assert "2.00 cores" in out.stdout
     assert "/dev/mapper/vg-scratch" in out.stdout

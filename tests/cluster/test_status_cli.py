@@ -131,7 +131,7 @@ def test_unknown_host_tag_is_named(
     proc = run_watcloud("status", "-c", str(cfg), env=ENV)
     assert proc.returncode == 0
     assert "note: health checks name host(s) missing from machine-info: ghost" in proc.stdout
-    ghost = next(line for line in proc.stdout.splitlines() if line.startswith("ghost"))
+    ghost = next(line for line in proc.stdout.splitlines() if line.lstrip().startswith("ghost"))
     assert "down" in ghost and "ping down (last ping ?)" in ghost
 
 

@@ -35,6 +35,11 @@ def when(dt: datetime | None) -> str:
 
 
 def window(r: Reservation) -> str:
+    """`2026-11-24 12:00-16:00 EST` within a day, else both ends in full."""
+    if r.start and r.end:
+        a, b = local(r.start), local(r.end)
+        if a.date() == b.date() and a.tzname() == b.tzname():
+            return f"{a:%Y-%m-%d %H:%M}-{b:%H:%M %Z}"
     return f"{when(r.start)} to {when(r.end)}"
 
 
@@ -52,13 +57,13 @@ def machine_details(m: MachineStatus, now: datetime) -> str:
     for c in m.checks:
         if c.status not in ("up", "grace", "down"):
             bits.append(f"{c.name} {c.status}")
-    if m.slurm is not None:
+    if m.slurm is not None and (m.slurm.verdict() != "up" or m.slurm.reason):
         s = f"SLURM {m.slurm.state}"
         if m.slurm.reason:
             s += f": {m.slurm.reason}"
         bits.append(s)
-    if not m.checks and m.slurm is None and m.maintenance is None:
-        bits.append("no health data")
+    if not m.checks:
+        bits.append("no health checks" if m.slurm is not None else "no health data")
     return "; ".join(bits)
 
 
@@ -73,6 +78,7 @@ def source_line(s: SourceStatus) -> str:
 
 
 def status_text(report: StatusReport, out: Console) -> None:
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
@@ -83,13 +89,20 @@ def status_text(report: StatusReport, out: Console) -> None:
     summary = ", ".join(f"{n} {st}" for st, n in counts.items() if n)
     out.print(
         f"WATcloud status at {when(now)}: {len(report.machines)} machines"
-        + (f" ({summary})" if summary else "")
+        + (f" ({summary})" if summary else ""),
+        soft_wrap=True,
     )
     for role, title in ROLE_TITLE.items():
         rows = [m for m in report.machines if m.role == role]
         if not rows:
             continue
-        table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+        table = Table(
+            title=title,
+            title_justify="left",
+            title_style="bold",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+        )
         table.add_column("MACHINE", no_wrap=True)
         table.add_column("STATE", no_wrap=True)
         table.add_column("DETAILS")
@@ -129,12 +142,19 @@ def quota_value(value: float | None, unit: str) -> str:
 
 
 def quota_text(rows: Sequence[QuotaRow], notes: Sequence[str], out: Console) -> None:
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(show_edge=False, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
     for col in ("RESOURCE", "USED", "LIMIT", "PERCENT", "SOURCE"):
-        table.add_column(col, justify="right" if col in ("USED", "LIMIT", "PERCENT") else "left")
+        right = col in ("USED", "LIMIT", "PERCENT")
+        table.add_column(
+            col,
+            justify="right" if right else "left",
+            no_wrap=right,
+            overflow="fold" if col == "SOURCE" else "ellipsis",
+        )
     for r in rows:
         limit = "none" if r.unlimited else quota_value(r.limit, r.unit)
         pct = r.percent
