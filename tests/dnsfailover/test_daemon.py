@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.dnsfailover.cf_standin import CloudflareState, serve
 from tests.dnsfailover.conftest import WebServer
-from watcloud.dnsfailover.config import Config
+from watcloud.dnsfailover.config import AnnounceConfig, Config
 from watcloud.dnsfailover.daemon import Daemon, Engine, FileLock
 from watcloud.dnsfailover.probe import probe_round
 from watcloud.dnsfailover.providers.cloudflare import CloudflareProvider
@@ -231,3 +231,63 @@ def test_file_lock_excludes_a_second_holder(tmp_path: Path) -> None:
     a.release()
     assert b.try_acquire()
     b.release()
+
+
+def test_changes_are_announced_by_email(
+    caplog: pytest.LogCaptureFixture,
+    cf: tuple,
+    hosts: list[WebServer],
+    tmp_path: Path,  # type: ignore[type-arg]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Through watcloud.notify to a real SMTP server (aiosmtpd) on loopback."""
+    from tests.conftest import missing
+
+    try:
+        from watcloud.notify.testing import SmtpRelay
+    except ImportError:
+        missing("aiosmtpd / watcloud.notify not installed")
+    from watcloud.dnsfailover.daemon import notify_announcer
+
+    relay = SmtpRelay().start()
+    stopped = False
+    try:
+        smtp = tmp_path / "notify.yaml"
+        smtp.write_text(
+            f"smtp:\n  host: 127.0.0.1\n  port: {relay.port}\n  security: none\n"
+            "  from: WATcloud <no-reply@watcloud.test>\n  timeout: 10\n"
+            "  max_attempts: 2\n  backoff_base: 0.01\n"
+        )
+        state, base = cf
+        monkeypatch.setenv("CF_T", "t0ken")
+        cfg = config(base, hosts, tmp_path).model_copy(
+            update={"announce": AnnounceConfig(email_to=["infra@watcloud.test"], smtp_config=smtp)}
+        )
+        svc = cfg.services[0]
+        engine = Engine(
+            cfg,
+            CloudflareProvider(cfg.provider, sleep=lambda s: None),
+            announcer=notify_announcer(cfg),
+        )
+        engine.observe(svc, asyncio.run(probe_round([svc])))
+        asyncio.run(engine.sync([svc]))
+        engine.wait_announcements(30)
+        assert len(relay.delivered) == 1
+        d = relay.delivered[0]
+        assert d.rcpt_tos == ["infra@watcloud.test"]
+        assert "DNS failover: 3 record change(s) in example.com" in d.subject
+        assert f"+ add {NAME} 60 A {hosts[0].host}".encode() in d.data
+        # A failing relay never stops failover: the change is applied, the error logged.
+        relay.stop()
+        stopped = True
+        hosts[0].set(status=500)
+        for _ in range(2):
+            engine.observe(svc, asyncio.run(probe_round([svc])))
+            asyncio.run(engine.sync([svc]))
+        assert state.contents(NAME) == [hosts[1].host, hosts[2].host]
+        engine.wait_announcements(30)
+        assert len(relay.delivered) == 1
+        assert "announce: email" in caplog.text and "failed" in caplog.text
+    finally:
+        if not stopped:
+            relay.stop()

@@ -22,9 +22,9 @@ import os
 import signal
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from watcloud.dnsfailover.config import Config, ServiceConfig
 from watcloud.dnsfailover.decide import (
@@ -248,6 +248,8 @@ class Engine:
         self.lock = asyncio.Lock()
         self.warned: set[str] = set()
         self.failing_open: set[str] = set()
+        self.announce_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="announce")
+        self.pending: list[Future[None]] = []
 
     def _key(self, svc: ServiceConfig) -> Key:
         return (svc.fqdn, svc.type)
@@ -380,11 +382,21 @@ class Engine:
         if out.changes and self.announcer is not None:
             lines = [ch.describe() for ch in out.changes]
             subject = f"DNS failover: {len(lines)} record change(s) in {self.config.provider.zone}"
-            try:
-                await asyncio.to_thread(self.announcer, subject, lines)
-            except Exception as exc:  # an announcement never stops failover
-                log.error("announcement failed: %s", exc)
+            # Delivery (with its own retries) runs beside the loop: failover never waits for it.
+            self.pending.append(self.announce_pool.submit(self._announce, subject, lines))
         return out
+
+    def _announce(self, subject: str, lines: list[str]) -> None:
+        assert self.announcer is not None
+        try:
+            self.announcer(subject, lines)
+        except Exception as exc:  # an announcement never stops failover
+            log.error("announcement failed: %s", exc)
+
+    def wait_announcements(self, timeout: float | None = None) -> None:
+        """Wait for queued announcements (at shutdown, and in tests)."""
+        wait(self.pending, timeout=timeout)
+        self.pending = [f for f in self.pending if not f.done()]
 
     def _update_published_metrics(self) -> None:
         for svc in self.config.services:
@@ -539,6 +551,7 @@ class Daemon:
                 self.server.close()
                 await self.server.wait_closed()
             await asyncio.to_thread(self.engine.provider.close)
+            await asyncio.to_thread(self.engine.wait_announcements, 60)
             log.info("stopped")
 
     def _on_signal(self, sig: int) -> None:
@@ -555,7 +568,7 @@ def notify_announcer(config: Config) -> Announcer | None:
         return None
 
     def announce(subject: str, lines: list[str]) -> None:
-        from watcloud import notify  # type: ignore[attr-defined,unused-ignore]
+        from watcloud import notify
 
         text = "\n".join(lines)
         if ann.discord_webhook_env:
@@ -566,8 +579,10 @@ def notify_announcer(config: Config) -> Announcer | None:
                 log.error("announce: %s is not set", ann.discord_webhook_env)
         if ann.email_to:
             settings = notify.load_smtp_settings(ann.smtp_config)
-            msg: Any = notify.Message(to=list(ann.email_to), subject=subject, text=text + "\n")
-            for res in notify.send_batch([msg], settings):
+            rendered = notify.render(
+                "announcement", {"title": subject, "body": "\n\n".join(lines), "link": None}
+            )
+            for res in notify.send_batch([rendered.to_message(list(ann.email_to))], settings):
                 if not res.ok:
                     log.error("announce: email %s: %s %s", res.id, res.status, res.error or "")
 
