@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
 import socket
@@ -87,10 +88,9 @@ class Knot:
         assert resp.rcode() == dns.rcode.NOERROR, dns.rcode.to_text(resp.rcode())
 
 
-@pytest.fixture
-def knot(tmp_path: Path) -> Iterator[Knot]:
-    (knotd,) = require_binary("knotd")
-    work = tmp_path / "knot"
+@contextlib.contextmanager
+def run_knot(work: Path, knotd: str = "knotd") -> Iterator[Knot]:
+    """Start Knot on 127.0.0.1 (ephemeral port) with zone test.watcloud and a TSIG key."""
     (work / "db").mkdir(parents=True)
     port = free_port()
     secret = base64.b64encode(secrets.token_bytes(32)).decode()
@@ -146,7 +146,8 @@ zone:
             except Exception:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"knotd did not start: {(work / 'knotd.log').read_text()[-2000:]}")
+                log_text = (work / "knotd.log").read_text()[-2000:]
+                raise RuntimeError(f"knotd did not start: {log_text}")
             time.sleep(0.05)
         yield server
     finally:
@@ -157,6 +158,13 @@ zone:
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture
+def knot(tmp_path: Path) -> Iterator[Knot]:
+    (knotd,) = require_binary("knotd")
+    with run_knot(tmp_path / "knot", knotd) as server:
+        yield server
 
 
 class _Handler(BaseHTTPRequestHandler):

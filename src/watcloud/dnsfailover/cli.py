@@ -78,7 +78,13 @@ def plan(config: ConfigOpt = None, output: OutputOpt = OutputFormat.text) -> Non
         engine = Engine(cfg, provider)
         for svc in cfg.services:
             mine = [r for r in results if r.service == svc.key]
-            engine.states[svc.key] = {r.host: HostState(up=r.ok) for r in mine}
+            # As if each result persisted past its threshold.
+            engine.states[svc.key] = {
+                r.host: HostState(
+                    up=r.ok, fails=0 if r.ok else svc.down_after, oks=svc.up_after if r.ok else 0
+                )
+                for r in mine
+            }
         out = engine.sync_blocking(cfg.services, dry_run=True)
     finally:
         provider.close()
@@ -121,29 +127,32 @@ def plan(config: ConfigOpt = None, output: OutputOpt = OutputFormat.text) -> Non
         )
     else:
         con = console()
-        print_table(
-            ("service", "host", "probe", "published", "desired", "detail"),
-            [
-                (
-                    r["service"],
-                    r["host"],
-                    r["probe"],
-                    "yes" if r["published"] else "no",
-                    "yes" if r["desired"] else "no",
-                    r["detail"],
-                )
-                for r in rows
-            ],
-            title=f"provider: {provider.description}",
-        )
+        con.print(f"provider: {provider.description}")
+        for svc in cfg.services:
+            print_table(
+                ("host", "probe", "published", "desired", "detail"),
+                [
+                    (
+                        r["host"],
+                        r["probe"],
+                        "yes" if r["published"] else "no",
+                        "yes" if r["desired"] else "no",
+                        r["detail"],
+                    )
+                    for r in rows
+                    if r["service"] == svc.key
+                ],
+                title=f"{svc.fqdn} {svc.type}",
+                out=con,
+            )
         for w in out.warnings:
-            con.print(f"warning: {w}")
+            con.print(f"warning: {w}", soft_wrap=True)
         if out.error is not None:
-            con.print(f"provider error: {out.error}")
+            con.print(f"provider error: {out.error}", soft_wrap=True)
         elif out.changes:
             con.print(f"{len(out.changes)} change(s) would be made:")
             for c in out.changes:
-                con.print(f"  {c.describe()}")
+                con.print(f"  {c.describe()}", soft_wrap=True)
         else:
             con.print("no changes: DNS matches the health of the hosts")
     if out.error is not None:
