@@ -13,7 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.dnsfailover.cf_standin import CloudflareState, serve
 from tests.dnsfailover.conftest import WebServer
 from watcloud.dnsfailover.config import AnnounceConfig, Config
-from watcloud.dnsfailover.daemon import Daemon, Engine, FileLock
+from watcloud.dnsfailover.daemon import Daemon, Engine
+from watcloud.dnsfailover.lease import FileLock
 from watcloud.dnsfailover.probe import probe_round
 from watcloud.dnsfailover.providers.cloudflare import CloudflareProvider
 
@@ -227,7 +228,7 @@ def test_file_lock_excludes_a_second_holder(tmp_path: Path) -> None:
     a, b = FileLock(tmp_path / "l"), FileLock(tmp_path / "l")
     assert a.try_acquire()
     assert not b.try_acquire()
-    assert a.holder() == str(os.getpid())
+    assert a.holder() == f"pid {os.getpid()}"
     a.release()
     assert b.try_acquire()
     b.release()

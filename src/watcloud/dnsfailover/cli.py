@@ -183,8 +183,10 @@ def run(
     provider = make_provider(cfg)
     daemon = Daemon(cfg, provider, announcer=notify_announcer(cfg))
     try:
-        asyncio.run(daemon.run())
+        code = asyncio.run(daemon.run())
     except OSError as exc:
         from watcloud.core.errors import WatcloudError
 
         raise WatcloudError(f"cannot start: {exc}") from None
+    if code:
+        raise typer.Exit(code)

@@ -216,8 +216,24 @@ class ServiceConfig(StrictModel):
 
 
 class LockConfig(StrictModel):
-    kind: Literal["file", "none"] = "file"
+    kind: Literal["file", "kubernetes-lease", "none"] = "file"
+    # file
     path: Path | None = Field(default=None, description="default $XDG_STATE_HOME/watcloud/...")
+    # kubernetes-lease
+    lease_name: str = "watcloud-dnsfailover"
+    namespace: str | None = Field(default=None, description="default: the pod's namespace")
+    identity: str | None = Field(default=None, description="default: $POD_NAME, else hostname")
+    api_url: str | None = Field(default=None, description="default: in-cluster API server")
+    token_file: Path | None = Field(default=None, description="default: service account token")
+    ca_file: Path | None = Field(default=None, description="default: service account CA")
+    lease_duration: float = Field(default=15.0, gt=0)
+    renew_every: float = Field(default=5.0, gt=0)
+
+    @model_validator(mode="after")
+    def _times(self) -> LockConfig:
+        if self.renew_every >= self.lease_duration:
+            raise ValueError("renew_every must be shorter than lease_duration")
+        return self
 
     def effective_path(self) -> Path:
         return self.path or state_dir() / "dnsfailover.lock"

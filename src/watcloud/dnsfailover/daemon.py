@@ -7,16 +7,15 @@ The provider's records are cached between rounds; every `resync_interval` they a
 in full, which repairs manual drift. A provider failure is counted and logged as such, marks the
 cache stale (read again next round) and never touches a host's health.
 
-Single active instance: an exclusive `flock` on `lock.path`. A second instance waits as a
-standby (its /healthz answers "standby") and takes over when the holder exits or dies (the
-kernel drops the lock with the process).
+Single active instance: an exclusive `flock` on `lock.path` (one host), or a Kubernetes Lease
+(lease.py). A second instance waits as a standby (its /healthz answers "standby") and takes
+over when the holder exits or dies. A Lease holder that loses its Lease stops (exit 1).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import logging
 import os
 import signal
@@ -24,7 +23,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from watcloud.dnsfailover.config import Config, ServiceConfig
 from watcloud.dnsfailover.decide import (
@@ -34,6 +32,7 @@ from watcloud.dnsfailover.decide import (
     first_states,
     step_all,
 )
+from watcloud.dnsfailover.lease import FileLock, LeaseLock, NoLock, make_lock
 from watcloud.dnsfailover.probe import ProbeResult, probe_round
 from watcloud.dnsfailover.reconcile import (
     Change,
@@ -50,53 +49,6 @@ log = logging.getLogger("watcloud.dnsfailover")
 
 ProbeFn = Callable[[Sequence[ServiceConfig]], Awaitable[list[ProbeResult]]]
 Announcer = Callable[[str, list[str]], None]
-
-
-# -- single-active lock ------------------------------------------------------------------------
-class FileLock:
-    """An exclusive, non-blocking `flock` held for the life of the process."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.fd: int | None = None
-
-    def try_acquire(self) -> bool:
-        if self.fd is not None:
-            return True
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self.fd = fd
-        return True
-
-    def holder(self) -> str:
-        try:
-            return self.path.read_text().strip() or "?"
-        except OSError:
-            return "?"
-
-    def release(self) -> None:
-        if self.fd is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
-            os.close(self.fd)
-            self.fd = None
-
-
-class NoLock:
-    def try_acquire(self) -> bool:
-        return True
-
-    def holder(self) -> str:
-        return "-"
-
-    def release(self) -> None:
-        pass
 
 
 # -- metrics -----------------------------------------------------------------------------------
@@ -414,15 +366,14 @@ class Daemon:
         *,
         probe: ProbeFn = probe_round,
         announcer: Announcer | None = None,
-        lock: FileLock | NoLock | None = None,
+        lock: FileLock | NoLock | LeaseLock | None = None,
         standby_poll: float = 1.0,
     ) -> None:
         self.config = config
         self.engine = Engine(config, provider, announcer=announcer)
         self.probe = probe
-        self.lock: FileLock | NoLock = lock or (
-            FileLock(config.lock.effective_path()) if config.lock.kind == "file" else NoLock()
-        )
+        self.lock = lock if lock is not None else make_lock(config.lock)
+        self.exit_code = 0
         self.standby_poll = standby_poll
         self.stop = asyncio.Event()
         self.last_round: dict[str, float] = {}
@@ -507,7 +458,31 @@ class Daemon:
             self.engine.stale = True
             await self.engine.sync(self.config.services)
 
-    async def run(self) -> None:
+    async def keep_lock(self) -> None:
+        """Renew a Lease; stop the daemon when it is lost or cannot be renewed in time."""
+        every = self.lock.renew_every
+        if every is None:
+            return
+        last_ok = time.monotonic()
+        while not self.stop.is_set():
+            await self._sleep(every)
+            if self.stop.is_set():
+                return
+            result = await asyncio.to_thread(self.lock.renew)
+            if result == "ok":
+                last_ok = time.monotonic()
+                continue
+            if result == "lost" or time.monotonic() - last_ok >= self.lock.lease_duration:
+                why = "taken by " + self.lock.holder() if result == "lost" else "not renewed"
+                log.error("lost the lock (%s, %s): stopping", self.lock.describe(), why)
+                self.metrics.leader = 0
+                self.exit_code = 1
+                self.stop.set()
+                return
+            log.warning("could not renew %s; retrying", self.lock.describe())
+
+    async def run(self) -> int:
+        """Serve, wait for the lock, loop until stopped. Returns the exit code."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -515,38 +490,37 @@ class Daemon:
         await self.start_http()
         try:
             announced = False
-            while not self.lock.try_acquire():
+            while not await asyncio.to_thread(self.lock.try_acquire):
                 if not announced:
-                    log.info(
-                        "standby: lock %s held by pid %s",
-                        getattr(self.lock, "path", "-"),
-                        self.lock.holder(),
-                    )
+                    log.info("standby: %s held by %s", self.lock.describe(), self.lock.holder())
                     announced = True
                 await self._sleep(self.standby_poll)
                 if self.stop.is_set():
-                    return
+                    return self.exit_code
             self.metrics.leader = 1
             self.started = time.monotonic()
             await self.engine.initial_fetch()
             log.info(
-                "active: %d service(s), provider %s",
+                "active (%s): %d service(s), provider %s",
+                self.lock.describe(),
                 len(self.config.services),
                 self.engine.provider.description,
             )
             tasks = [asyncio.create_task(self.service_loop(s)) for s in self.config.services]
             tasks.append(asyncio.create_task(self.resync_loop()))
+            tasks.append(asyncio.create_task(self.keep_lock()))
             stopper = asyncio.create_task(self.stop.wait())
             done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
             for t in done:
-                if t is not stopper and t.exception() is not None:
+                if t is not stopper and not t.cancelled() and t.exception() is not None:
                     self.stop.set()
                     raise t.exception()  # type: ignore[misc]
             # Graceful: let the running rounds finish (their DNS writes included).
             await asyncio.gather(*tasks, return_exceptions=True)
+            return self.exit_code
         finally:
             self.metrics.leader = 0
-            self.lock.release()
+            await asyncio.to_thread(self.lock.release)
             if self.server is not None:
                 self.server.close()
                 await self.server.wait_closed()
