@@ -320,7 +320,8 @@ class Engine:
         except ProviderError as exc:
             return SyncOutcome([], [], self._provider_failed(exc))
 
-    async def sync(self, services: Sequence[ServiceConfig]) -> SyncOutcome:
+    async def sync(self, services: Sequence[ServiceConfig], where: str = "") -> SyncOutcome:
+        """Reconcile `services`; `where` (e.g. "round 7") is added to the change log lines."""
         async with self.lock:
             out = await asyncio.to_thread(self.sync_blocking, services, dry_run=False)
         for w in out.warnings:
@@ -329,7 +330,7 @@ class Engine:
                 log.warning("%s", w)
         for ch in out.changes:
             self.metrics.changes_total[ch.action] = self.metrics.changes_total.get(ch.action, 0) + 1
-            log.warning("DNS change: %s", ch.describe())
+            log.warning("DNS change: %s%s", ch.describe(), f" [{where}]" if where else "")
         self._update_published_metrics()
         if out.changes and self.announcer is not None:
             lines = [ch.describe() for ch in out.changes]
@@ -442,7 +443,7 @@ class Daemon:
             start = time.monotonic()
             results = await self.probe([svc])
             self.engine.observe(svc, results)
-            await self.engine.sync([svc])
+            await self.engine.sync([svc], f"round {self.metrics.rounds.get(svc.key, 0) + 1}")
             elapsed = time.monotonic() - start
             self.metrics.rounds[svc.key] = self.metrics.rounds.get(svc.key, 0) + 1
             self.metrics.round_seconds[svc.key] = elapsed
@@ -456,7 +457,7 @@ class Daemon:
                 return
             log.info("periodic full resync")
             self.engine.stale = True
-            await self.engine.sync(self.config.services)
+            await self.engine.sync(self.config.services, "resync")
 
     async def keep_lock(self) -> None:
         """Renew a Lease; stop the daemon when it is lost or cannot be renewed in time."""
