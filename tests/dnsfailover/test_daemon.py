@@ -292,3 +292,65 @@ def test_changes_are_announced_by_email(
     finally:
         if not stopped:
             relay.stop()
+
+
+def test_a_failing_round_does_not_stop_the_daemon(tmp_path: Path) -> None:
+    """An unexpected error in a round is logged and counted; the next round runs."""
+    from watcloud.dnsfailover.probe import ProbeResult
+    from watcloud.dnsfailover.reconcile import RRSetView
+
+    class Mem:
+        description = "memory"
+
+        def __init__(self) -> None:
+            self.records: set[str] = set()
+
+        def fetch(self, keys):  # type: ignore[no-untyped-def]
+            from watcloud.dnsfailover.reconcile import Record
+
+            return {
+                k: RRSetView(*k, tuple(Record(*k, c, 60, True) for c in self.records)) for k in keys
+            }
+
+        def apply(self, changes):  # type: ignore[no-untyped-def]
+            for c in changes:
+                (self.records.add if c.action == "create" else self.records.discard)(c.content)
+            return list(changes)
+
+        def close(self) -> None:
+            pass
+
+    calls = [0]
+
+    async def probe(services):  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        if calls[0] == 1:
+            raise RuntimeError("boom")
+        return [ProbeResult(s.key, h, True, 0.0, "ok") for s in services for h in s.hosts]
+
+    cfg = Config.model_validate(
+        {
+            "provider": {"kind": "rfc2136", "server": "127.0.0.1", "zone": "example.com"},
+            "services": [
+                {
+                    "fqdn": "a.example.com",
+                    "hosts": ["10.0.0.1", "10.0.0.2"],
+                    "check": {"interval": 0.05, "timeout": 0.05},
+                }
+            ],
+            "listen": "127.0.0.1:0",
+            "lock": {"kind": "none"},
+        }
+    )
+    provider = Mem()
+    d = Daemon(cfg, provider, probe=probe)
+
+    async def scenario() -> None:
+        task = asyncio.create_task(d.run())
+        while not provider.records:
+            await asyncio.sleep(0.01)
+        d.stop.set()
+        assert await asyncio.wait_for(task, 10) == 0
+
+    asyncio.run(scenario())
+    assert d.metrics.internal_errors == 1 and provider.records == {"10.0.0.1", "10.0.0.2"}

@@ -175,3 +175,31 @@ def test_a_silent_host_delays_nobody(web: list[Any]) -> None:
     assert not hung.ok and hung.detail == "timeout after 1s"
     assert ok.ok
     assert ok.latency < hung.latency  # finished on its own, not after the silent host
+
+
+def test_ipv6_host() -> None:
+    """An AAAA service: the URL brackets the address; the Host header is still the name."""
+
+    class V6Server(ThreadingHTTPServer):
+        address_family = socket.AF_INET6
+
+    try:
+        srv = V6Server(("::1", 0), _Seen)
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
+    srv.daemon_threads = True
+    srv.hosts = []  # type: ignore[attr-defined]
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        s = ServiceConfig(
+            fqdn="svc.example.com",
+            type="AAAA",
+            hosts=["::1"],
+            check=CheckConfig(port=srv.server_address[1], path="/"),
+        )
+        (r,) = asyncio.run(probe_round([s]))
+        assert r.ok, r.detail
+        assert srv.hosts == ["svc.example.com"]  # type: ignore[attr-defined]
+    finally:
+        srv.shutdown()
+        srv.server_close()

@@ -67,6 +67,7 @@ class Metrics:
     round_seconds: dict[str, float] = field(default_factory=dict)
     changes_total: dict[str, int] = field(default_factory=dict)
     provider_errors: int = 0
+    internal_errors: int = 0
     provider_up: int = 0
     last_sync: float = 0.0
     leader: int = 0
@@ -148,6 +149,12 @@ class Metrics:
             "counter",
             "Provider failures (after retries); never counted as host failures.",
             [("", self.provider_errors)],
+        )
+        block(
+            "dnsfailover_internal_errors_total",
+            "counter",
+            "Probe rounds that failed with an unexpected error (see the log).",
+            [("", self.internal_errors)],
         )
         block(
             "dnsfailover_provider_up",
@@ -441,9 +448,16 @@ class Daemon:
     async def service_loop(self, svc: ServiceConfig) -> None:
         while not self.stop.is_set():
             start = time.monotonic()
-            results = await self.probe([svc])
-            self.engine.observe(svc, results)
-            await self.engine.sync([svc], f"round {self.metrics.rounds.get(svc.key, 0) + 1}")
+            try:
+                results = await self.probe([svc])
+                self.engine.observe(svc, results)
+                await self.engine.sync([svc], f"round {self.metrics.rounds.get(svc.key, 0) + 1}")
+            except Exception:  # a bug in one round must not end failover for good
+                self.metrics.internal_errors += 1
+                log.exception("%s: round failed", svc.key)
+                # /healthz turns 503 if this repeats (no completed round): let Kubernetes restart
+                await self._sleep(svc.check.interval)
+                continue
             elapsed = time.monotonic() - start
             self.metrics.rounds[svc.key] = self.metrics.rounds.get(svc.key, 0) + 1
             self.metrics.round_seconds[svc.key] = elapsed
