@@ -83,6 +83,11 @@ class StatusReport:
         }
 
     @property
+    def health_known(self) -> bool:
+        """Health checks were read (fresh or from cache) this time."""
+        return any(s.name == "healthchecks" and (s.ok or s.stale) for s in self.sources)
+
+    @property
     def failed_sources(self) -> list[SourceStatus]:
         return [s for s in self.sources if not s.ok and not s.skipped]
 
