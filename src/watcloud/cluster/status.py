@@ -123,6 +123,13 @@ def build_report(
     maint = [r for r in reservations or () if r.maintenance]
     notes = list(notes)
 
+    hostless = [c for c in checks or () if c.host is None and (show_all or c.public)]
+    if hostless:
+        notes.append(
+            f"{len(hostless)} health check(s) carry no host= tag and are not shown: "
+            + ", ".join(sorted({c.name for c in hostless})[:5])
+        )
+
     listed = {m.name for m in machines}
     everyone = list(machines)
     unlisted = sorted(h for h in by_host if h not in listed)
