@@ -53,6 +53,23 @@ class NetHost:
             stderr=subprocess.DEVNULL,
         )
 
+    def wait_serving(self, timeout: float = 15) -> None:
+        """Until the server answers (a new python process takes a while to listen)."""
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                url = f"http://{self.address}:{PORT}/healthz"
+                with urllib.request.urlopen(url, timeout=1) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.address}: http.server did not come up")
+            time.sleep(0.02)
+
     def stop_server(self) -> None:
         if self.server is not None:
             self.server.terminate()
@@ -77,21 +94,8 @@ class Lab:
     hosts: list[NetHost] = field(default_factory=list)
 
     def wait_serving(self, timeout: float = 15) -> None:
-        import urllib.request
-
         for h in self.hosts:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    url = f"http://{h.address}:{PORT}/healthz"
-                    with urllib.request.urlopen(url, timeout=1) as resp:
-                        if resp.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{h.address}: http.server did not come up")
-                time.sleep(0.05)
+            h.wait_serving(timeout)
 
 
 def _free_subnet() -> int:

@@ -107,9 +107,10 @@ def test_failover_in_namespaces(netlab: Lab, knot: Knot, daemon: DaemonProc) -> 
     wait_for(daemon, knot, lambda a: a == addrs, "initial publication")
     assert knot.answers(f"_dnsfailover-a.web.{knot.zone}", "TXT")  # ownership marker
 
-    # 1. The victim's web server stops: connection refused.
-    r0 = rounds(daemon, knot)
+    # 1. The victim's web server stops: connection refused. Rounds are counted from the moment
+    # the failure is in effect (the process has exited).
     victim.stop_server()
+    r0 = rounds(daemon, knot)
     _, ans = wait_for(daemon, knot, lambda a: victim.address not in a, "removal (refused)")
     assert ans == addrs - {victim.address}
     removal = f"- remove web.{knot.zone} 5 A {victim.address}"
@@ -119,20 +120,21 @@ def test_failover_in_namespaces(netlab: Lab, knot: Knot, daemon: DaemonProc) -> 
     assert change_round(daemon, removal, r0) - r0 <= DOWN_AFTER + 1
 
     victim.start_server()
+    victim.wait_serving()  # a new python process takes a moment to listen
     r0 = rounds(daemon, knot)
     wait_for(daemon, knot, lambda a: a == addrs, "recovery after restart")
     assert change_round(daemon, addition, r0) - r0 <= UP_AFTER + 1
 
     # 2. The victim's link is cut: probes time out instead of being refused.
-    r0 = rounds(daemon, knot)
     victim.cut_link()
+    r0 = rounds(daemon, knot)
     _, ans = wait_for(daemon, knot, lambda a: victim.address not in a, "removal (link cut)")
     assert ans == addrs - {victim.address}
     assert change_round(daemon, removal, r0) - r0 <= DOWN_AFTER + 1
     assert "timeout after 0.4s" in daemon.log() or "No route to host" in daemon.log()
 
     victim.restore_link()
-    r0 = rounds(daemon, knot)
+    r0 = rounds(daemon, knot)  # `ip link set up` is in effect when it returns
     wait_for(daemon, knot, lambda a: a == addrs, "recovery after link restored")
     assert change_round(daemon, addition, r0) - r0 <= UP_AFTER + 1
 
