@@ -77,13 +77,17 @@ def rounds(d: DaemonProc, knot: Knot) -> int:
 
 def change_round(d: DaemonProc, change: str, after: int) -> int:
     """The round number the daemon logged for `change` (e.g. "- remove web... A 10.x"), the
-    first one after round `after`."""
+    first one after round `after`. The line is written just after the update reaches the
+    server, so it may lag the DNS answer by a moment."""
     import re
 
-    for m in re.finditer(r"DNS change: (.*) \[round (\d+)\]", d.log()):
-        if m.group(1).startswith(change) and int(m.group(2)) > after:
-            return int(m.group(2))
-    raise AssertionError(f"no {change!r} after round {after} in the log:\n{d.log()[-3000:]}")
+    deadline = time.monotonic() + 10
+    while True:
+        for m in re.finditer(r"DNS change: (.*) \[round (\d+)\]", d.log()):
+            if m.group(1).startswith(change) and int(m.group(2)) > after:
+                return int(m.group(2))
+        assert time.monotonic() < deadline, f"no {change!r} after round {after}:\n{d.log()}"
+        time.sleep(0.02)
 
 
 def wait_for(
