@@ -17,6 +17,7 @@ from watcloud.dnsfailover.daemon import Daemon, Engine
 from watcloud.dnsfailover.lease import FileLock
 from watcloud.dnsfailover.probe import probe_round
 from watcloud.dnsfailover.providers.cloudflare import CloudflareProvider
+from watcloud.dnsfailover.reconcile import Record, RRSetView
 
 pytestmark = pytest.mark.integration
 NAME = "svc.example.com"
@@ -294,31 +295,30 @@ def test_changes_are_announced_by_email(
             relay.stop()
 
 
+class Mem:
+    description = "memory"
+
+    def __init__(self) -> None:
+        self.records: set[str] = set()
+
+    def fetch(self, keys):  # type: ignore[no-untyped-def]
+
+        return {
+            k: RRSetView(*k, tuple(Record(*k, c, 60, True) for c in self.records)) for k in keys
+        }
+
+    def apply(self, changes):  # type: ignore[no-untyped-def]
+        for c in changes:
+            (self.records.add if c.action == "create" else self.records.discard)(c.content)
+        return list(changes)
+
+    def close(self) -> None:
+        pass
+
+
 def test_a_failing_round_does_not_stop_the_daemon(tmp_path: Path) -> None:
     """An unexpected error in a round is logged and counted; the next round runs."""
     from watcloud.dnsfailover.probe import ProbeResult
-    from watcloud.dnsfailover.reconcile import RRSetView
-
-    class Mem:
-        description = "memory"
-
-        def __init__(self) -> None:
-            self.records: set[str] = set()
-
-        def fetch(self, keys):  # type: ignore[no-untyped-def]
-            from watcloud.dnsfailover.reconcile import Record
-
-            return {
-                k: RRSetView(*k, tuple(Record(*k, c, 60, True) for c in self.records)) for k in keys
-            }
-
-        def apply(self, changes):  # type: ignore[no-untyped-def]
-            for c in changes:
-                (self.records.add if c.action == "create" else self.records.discard)(c.content)
-            return list(changes)
-
-        def close(self) -> None:
-            pass
 
     calls = [0]
 
@@ -354,3 +354,45 @@ def test_a_failing_round_does_not_stop_the_daemon(tmp_path: Path) -> None:
 
     asyncio.run(scenario())
     assert d.metrics.internal_errors == 1 and provider.records == {"10.0.0.1", "10.0.0.2"}
+
+
+def test_periodic_resync_repairs_drift() -> None:
+    from watcloud.dnsfailover.probe import ProbeResult
+
+    async def probe(services):  # type: ignore[no-untyped-def]
+        return [ProbeResult(s.key, h, True, 0.0, "ok") for s in services for h in s.hosts]
+
+    cfg = Config.model_validate(
+        {
+            "provider": {"kind": "rfc2136", "server": "127.0.0.1", "zone": "example.com"},
+            "services": [
+                {
+                    "fqdn": "a.example.com",
+                    "hosts": ["10.0.0.1", "10.0.0.2"],
+                    "check": {"interval": 0.05, "timeout": 0.05},
+                }
+            ],
+            "listen": "127.0.0.1:0",
+            "lock": {"kind": "none"},
+            "resync_interval": 0.3,
+        }
+    )
+    provider = Mem()
+    d = Daemon(cfg, provider, probe=probe)
+
+    async def scenario() -> int:
+        task = asyncio.create_task(d.run())
+        while provider.records != {"10.0.0.1", "10.0.0.2"}:
+            await asyncio.sleep(0.01)
+        provider.records.discard("10.0.0.2")  # someone deletes a record by hand
+        rounds = d.metrics.rounds["a.example.com/A"]
+        while provider.records != {"10.0.0.1", "10.0.0.2"}:
+            await asyncio.sleep(0.01)
+        repaired_after = d.metrics.rounds["a.example.com/A"] - rounds
+        d.stop.set()
+        await asyncio.wait_for(task, 10)
+        return repaired_after
+
+    repaired_after = asyncio.run(scenario())
+    # Not noticed by the probe rounds (cached view), repaired by the resync.
+    assert repaired_after >= 1 and d.metrics.changes_total["create"] == 3
