@@ -117,6 +117,8 @@ def test_bad_config_is_one_line_exit_2(
 def test_missing_config_file(run_watcloud: Any, tmp_path: Path) -> None:
     res = run_watcloud("dns-failover", "check", "--config", str(tmp_path / "nope.yaml"))
     assert res.returncode == 2 and "config file not found" in res.stderr
+    res = run_watcloud("dns-failover", "plan")  # no --config and no default file
+    assert res.returncode == 2 and "no config: give --config FILE" in res.stderr
 
 
 def test_missing_token_is_a_config_error(

@@ -275,4 +275,9 @@ class Config(StrictModel):
 
 
 def load(path: Path | None) -> Config:
-    return load_config(Config, path, default_path=default_config_path(TOOL))
+    default = default_config_path(TOOL)
+    if path is None and not default.exists():
+        from watcloud.core.errors import ConfigError
+
+        raise ConfigError(f"no config: give --config FILE or create {default}")
+    return load_config(Config, path, default_path=default)
