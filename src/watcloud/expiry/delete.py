@@ -114,6 +114,9 @@ class Deleter:
         self.time_field = scan["time_field_effective"]
         self.root_device = scan.get("root_device")
         self.root_inode = scan.get("root_inode")
+        self.started = float(
+            scan.get("started_epoch", self.cutoff + float(scan["threshold_seconds"]))
+        )
         self.policy = Policy.make(
             root=self.root,
             threshold_seconds=float(scan["threshold_seconds"]),
@@ -130,6 +133,17 @@ class Deleter:
     # -- helpers -------------------------------------------------------------------------
     def _lu(self, st: os.stat_result) -> float:
         return last_used(self.time_field, st.st_atime, st.st_mtime, st.st_ctime)
+
+    def _changed(self, path: str, st: os.stat_result) -> bool:
+        """Used since the scan (by the report's time field) or changed since (ctime: written,
+        renamed, chmod-ed, replaced), whatever the time field: keep it."""
+        if self._lu(st) >= self.cutoff:
+            self._keep(path, "used since the scan")
+            return True
+        if st.st_ctime > self.started:
+            self._keep(path, "changed since the scan (ctime)")
+            return True
+        return False
 
     def _keep(self, path: str, reason: str) -> None:
         self.outcome.kept.append(Kept(path, reason))
@@ -212,8 +226,7 @@ class Deleter:
 
     def _remove_entry(self, pfd: int, name: str, path: str, rel: str, c: Candidate) -> None:
         st = os.stat(name, dir_fd=pfd, follow_symlinks=False)
-        if self._lu(st) >= self.cutoff:
-            self._keep(path, "used since the scan")
+        if self._changed(path, st):
             return
         if stat.S_ISDIR(st.st_mode):
             if c.kind != "tree":
@@ -236,9 +249,15 @@ class Deleter:
             self._keep(path, "another file system (mount point)")
             return False
         try:
-            fd = os.open(name, DIR_FLAGS | NOATIME, dir_fd=pfd)
-        except PermissionError:
-            fd = os.open(name, DIR_FLAGS, dir_fd=pfd)
+            try:
+                fd = os.open(name, DIR_FLAGS | NOATIME, dir_fd=pfd)
+            except PermissionError:
+                fd = os.open(name, DIR_FLAGS, dir_fd=pfd)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                self._keep(path, "replaced by a symlink or a file during deletion: not followed")
+                return False
+            raise
         try:
             fst = os.fstat(fd)
             if (fst.st_dev, fst.st_ino) != (st.st_dev, st.st_ino):
@@ -257,8 +276,7 @@ class Deleter:
                     self._keep(cpath, "excluded or protected")
                     everything = False
                     continue
-                if self._lu(est) >= self.cutoff:
-                    self._keep(cpath, "used since the scan")
+                if self._changed(cpath, est):
                     everything = False
                     continue
                 try:

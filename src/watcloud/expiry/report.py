@@ -172,6 +172,7 @@ def build_report(
             "root_inode": result.root_stat.st_ino,
             "host": socket.gethostname(),
             "started": iso(started),
+            "started_epoch": started,
             "finished": iso(finished),
             "duration_seconds": round(finished - started, 3),
             "filesystem": fs,
