@@ -1,0 +1,112 @@
+"""Warning emails: who gets what (pure), and `notify --dry-run` end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.expiry.test_delete import build, make_report
+from watcloud.expiry.warn import deletion_date, plan_warnings
+
+
+def fake_report() -> dict[str, Any]:
+    def item(path: str, b: int, expired: bool = True) -> dict[str, Any]:
+        return {
+            "path": path,
+            "last_used": "2026-01-02T03:04:05-05:00",
+            "bytes": b,
+            "inode": 7,
+            "expired": expired,
+            "kept": False,
+        }
+
+    return {
+        "schema": "watcloud-expiry-report/1",
+        "scan": {
+            "root": "/scratch",
+            "finished": "2026-11-24T23:30:00-05:00",
+            "threshold_seconds": 70 * 86400,
+            "cutoff_epoch": 0,
+            "time_field_effective": "newest",
+        },
+        "users": [
+            {
+                "uid": 1000,
+                "user": "alice",
+                "expired_top_level": [
+                    {
+                        "path": "/scratch/alice",
+                        "bytes": 500,
+                        "last_used": "2026-03-01T00:00:00-05:00",
+                    }
+                ],
+                "oldest_files": [item("/scratch/alice/x", 5), item("/scratch/shared/a.bin", 70)],
+            },
+            {
+                "uid": 1001,
+                "user": "bob",
+                "expired_top_level": [],
+                "oldest_files": [item("/scratch/bob/new", 9, expired=False)],
+            },
+            {
+                "uid": 4242,
+                "user": None,
+                "expired_top_level": [],
+                "oldest_files": [item("/scratch/ghost/f", 3)],
+            },
+            {
+                "uid": 1002,
+                "user": "carol",
+                "expired_top_level": [],
+                "oldest_files": [item("/scratch/carol/f", 11)],
+            },
+        ],
+    }
+
+
+def test_plan_per_user() -> None:
+    plan = plan_warnings(
+        fake_report(),
+        grace_days=14,
+        email_domain="example.org",
+        overrides={"carol": "carol@elsewhere.test"},
+    )
+    by_user = {w.user: w for w in plan.warnings}
+    assert set(by_user) == {"alice", "carol"}  # bob has nothing expired; uid 4242 has no name
+    a = by_user["alice"]
+    assert a.to == "alice@example.org"
+    assert a.data["deletion_date"] == "2026-12-08"  # 14 days after the scan, cluster zone
+    assert a.data["threshold_days"] == 70 and a.data["root"] == "/scratch"
+    # /scratch/alice/x lies under the expired top-level /scratch/alice: listed once.
+    assert [i["path"] for i in a.data["items"]] == ["/scratch/alice", "/scratch/shared/a.bin"]
+    assert a.data["total_bytes"] == 570
+    assert a.data["items"][0]["last_used"] == "2026-03-01"
+    assert by_user["carol"].to == "carol@elsewhere.test"
+    assert plan.skipped == ["uid 4242: no user name (not in passwd), no address"]
+    assert len({w.id for w in plan.warnings}) == 2
+
+
+def test_no_domain_means_no_address() -> None:
+    plan = plan_warnings(fake_report(), grace_days=7, email_domain=None)
+    assert plan.warnings == []
+    assert any(s.startswith("alice: no address") for s in plan.skipped)
+
+
+def test_deletion_date_crosses_dst_in_cluster_zone() -> None:
+    rep = {"scan": {"finished": "2026-10-31T23:30:00-04:00"}}
+    assert deletion_date(rep, 1) == "2026-11-01"
+
+
+def test_notify_dry_run_cli(tmp_path: Path, run_watcloud: Any) -> None:
+    build(tmp_path / "scratch")
+    report = tmp_path / "r.json"
+    report.write_text(json.dumps(make_report(tmp_path / "scratch")))
+    cfg = tmp_path / "expiry.yaml"
+    cfg.write_text("email_domain: example.org\ngrace_days: 3\n")
+    res = run_watcloud("expiry", "notify", str(report), "--dry-run", "-c", str(cfg), "-o", "json")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    (msg,) = out["messages"]
+    assert msg["status"] == "planned" and msg["to"].endswith("@example.org")
+    assert msg["items"] == 3  # alice (tree), bob/old.dat, bob/sub/older.dat
