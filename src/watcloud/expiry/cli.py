@@ -34,14 +34,14 @@ def _safe(text: str) -> str:
 def scan(
     path: Annotated[Path, typer.Argument(help="Root of the tree to scan (e.g. /scratch).")],
     threshold: Annotated[
-        str | None, typer.Option(help="Age after which an unused entry expires [default: 70d].")
+        str | None, typer.Option(help="Age after which an unused entry expires (default: 70d).")
     ] = None,
     time_field: Annotated[
         str | None,
         typer.Option(
             "--time",
             help="Which time is 'last used': newest (of atime, mtime, ctime), atime, mtime, "
-            "ctime [default: newest; on a noatime mount the newest of mtime and ctime].",
+            "ctime (default: newest; on a noatime mount the newest of mtime and ctime).",
         ),
     ] = None,
     exclude: Annotated[
@@ -57,11 +57,11 @@ def scan(
         Path | None, typer.Option(help="Also write the JSON report to this file (atomically).")
     ] = None,
     processes: Annotated[
-        int | None, typer.Option(help="Worker processes [default: number of CPUs].", min=1)
+        int | None, typer.Option(help="Worker processes (default: number of CPUs).", min=1)
     ] = None,
     threads: Annotated[
         int | None,
-        typer.Option(help="Directory-reading threads per process [default: 1].", min=1),
+        typer.Option(help="Directory-reading threads per process (default: 1).", min=1),
     ] = None,
     list_files: Annotated[
         Path | None,
@@ -253,8 +253,8 @@ def delete(
     log: Annotated[
         Path | None,
         typer.Option(
-            help="Append every removal here [default: $XDG_STATE_HOME/watcloud/"
-            "expiry/deletions.log]."
+            help="Append every removal here (default: deletion_log in the config, else "
+            "$XDG_STATE_HOME/watcloud/expiry/deletions.log)."
         ),
     ] = None,
     output: OutputOpt = OutputFormat.text,
