@@ -229,20 +229,109 @@ class DirReader:
             acc.error(path, exc)
         return None
 
+    def _last_used(self, st: os.stat_result) -> float:
+        return self.policy.last_used(st.st_atime, st.st_mtime, st.st_ctime)
+
+    def _list(self, st: os.stat_result, path: str) -> None:
+        if self.listing_fd is not None:
+            self.listing.append(
+                f"{st.st_atime_ns} {st.st_mtime_ns} {st.st_ctime_ns} {st.st_size} "
+                f"{st.st_blocks} {st.st_uid} {st.st_ino} {path}\n"
+            )
+            if len(self.listing) >= LISTING_CHUNK:
+                self.flush_listing()
+
+    def read_root(self, root: str, owner: int) -> list[tuple[Task, int]]:
+        """List the root: each entry starts a top-level record. Run once, so kept simple."""
+        acc, pol = self.acc, self.policy
+        fd = self.open_dir(root, owner)
+        if fd is None:
+            return []
+        subdirs: list[tuple[Task, int]] = []
+        c = acc.counts
+        try:
+            with os.scandir(fd) as it:
+                for e in it:
+                    name, path = e.name, f"{root}/{e.name}"
+                    try:
+                        st = e.stat(follow_symlinks=False)
+                    except FileNotFoundError:
+                        c["vanished"] += 1
+                        continue
+                    except OSError as exc:
+                        acc.error(path, exc)
+                        continue
+                    self._list(st, path)
+                    is_dir = stat.S_ISDIR(st.st_mode)
+                    if is_dir and st.st_dev != self.dev:
+                        c["other_filesystem_skipped"] += 1  # a mount point: never entered
+                        continue
+                    lu = self._last_used(st)
+                    kept = pol.kept(name, name)
+                    t = acc.tops[name] = _new_top()
+                    t[T_UID], t[T_ISDIR], t[T_LU] = st.st_uid, is_dir, lu
+                    if is_dir:
+                        c["dirs"] += 1
+                        u = acc.users.get(st.st_uid) or acc.users.setdefault(st.st_uid, _new_user())
+                        u[U_DIRS] += 1
+                        u[U_BYTES] += st.st_size
+                        u[U_BLOCKS] += st.st_blocks
+                        t[T_DIRS] += 1
+                        t[T_BYTES] += st.st_size
+                        t[T_BLOCKS] += st.st_blocks
+                        t[T_NEWEST] = lu
+                        t[T_KEPT] = kept
+                        subdirs.append(((path, name, name, kept), st.st_uid))
+                        continue
+                    kind = (
+                        "files"
+                        if stat.S_ISREG(st.st_mode)
+                        else "symlinks"
+                        if stat.S_ISLNK(st.st_mode)
+                        else "other"
+                    )
+                    c[kind] += 1
+                    if st.st_nlink > 1:
+                        c["hardlinked_seen"] += 1
+                        acc.links.setdefault(
+                            st.st_ino,
+                            (st.st_uid, name, st.st_size, st.st_blocks, lu, kept, path),
+                        )
+                        continue
+                    acc.add_file(
+                        st.st_uid,
+                        name,
+                        st.st_size,
+                        st.st_blocks,
+                        lu,
+                        kept,
+                        path,
+                        st.st_ino,
+                        pol.cutoff,
+                    )
+        except OSError as exc:
+            acc.error(root, exc)
+        finally:
+            os.close(fd)
+        return subdirs
+
     def read(self, task: Task, owner: int = -1) -> list[tuple[Task, int]]:
-        """List the directory of `task`, account every entry, return the subdirectories."""
+        """List the directory of `task`, account every entry, return the subdirectories.
+
+        The hot loop: one `fstatat` per entry and as little Python as possible (locals for
+        the top-level totals, literal list indices; see the U_* and T_* slot names)."""
         path, rel, top, kept = task
-        root_mode = top == ""
         acc = self.acc
         pol = self.policy
+        t = acc.tops.get(top)
+        if t is None:
+            t = acc.tops[top] = _new_top()
         fd = self.open_dir(path, owner)
         if fd is None:
-            if not root_mode:  # what lies under it is unknown: its top-level entry cannot expire
-                self.acc.tops.setdefault(top, _new_top())[T_INCOMPLETE] = True
+            t[T_INCOMPLETE] = True  # what lies under it is unknown: it cannot expire
             return []
         subdirs: list[tuple[Task, int]] = []
         users = acc.users
-        tops = acc.tops
         links = acc.links
         cutoff = pol.cutoff
         code = _TIME_CODES[pol.time_field]
@@ -258,10 +347,11 @@ class DirReader:
         oldest_n = acc.oldest_n
         heappush = heapq.heappush
         heapreplace = heapq.heapreplace
-        nfiles = ndirs = nlinks = nother = 0
-        t = None if root_mode else tops.get(top)
-        if t is None and not root_mode:
-            t = tops[top] = _new_top()
+        new_user = _new_user
+        nfiles = ndirs = nlinks = nother = nhard = 0
+        tfiles = tdirs = tbytes = tblocks = txfiles = txbytes = 0
+        tnewest = t[T_NEWEST]
+        tkept = False
         prefix = path + "/"
         relprefix = rel + "/" if rel else ""
         try:
@@ -275,8 +365,7 @@ class DirReader:
                         continue
                     except OSError as exc:
                         acc.error(prefix + name, exc)
-                        if not root_mode:
-                            t[T_INCOMPLETE] = True  # type: ignore[index]
+                        t[T_INCOMPLETE] = True
                         continue
                     mode = st.st_mode
                     if code == 0:
@@ -307,14 +396,6 @@ class DirReader:
                             or erel in protected
                         ):
                             ekept = True
-                    if root_mode:
-                        t = tops[name] = _new_top()
-                        t[T_UID] = st.st_uid
-                        t[T_ISDIR] = S_ISDIR(mode)
-                        t[T_LU] = lu
-                        etop = name
-                    else:
-                        etop = top
                     if listing is not None:
                         listing.append(
                             f"{st.st_atime_ns} {st.st_mtime_ns} {st.st_ctime_ns} {st.st_size} "
@@ -322,29 +403,29 @@ class DirReader:
                         )
                         if len(listing) >= LISTING_CHUNK:
                             self.flush_listing()
+                    if lu > tnewest:
+                        tnewest = lu
+                    if ekept:
+                        tkept = True
+                    uid = st.st_uid
                     if S_ISDIR(mode):
                         if st.st_dev != dev:
                             # A mount point: not entered, not counted, never expired.
                             acc.counts["other_filesystem_skipped"] += 1
-                            if root_mode:
-                                del tops[name]
                             continue
                         ndirs += 1
-                        uid = st.st_uid
                         u = users.get(uid)
                         if u is None:
-                            u = users[uid] = _new_user()
-                        u[U_DIRS] += 1
-                        u[U_BYTES] += st.st_size
-                        u[U_BLOCKS] += st.st_blocks
-                        t[T_DIRS] += 1  # type: ignore[index]
-                        t[T_BYTES] += st.st_size  # type: ignore[index]
-                        t[T_BLOCKS] += st.st_blocks  # type: ignore[index]
-                        if lu > t[T_NEWEST]:  # type: ignore[index]
-                            t[T_NEWEST] = lu  # type: ignore[index]
-                        if ekept:
-                            t[T_KEPT] = True  # type: ignore[index]
-                        subdirs.append(((prefix + name, relprefix + name, etop, ekept), uid))
+                            u = users[uid] = new_user()
+                        size = st.st_size
+                        blocks = st.st_blocks
+                        u[1] += 1  # U_DIRS
+                        u[2] += size  # U_BYTES
+                        u[3] += blocks  # U_BLOCKS
+                        tdirs += 1
+                        tbytes += size
+                        tblocks += blocks
+                        subdirs.append(((prefix + name, relprefix + name, top, ekept), uid))
                         continue
                     if S_ISREG(mode):
                         nfiles += 1
@@ -352,63 +433,60 @@ class DirReader:
                         nlinks += 1
                     else:
                         nother += 1
+                    size = st.st_size
+                    blocks = st.st_blocks
                     if st.st_nlink > 1:
                         ino = st.st_ino
                         if ino not in links:
-                            links[ino] = (
-                                st.st_uid,
-                                etop,
-                                st.st_size,
-                                st.st_blocks,
-                                lu,
-                                ekept,
-                                prefix + name,
-                            )
-                        acc.counts["hardlinked_seen"] += 1
+                            links[ino] = (uid, top, size, blocks, lu, ekept, prefix + name)
+                        nhard += 1
                         continue
-                    uid = st.st_uid
                     u = users.get(uid)
                     if u is None:
-                        u = users[uid] = _new_user()
-                    size = st.st_size
-                    blocks = st.st_blocks
-                    u[U_FILES] += 1
-                    u[U_BYTES] += size
-                    u[U_BLOCKS] += blocks
-                    t[T_FILES] += 1  # type: ignore[index]
-                    t[T_BYTES] += size  # type: ignore[index]
-                    t[T_BLOCKS] += blocks  # type: ignore[index]
-                    if lu > t[T_NEWEST]:  # type: ignore[index]
-                        t[T_NEWEST] = lu  # type: ignore[index]
-                    if ekept:
-                        t[T_KEPT] = True  # type: ignore[index]
-                    elif lu < cutoff:
-                        u[U_XFILES] += 1
-                        u[U_XBYTES] += size
-                        u[U_XBLOCKS] += blocks
-                        t[T_XFILES] += 1  # type: ignore[index]
-                        t[T_XBYTES] += size  # type: ignore[index]
-                    if lu < u[U_THRESH]:
-                        h = u[U_HEAP]
+                        u = users[uid] = new_user()
+                    u[0] += 1  # U_FILES
+                    u[2] += size  # U_BYTES
+                    u[3] += blocks  # U_BLOCKS
+                    tfiles += 1
+                    tbytes += size
+                    tblocks += blocks
+                    if not ekept and lu < cutoff:
+                        u[4] += 1  # U_XFILES
+                        u[5] += size  # U_XBYTES
+                        u[6] += blocks  # U_XBLOCKS
+                        txfiles += 1
+                        txbytes += size
+                    if lu < u[7]:  # U_THRESH: older than the newest of the oldest N
+                        h = u[8]  # U_HEAP
                         item = (-lu, prefix + name, size, blocks, st.st_ino, ekept)
                         if len(h) < oldest_n:
                             heappush(h, item)
                             if len(h) == oldest_n:
-                                u[U_THRESH] = -h[0][0]
+                                u[7] = -h[0][0]
                         else:
                             heapreplace(h, item)
-                            u[U_THRESH] = -h[0][0]
+                            u[7] = -h[0][0]
         except OSError as exc:
             acc.error(path, exc)
-            if not root_mode:
-                t[T_INCOMPLETE] = True  # type: ignore[index]
+            t[T_INCOMPLETE] = True
         finally:
             os.close(fd)
-        c = acc.counts
-        c["files"] += nfiles
-        c["dirs"] += ndirs
-        c["symlinks"] += nlinks
-        c["other"] += nother
+            t[T_FILES] += tfiles
+            t[T_DIRS] += tdirs
+            t[T_BYTES] += tbytes
+            t[T_BLOCKS] += tblocks
+            t[T_XFILES] += txfiles
+            t[T_XBYTES] += txbytes
+            if tnewest > t[T_NEWEST]:
+                t[T_NEWEST] = tnewest
+            if tkept:
+                t[T_KEPT] = True
+            c = acc.counts
+            c["files"] += nfiles
+            c["dirs"] += ndirs
+            c["symlinks"] += nlinks
+            c["other"] += nother
+            c["hardlinked_seen"] += nhard
         return subdirs
 
 
@@ -563,7 +641,7 @@ def scan(
         u[U_BYTES] += root_stat.st_size
         u[U_BLOCKS] += root_stat.st_blocks
         acc.counts["dirs"] += 1
-        seeds = top_reader.read((root, "", "", False), root_stat.st_uid)
+        seeds = top_reader.read_root(root, root_stat.st_uid)
         top_reader.flush_listing()
         processes = max(1, processes)
         threads = max(1, threads)
