@@ -251,6 +251,13 @@ def main() -> None:
             f"CPU median {statistics.median(r[3] for r in one):.2f} s"
         )
 
+        four = [run_timed(scan_cmd(tree, ["--processes", "1", "--threads", "4"])) for _ in range(3)]
+        tm = statistics.median(r[0] for r in four)
+        print(
+            f"scan --processes 1 --threads 4: wall median {tm:.2f} s "
+            f"({tm / om:.2f}x one thread: the GIL on a warm cache)"
+        )
+
         quarter = tree / "g0"
         q_rss = [run_timed(scan_cmd(quarter)) for _ in range(3)]
         print(
@@ -272,6 +279,13 @@ def main() -> None:
                     ["find", str(quarter), "-xdev"], capture_output=True, check=True
                 ).stdout.splitlines()
             )
+            empty = work / "empty"
+            empty.mkdir()
+            base = sum(strace_counts(scan_cmd(empty), work, "baseline").values())
+            print(
+                f"strace baseline (scan of an empty directory: interpreter start-up and "
+                f"imports): {base:,} stat-family calls"
+            )
             for name, cmd in (
                 ("scan", scan_cmd(quarter, ["--processes", "1"])),
                 ("scan-2proc", scan_cmd(quarter)),
@@ -279,9 +293,11 @@ def main() -> None:
             ):
                 counts = strace_counts(cmd, work, name)
                 total = sum(counts.values())
+                net = total - base if name.startswith("scan") else total
                 print(
                     f"strace {name}: {total:,} stat-family calls for {q_entries:,} entries = "
-                    f"{total / q_entries:.3f} per entry {counts}"
+                    f"{total / q_entries:.3f} per entry ({net / q_entries:.3f} without start-up)"
+                    f" {counts}"
                 )
         else:
             print("strace not installed: stat-call count skipped")
