@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
+import os
+import pwd
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import missing
+from tests.expiry.conftest import age
 from tests.expiry.test_delete import build, make_report
 from watcloud.expiry.warn import deletion_date, plan_warnings
 
@@ -110,3 +116,90 @@ def test_notify_dry_run_cli(tmp_path: Path, run_watcloud: Any) -> None:
     (msg,) = out["messages"]
     assert msg["status"] == "planned" and msg["to"].endswith("@example.org")
     assert msg["items"] == 3  # alice (tree), bob/old.dat, bob/sub/older.dat
+
+
+def _smtp_env(relay: Any, tmp_path: Path) -> dict[str, str]:
+    return {
+        "WATCLOUD_SMTP_HOST": "127.0.0.1",
+        "WATCLOUD_SMTP_PORT": str(relay.port),
+        "WATCLOUD_SMTP_SECURITY": "none",
+        "WATCLOUD_SMTP_FROM": "WATcloud <expiry@example.org>",
+        "WATCLOUD_SMTP_SPOOL": str(tmp_path / "spool.db"),
+    }
+
+
+def _relay() -> Any:
+    try:
+        import aiosmtpd  # noqa: F401
+    except ImportError:
+        missing("aiosmtpd is not installed (pip install -e '.[test]')")
+    from watcloud.notify.testing import SmtpRelay
+
+    return SmtpRelay().start()
+
+
+def test_notify_sends_one_warning_per_user_through_real_smtp(
+    tmp_path: Path, run_watcloud: Any
+) -> None:
+    root = tmp_path / "scratch"
+    build(root)
+    if os.geteuid() == 0:  # a second owner: bob's files belong to `daemon`
+        for p in [root / "bob", *(root / "bob").rglob("*")]:
+            os.lchown(p, 1, 1)
+        age(root / "bob/sub", 150)
+    report = tmp_path / "r.json"
+    report.write_text(json.dumps(make_report(root)))
+    cfg = tmp_path / "expiry.yaml"
+    cfg.write_text("email_domain: example.org\ngrace_days: 7\n")
+    relay = _relay()
+    try:
+        env = _smtp_env(relay, tmp_path)
+        res = run_watcloud("expiry", "notify", str(report), "-c", str(cfg), "-o", "json", env=env)
+        assert res.returncode == 0, res.stderr
+        out = json.loads(res.stdout)
+        assert {m["status"] for m in out["messages"]} == {"sent"}
+        expected_users = 2 if os.geteuid() == 0 else 1
+        assert len(relay.delivered) == expected_users
+        by_rcpt = {d.rcpt_tos[0]: d for d in relay.delivered}
+        me = pwd.getpwuid(os.geteuid()).pw_name
+        mail = email.message_from_bytes(
+            by_rcpt[f"{me}@example.org"].data, policy=email.policy.default
+        )
+        text = next(p.get_content() for p in mail.walk() if p.get_content_type() == "text/plain")
+        assert f"{root}/alice" in text
+        if os.geteuid() == 0:
+            bob = email.message_from_bytes(
+                by_rcpt["daemon@example.org"].data, policy=email.policy.default
+            )
+            bob_text = next(
+                p.get_content() for p in bob.walk() if p.get_content_type() == "text/plain"
+            )
+            assert "old.dat" in bob_text and "alice" not in bob_text
+        # Same report again: the idempotency key makes it a duplicate, nothing is re-sent.
+        res = run_watcloud("expiry", "notify", str(report), "-c", str(cfg), "-o", "json", env=env)
+        assert res.returncode == 0, res.stderr
+        assert {m["status"] for m in json.loads(res.stdout)["messages"]} == {"duplicate"}
+        assert len(relay.delivered) == expected_users
+    finally:
+        relay.stop()
+
+
+def test_notify_bounce_is_a_failure(tmp_path: Path, run_watcloud: Any) -> None:
+    root = tmp_path / "scratch"
+    build(root)
+    report = tmp_path / "r.json"
+    report.write_text(json.dumps(make_report(root)))
+    cfg = tmp_path / "expiry.yaml"
+    cfg.write_text("email_domain: example.org\n")
+    relay = _relay()
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    relay.behaviour.rcpt_replies[f"{me}@example.org"] = ("550 5.1.1 no such user", None)
+    try:
+        res = run_watcloud(
+            "expiry", "notify", str(report), "-c", str(cfg), env=_smtp_env(relay, tmp_path)
+        )
+        assert res.returncode == 1
+        assert "failed" in res.stdout and "550" in res.stdout
+        assert relay.delivered == []
+    finally:
+        relay.stop()

@@ -206,9 +206,9 @@ def notify(
                 )
             )
         sent = send_batch(messages, settings)
-        for w, r in zip(plan.warnings, sent, strict=True):
-            results.append({"user": w.user, "to": w.to, "status": r.status, "error": r.error})
-            failed |= not r.ok
+        for w, res in zip(plan.warnings, sent, strict=True):
+            results.append({"user": w.user, "to": w.to, "status": res.status, "error": res.error})
+            failed |= not res.ok
     else:
         results = [
             {"user": w.user, "to": w.to, "status": "planned", "error": None} for w in plan.warnings
@@ -218,13 +218,13 @@ def notify(
             {
                 "dry_run": dry_run,
                 "messages": [
-                    r
+                    row
                     | {
                         "deletion_date": w.data["deletion_date"],
                         "items": len(w.data["items"]),
                         "total_bytes": w.data["total_bytes"],
                     }
-                    for r, w in zip(results, plan.warnings, strict=True)
+                    for row, w in zip(results, plan.warnings, strict=True)
                 ],
                 "skipped": plan.skipped,
             }
@@ -232,12 +232,12 @@ def notify(
     else:
         if not plan.warnings:
             print("No user has expired files: nothing to send.")
-        for r, w in zip(results, plan.warnings, strict=True):
+        for row, w in zip(results, plan.warnings, strict=True):
             print(
                 _safe(
-                    f"{r['status']:<9} {w.to}: {len(w.data['items'])} items, "
+                    f"{row['status']:<9} {w.to}: {len(w.data['items'])} items, "
                     f"{human_bytes(w.data['total_bytes'])}, deletion on {w.data['deletion_date']}"
-                    + (f" ({r['error']})" if r["error"] else "")
+                    + (f" ({row['error']})" if row["error"] else "")
                 )
             )
     if failed:
