@@ -131,6 +131,13 @@ def scan(
         raise ConfigError(f"protected: {exc}") from None
     for w in warnings:
         warn(w)
+    from watcloud.core.clikit import show_progress
+
+    def progress(pending: int, elapsed: float) -> None:
+        sys.stderr.write(f"\rscanning {root}: {elapsed:.0f} s, {pending:,} directories pending ")
+        sys.stderr.flush()
+
+    interactive = show_progress()
     result = run_scan(
         root,
         policy,
@@ -138,7 +145,10 @@ def scan(
         threads=threads or cfg.threads,
         oldest_n=cfg.oldest_files_per_user,
         listing_path=str(list_files) if list_files else None,
+        progress=progress if interactive else None,
     )
+    if interactive:
+        sys.stderr.write("\r\033[K")
     report = build_report(
         result,
         policy,

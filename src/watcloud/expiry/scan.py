@@ -609,8 +609,12 @@ def scan(
     threads: int = 1,
     oldest_n: int = 100,
     listing_path: str | None = None,
+    progress: Callable[[int, float], None] | None = None,
 ) -> ScanResult:
-    """Scan the tree at `root` (a directory) and return the merged accumulator."""
+    """Scan the tree at `root` (a directory) and return the merged accumulator.
+
+    `progress(pending_directories, elapsed_seconds)` is called about twice a second while
+    worker processes run (not with processes=1)."""
     start = time.monotonic()
     root = os.path.abspath(root)
     root_stat = os.lstat(root)
@@ -675,6 +679,8 @@ def scan(
                 try:
                     status, payload = results.get(timeout=0.5)
                 except queue.Empty:
+                    if progress is not None:
+                        progress(int(shared.outstanding.value), time.monotonic() - start)
                     if any(p.exitcode not in (None, 0) for p in procs):
                         failure = failure or "a scan worker died"
                         shared.failed.value = 1
