@@ -110,7 +110,7 @@ def scan(
     except OSError:
         mounts = []
         warnings.append("cannot read /proc/self/mountinfo: atime semantics unknown")
-    mount = find_mount(mounts, root, (os.major(st.st_dev), os.minor(st.st_dev)))
+    mount = find_mount(mounts, os.path.realpath(root), (os.major(st.st_dev), os.minor(st.st_dev)))
     info = atime_semantics(mount.all_options if mount else ())
     try:
         effective, time_warnings = effective_time_field(requested, info)
