@@ -92,6 +92,10 @@ def test_bad_input(tmp_path: Path, run_watcloud: Any) -> None:
         run_watcloud("expiry", "scan", str(tmp_path), "--threshold", "soon"), "invalid duration"
     )
     one_line_error(run_watcloud("expiry", "scan", str(tmp_path), "--time", "btime"), "--time")
+    one_line_error(
+        run_watcloud("expiry", "scan", str(tmp_path), "--list-files", str(tmp_path / "no/x")),
+        "No such file",
+    )
     cfg = tmp_path / "bad.yaml"
     cfg.write_text("threshold: 70d\nthreshhold: 3d\n")
     one_line_error(run_watcloud("expiry", "scan", str(tmp_path), "-c", str(cfg)), "threshhold")

@@ -138,15 +138,21 @@ def scan(
         sys.stderr.flush()
 
     interactive = show_progress()
-    result = run_scan(
-        root,
-        policy,
-        processes=processes or cfg.processes or os.cpu_count() or 1,
-        threads=threads or cfg.threads,
-        oldest_n=cfg.oldest_files_per_user,
-        listing_path=str(list_files) if list_files else None,
-        progress=progress if interactive else None,
-    )
+    try:
+        result = run_scan(
+            root,
+            policy,
+            processes=processes or cfg.processes or os.cpu_count() or 1,
+            threads=threads or cfg.threads,
+            oldest_n=cfg.oldest_files_per_user,
+            listing_path=str(list_files) if list_files else None,
+            progress=progress if interactive else None,
+        )
+    except RuntimeError as exc:  # a worker failed: say so on one line, exit 1
+        sys.stderr.write(f"watcloud expiry: error: {exc}\n")
+        raise typer.Exit(1) from None
+    except OSError as exc:  # the root itself, or the --list-files file
+        raise InputError(f"{exc.filename or root}: {exc.strerror}") from None
     if interactive:
         sys.stderr.write("\r\033[K")
     report = build_report(
