@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from watcloud.expiry.mountinfo import (
     atime_semantics,
@@ -94,3 +96,23 @@ def test_this_machines_root_mount_is_found() -> None:
     st = os.stat("/")
     m = find_mount(mounts, "/", (os.major(st.st_dev), os.minor(st.st_dev)))
     assert m is not None and m.mount_point == "/"
+
+
+def _escape(path: str) -> str:
+    return "".join(f"\\{ord(c):03o}" if c in " \t\n\\" else c for c in path)
+
+
+@given(
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_mount_points_round_trip_through_the_kernel_escaping(name: str) -> None:
+    """The kernel writes space, tab, newline and backslash as octal; we read them back."""
+    mp = "/mnt/" + name.replace("/", "_")
+    line = f"50 27 8:1 / {_escape(mp)} rw,noatime - ext4 /dev/sda1 rw\n"
+    (m,) = parse_mountinfo(line)
+    assert m.mount_point == mp
+    assert m.options == ("rw", "noatime")

@@ -1,4 +1,4 @@
-"""No wear: a scan changes no atime and writes nothing to the scanned device.
+"""No wear: a scan (and a deletion plan) changes no atime and writes nothing to the device.
 
 A real ext4 file system in a loop-mounted image, mounted `strictatime` (every read of a
 directory would update its atime), measured by the loop device's own write counter
@@ -96,6 +96,16 @@ def test_scan_changes_no_atime_and_writes_nothing(
         assert report["scan"]["counts"]["files"] == 40 + 1  # entries: the hard link too
         assert report["scan"]["counts"]["symlinks"] == 1
         assert report["scan"]["counts"]["noatime_refused"] == 0
+
+    # The deletion plan walks every expired tree too (everything is 200 days old by atime).
+    report = mnt.parent / "report.json"  # outside the measured device
+    res = run_watcloud("expiry", "scan", str(mnt), "--time", "atime", "--save", str(report))
+    assert res.returncode == 0, res.stderr
+    res = run_watcloud("expiry", "delete", str(report), "--dry-run", "-o", "json")
+    assert res.returncode == 0, res.stderr
+    plan = json.loads(res.stdout)
+    assert len(plan["removed"]) >= 40  # every file, walked through directory descriptors
+    assert all(os.path.lexists(p) for p in paths)
 
     after = settle_and_count(loop, mnt)
     after_atimes = {p: os.lstat(p).st_atime_ns for p in paths}

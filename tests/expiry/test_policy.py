@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from watcloud.expiry.policy import (
     Policy,
@@ -66,3 +70,23 @@ def test_last_used_fields() -> None:
     assert last_used("ctime", 1, 3, 2) == 2
     with pytest.raises(ValueError):
         last_used("btime", 1, 2, 3)
+
+
+@given(
+    st.lists(
+        st.sampled_from(["a", "b", "..", ".", "", "scratch", "scratchy", "c d"]),
+        min_size=1,
+        max_size=8,
+    ),
+    st.booleans(),
+)
+def test_relative_to_root_never_escapes(parts: list[str], absolute: bool) -> None:
+    root = "/scratch"
+    path = ("/" if absolute else "") + "/".join(parts)
+    try:
+        rel = relative_to_root(root, path)
+    except ValueError:
+        return
+    full = os.path.normpath(os.path.join(root, rel))
+    assert full == root or full.startswith(root + "/")
+    assert ".." not in rel.split("/")

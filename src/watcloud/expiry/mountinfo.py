@@ -38,7 +38,7 @@ class Mount:
 def parse_mountinfo(text: str) -> list[Mount]:
     """Every well-formed line of `text`; malformed lines are skipped (the kernel writes them)."""
     mounts = []
-    for line in text.splitlines():
+    for line in text.split("\n"):  # not splitlines(): \x1c-\x1e, \x85 may be in names
         parts = line.split(" ")
         try:
             sep = parts.index("-", 6)
