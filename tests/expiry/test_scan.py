@@ -328,3 +328,28 @@ def test_processes_and_threads_agree_with_serial(tmp_path: Path) -> None:
         assert rep["scan"]["counts"] == base["scan"]["counts"]
     assert base["scan"]["counts"]["files"] == 90
     assert len(base["users"][0]["oldest_files"]) == 7
+
+
+def test_unknown_uid_is_reported_by_number(tmp_path: Path, run_watcloud: Any) -> None:
+    require_root()  # chown to a uid with no passwd entry
+    import pwd
+
+    ghost = next(u for u in range(54321, 60000) if not _has_uid(pwd, u))
+    touch(tmp_path / "ghost/data", days_ago=200, data=b"g" * 10)
+    age(tmp_path / "ghost", 200)
+    for p in (tmp_path / "ghost", tmp_path / "ghost/data"):
+        os.lchown(p, ghost, ghost)
+    res = run_watcloud("expiry", "scan", str(tmp_path), "--time", "mtime", "-o", "json")
+    assert res.returncode == 0, res.stderr
+    users = {u["uid"]: u for u in json.loads(res.stdout)["users"]}
+    assert users[ghost]["user"] is None and users[ghost]["expired_files"] == 1
+    text = run_watcloud("expiry", "scan", str(tmp_path), "--time", "mtime").stdout
+    assert f"uid {ghost}" in text
+
+
+def _has_uid(pwd: Any, uid: int) -> bool:
+    try:
+        pwd.getpwuid(uid)
+    except KeyError:
+        return False
+    return True
