@@ -25,6 +25,15 @@ def _config(path: Path | None) -> ExpiryConfig:
     return load_config(ExpiryConfig, path, default_path=default_config_path("expiry"))
 
 
+def _default_processes() -> int:
+    """The CPUs this process may run on (not the host's count, in a container), at most 8."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    return max(1, min(8, n))
+
+
 def _safe(text: str) -> str:
     """Text with undecodable name bytes shown as U+FFFD (a terminal cannot show them)."""
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -57,7 +66,7 @@ def scan(
         Path | None, typer.Option(help="Also write the JSON report to this file (atomically).")
     ] = None,
     processes: Annotated[
-        int | None, typer.Option(help="Worker processes (default: number of CPUs).", min=1)
+        int | None, typer.Option(help="Worker processes (default: usable CPUs, at most 8).", min=1)
     ] = None,
     threads: Annotated[
         int | None,
@@ -142,7 +151,7 @@ def scan(
         result = run_scan(
             root,
             policy,
-            processes=processes or cfg.processes or os.cpu_count() or 1,
+            processes=processes or cfg.processes or _default_processes(),
             threads=threads or cfg.threads,
             oldest_n=cfg.oldest_files_per_user,
             listing_path=str(list_files) if list_files else None,
