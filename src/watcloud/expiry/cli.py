@@ -256,7 +256,10 @@ def notify(
         )
     else:
         if not plan.warnings:
-            print("No user has expired files: nothing to send.")
+            print(
+                "No warning to send"
+                + (f" ({len(plan.skipped)} users without an address)." if plan.skipped else ".")
+            )
         for row, w in zip(results, plan.warnings, strict=True):
             print(
                 _safe(
