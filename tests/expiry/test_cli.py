@@ -136,3 +136,15 @@ def test_gentle_scan_runs(tmp_path: Path, run_watcloud: Any) -> None:
     res = run_watcloud("expiry", "scan", str(tmp_path), "--gentle", "-o", "json")
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["scan"]["counts"]["files"] == 3
+
+
+def test_exclude_and_protect_options(tmp_path: Path, run_watcloud: Any) -> None:
+    root = tmp_path / "scratch"
+    tree(root)
+    args = ["expiry", "scan", str(root), "--time", "mtime", "-o", "json"]
+    rep = json.loads(run_watcloud(*args, "--exclude", "*.bin").stdout)
+    tops = {Path(t["path"]).name: t for t in rep["top_level"]}
+    assert tops["alice"]["expired"] is False and tops["alice"]["kept"] is True
+    rep = json.loads(run_watcloud(*args, "--protect", "bob/stale.txt").stdout)
+    assert rep["scan"]["counts"]["expired_files"] == 1  # only alice's a.bin
+    assert rep["scan"]["protected"] == [f"{root}/bob/stale.txt"]

@@ -7,6 +7,7 @@ import email.policy
 import json
 import os
 import pwd
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -203,3 +204,26 @@ def test_notify_bounce_is_a_failure(tmp_path: Path, run_watcloud: Any) -> None:
         assert relay.delivered == []
     finally:
         relay.stop()
+
+
+def test_notify_dead_server_is_a_failure_not_a_traceback(tmp_path: Path, run_watcloud: Any) -> None:
+    root = tmp_path / "scratch"
+    build(root)
+    report = tmp_path / "r.json"
+    report.write_text(json.dumps(make_report(root)))
+    cfg = tmp_path / "expiry.yaml"
+    cfg.write_text("email_domain: example.org\n")
+    with socket.socket() as s:  # a port that was just free: nothing listens there now
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        "WATCLOUD_SMTP_HOST": "127.0.0.1",
+        "WATCLOUD_SMTP_PORT": str(port),
+        "WATCLOUD_SMTP_SECURITY": "none",
+        "WATCLOUD_SMTP_MAX_ATTEMPTS": "1",
+    }
+    res = run_watcloud("expiry", "notify", str(report), "-c", str(cfg), env=env)
+    assert res.returncode == 1, (res.stdout, res.stderr)
+    assert "Traceback" not in res.stderr
+    (line,) = res.stdout.splitlines()
+    assert line.startswith("failed") and "cannot connect" in line
