@@ -30,7 +30,8 @@ PY
 
 echo "# the tree: $(find "$root" -type f | wc -l) files; scanned with --time mtime, because"
 echo "# os.utime cannot set ctime back (the default, --time newest, would see today's ctime)"
-watcloud expiry scan "$root" --time mtime --threshold 30d --save "$tmp/report.json"
+watcloud expiry scan "$root" --time mtime --threshold 30d --save "$tmp/report.json" \
+  | sed "s|$root/||"
 echo
 echo "# watcloud expiry delete report.json --dry-run   (re-checks every entry; removes nothing)"
 watcloud expiry delete "$tmp/report.json" --dry-run | sed "s|$root/||"

@@ -285,8 +285,21 @@ def text_summary(report: dict[str, Any], *, max_paths: int = 20) -> str:
             who = t["user"] or f"uid {t['uid']}"
             lines.append(
                 f"  {t['path']}  {who}  last used {t['last_used'][:10]}  "
-                f"{human_bytes(t['bytes'])}, {t['files']:,} files"
+                f"{human_bytes(t['bytes'])}, {t['files']:,} file{'' if t['files'] == 1 else 's'}"
             )
         if len(expired) > max_paths:
             lines.append(f"  ... and {len(expired) - max_paths} more (see --output json)")
+    oldest = sorted(
+        (
+            (f["last_used_epoch"], f["path"], f["bytes"], u["user"] or f"uid {u['uid']}")
+            for u in report["users"]
+            for f in u["oldest_files"]
+            if f["expired"]
+        ),
+    )[:10]
+    if oldest:
+        lines.append("")
+        lines.append("Oldest expired files:")
+        for lu, path, size, who in oldest:
+            lines.append(f"  {iso(lu)[:10]}  {human_bytes(size):>10}  {who:<12} {path}")
     return "\n".join(lines) + "\n"
