@@ -35,6 +35,18 @@ def lead(words: str, boundary: str = r"[\w'’]", *, upper: bool = True) -> str:
     return f"[{''.join(firsts)}](?<!{boundary}.)(?:{'|'.join(alts)})"
 
 
+def scan(rx: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Every match, including ones that start inside an earlier match (a rejected match
+    must not hide a real one that overlaps it: "that this file are")."""
+    pos = 0
+    while True:
+        m = rx.search(text, pos)
+        if m is None:
+            return
+        yield m
+        pos = m.start() + 1
+
+
 class Match(NamedTuple):
     start: int
     end: int
@@ -176,6 +188,32 @@ POSSESSED = frozenset(
     documentation api interface implementation dependencies resources services nodes
     features settings""".split()
 )
+IT_IS_ADVERBS = frozenset(
+    """commonly automatically primarily mainly frequently widely fully partially completely
+    entirely heavily publicly officially recently generally currently actually simply
+    already still now mostly slightly largely""".split()
+)
+# Adjectives that take "to"/"that" after "it's": "it's common to ...", "it's likely that".
+IT_IS_ADJ = frozenset(
+    """incorrect correct wrong right true false ready available unavailable unclear clear
+    broken down up empty full slow fast inevitable unlikely likely possible impossible
+    necessary unnecessary important""".split()
+)
+_ADJ_STRONG_SUFFIX = ("able", "ible", "ous", "ful", "less", "cult")
+_NOT_ADJ = frozenset("table cable label vegetable potential".split())
+IT_IS_ADJ_TO = frozenset(
+    """common important possible impossible hard easy difficult necessary helpful useful best
+    better likely unlikely safe recommended advisable worth okay fine normal typical crucial
+    essential critical reasonable convenient tempting tricky simple good bad time""".split()
+)
+_AFTER_PARTICIPLE = frozenset(
+    "by to on in at as for with from under via using when because and within into once every "
+    "each automatically".split()
+)
+IRREGULAR_PARTICIPLES = frozenset(
+    "done made built rebuilt run set put kept held known shown given taken written seen found "
+    "sent spent lost hidden".split()
+)
 _ADJ_SUFFIX = ("ing", "ed", "ly", "ble", "ful", "ive", "ous", "al", "ic", "ent", "ant", "er", "est")
 _NOT_PLURAL = ("ss", "us", "is", "ous", "ics")
 _S_WORDS = frozenset(
@@ -183,7 +221,9 @@ _S_WORDS = frozenset(
     less thus yours ours hers theirs lots plus was has does this its as us yes is""".split()
 )
 
-_ITS = re.compile(r"([Ii](?<![\w'’].)ts)" + WS + r"(" + W + r")")
+_ITS = re.compile(
+    r"([Ii](?<![\w'’].)ts)" + WS + r"(" + W + r")(?:" + WS + r"(" + W + r")|[ \t]*([,.;:]))?"
+)
 _IT_S = re.compile(r"([Ii](?<![\w'’].)t['’]s)" + WS + r"(" + W + r")(?:" + WS + r"(" + W + r"))?")
 
 
@@ -201,7 +241,21 @@ def _plural_noun(w: str) -> bool:
 def its(text: str, ctx: Context) -> Iterator[Match]:
     for m in _ITS.finditer(text):
         nxt = m.group(2)
-        if nxt.lower() in IT_IS_FOLLOWERS:
+        low = nxt.lower()
+        after = (m.group(3) or m.group(4) or "").lower()
+        participle = (low.endswith("ed") or low in IRREGULAR_PARTICIPLES) and (
+            after in _AFTER_PARTICIPLE or after in (",", ".", ";", ":")
+        )
+        adjective = low not in _NOT_ADJ and (
+            low in IT_IS_ADJ or low.endswith(_ADJ_STRONG_SUFFIX) or low in IT_IS_ADJ_TO
+        )
+        if (
+            low in IT_IS_FOLLOWERS
+            or low in IT_IS_ADVERBS
+            or (low in IT_IS_ADJ_TO and after in ("to", "that"))
+            or (adjective and after in ("to", "that", ",", ".", ";", ":", "if", "when", "because"))
+            or participle
+        ):
             fixed = _case_like(m.group(1), "it's")
             yield Match(m.start(1), m.end(1), fixed)
     for m in _IT_S.finditer(text):
@@ -215,7 +269,7 @@ def its(text: str, ctx: Context) -> Iterator[Match]:
             or (_plural_noun(nxt) and low not in IT_IS_FOLLOWERS)
             or (
                 nxt.islower()
-                and not low.endswith(_ADJ_SUFFIX)
+                and (not low.endswith(_ADJ_SUFFIX) or low.endswith(("al", "ent", "ic", "ive")))
                 and _plural_noun(after)
                 and low not in ("all", "only", "not", "like", "more", "less", "most")
             )
@@ -343,7 +397,8 @@ _TO_SINGULAR = {
 _TO_PLURAL = {v: k for k, v in _TO_SINGULAR.items()}
 _STOP_MID = frozenset(
     """that which who whom whose where when we you they i he she it there this these those
-    and or but if as than then will would can could should may might must""".split()
+    and or but if as than then will would can could should may might must
+    is are was were be been being have has had do does did the a an""".split()
 )
 NOT_SINGULAR_NOUN = frozenset(
     """data media criteria people staff police team personnel majority following above latter
@@ -414,7 +469,7 @@ _AGREE_SINGULAR_SUBJ = re.compile(
     + WS
     + r")?(?P<noun>[a-z]+[^s\W])"
     + WS
-    + r"(?P<verb>are|were|have|aren't|weren't|haven't)\b"
+    + r"(?P<verb>are|were|have|aren't|weren't|haven't|do|don't)\b"
 )
 _AGREE_PREP = re.compile(
     lead("the these those all many some our your their most")
@@ -435,8 +490,9 @@ _AGREE_PREP = re.compile(
     + WS
     + r")?(?P<obj>[A-Za-z][\w-]*)"
     + WS
-    + r"(?P<verb>[a-z]+s|doesn't|isn't|wasn't|hasn't)\b"
+    + r"(?P<verb>(?:is|was|has|doesn't|isn't|wasn't|hasn't)\b|[a-z]+s\b"
     + _FOLLOW_VERB
+    + r")"
 )
 _AGREE_PARTS_OF = re.compile(
     lead("of", upper=False)
@@ -480,6 +536,43 @@ def _after_preposition(text: str, start: int) -> bool:
     return _PREPOSITION_BEFORE.search(text, max(0, start - 16), start) is not None
 
 
+_HEAD_PREP_BEFORE = re.compile(
+    r"(?:^|[ \t\n(])(?:[Tt]he|[Aa]n?|[Tt]his|[Tt]hat|[Ee]ach|[Ee]very|[Ii]ts|[Oo]ur|[Yy]our|"
+    r"[Tt]heir)"
+    + WS
+    + r"(?:[A-Za-z][\w-]*"
+    + WS
+    + r")?(?P<head>[a-z]+)"
+    + WS
+    + r"(?:of|in|on|for|from|with|to|at|under|inside|within)"
+    + WS
+    + r"$"
+)
+
+
+_QUANTIFIER_OF = re.compile(
+    r"\b(?:[Ff]ew|[Mm]any|[Ss]everal|[Bb]oth|[Aa]ll|[Ss]ome|[Mm]ost)" + WS + r"of" + WS + r"$"
+)
+
+
+def _repeated_before(text: str, m: re.Match[str]) -> bool:
+    first = re.match(r"[A-Za-z]+", m.group())
+    if first is None:
+        return False
+    before = re.search(r"([A-Za-z]+)" + WS + "$", text[max(0, m.start() - 20) : m.start()])
+    return before is not None and before.group(1).lower() == first.group().lower()
+
+
+def _singular_head_before(text: str, start: int) -> bool:
+    """ "The output of [the job are]": the real subject, before the preposition, is a
+    singular noun introduced by a determiner."""
+    m = _HEAD_PREP_BEFORE.search(text, max(0, start - 50), start)
+    if m is None:
+        return False
+    head = m.group("head")
+    return not _plural_noun(head) and head not in NOT_SINGULAR_NOUN and head not in _STOP_MID
+
+
 def _is_verb_s(ctx: Context, verb: str) -> bool:
     if verb in ("is", "was", "has", "does", "doesn't", "isn't", "wasn't", "hasn't"):
         return True
@@ -512,7 +605,7 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
             seen.add(start)
             yield Match(start, end, suggestion)
 
-    for m in _AGREE_COLLECTIVE.finditer(text):
+    for m in scan(_AGREE_COLLECTIVE, text):
         det, head = m.group("det").lower(), m.group("head")
         mid = m.group("mid").split()
         if det in ("a", "an") and head in _A_PLURAL_OK:
@@ -523,17 +616,19 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
             continue
         v = m.group("verb")
         yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v])
-    for m in _AGREE_EACH_OF.finditer(text):
+    for m in scan(_AGREE_EACH_OF, text):
         v = m.group("verb")
         yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR.get(v, "needs"))
-    for m in _AGREE_EACH.finditer(text):
+    for m in scan(_AGREE_EACH, text):
         noun = m.group("noun")
         if noun.endswith("s") or noun in NOT_SINGULAR_NOUN or noun in ("time", "day", "week"):
             continue
         v = m.group("verb")
         yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v])
-    for m in _AGREE_PLURAL_SUBJ.finditer(text):
-        if _after_preposition(text, m.start()):
+    for m in scan(_AGREE_PLURAL_SUBJ, text):
+        if _after_preposition(text, m.start()) and not _QUANTIFIER_OF.search(
+            text, max(0, m.start() - 20), m.start()
+        ):
             continue
         noun = m.group("noun")
         if not _plural_noun(noun):
@@ -543,8 +638,10 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
             continue
         v = m.group("verb")
         yield from emit(m.start("verb"), m.end("verb"), _plural_of(v))
-    for m in _AGREE_SINGULAR_SUBJ.finditer(text):
-        if _after_preposition(text, m.start()):
+    for m in scan(_AGREE_SINGULAR_SUBJ, text):
+        if _repeated_before(text, m):
+            continue  # "in the the cluster have": the repeated word is the error
+        if _after_preposition(text, m.start()) and not _singular_head_before(text, m.start()):
             continue
         noun = m.group("noun")
         mod = m.group("mod")
@@ -557,7 +654,7 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         v = m.group("verb")
         yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v])
     for rx in (_AGREE_PREP, _AGREE_PARTS_OF):
-        for m in rx.finditer(text):
+        for m in scan(rx, text):
             if rx is _AGREE_PARTS_OF:
                 hm = _HEAD_BEFORE_OF.search(text, max(0, m.start() - 40), m.start())
                 if hm is None:
@@ -574,7 +671,7 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
             if not _is_verb_s(ctx, v):
                 continue
             yield from emit(m.start("verb"), m.end("verb"), _plural_of(v))
-    for m in _AGREE_PRONOUN.finditer(text):
+    for m in scan(_AGREE_PRONOUN, text):
         if _QUESTION_BEFORE.search(text, max(0, m.start() - 12), m.start()):
             continue
         pro, v = m.group("pro").lower(), m.group("verb")
@@ -587,7 +684,7 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
 # --- punctuation --------------------------------------------------------------------------
 
 _MISSING_SPACE = re.compile(r"[.!?](?=([A-Z][a-z]+)(?![\w(./:@§-]))")
-_TOKEN_BEFORE = re.compile(r"(?:(?<![\w.@/\\§'’-])[a-z]{2,}|\)|[\"”’])$")
+_TOKEN_BEFORE = re.compile(r"(?:(?<![\w.@/\\§'’])[a-z]{2,}|\)|[\"”’])$")
 
 
 @check("missing-space")

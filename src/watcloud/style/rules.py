@@ -128,14 +128,14 @@ def _fmt(rule: Rule, match: str, suggestion: str | None) -> str:
 def _wrap(rule: Rule, pattern: str) -> str:
     # The left word boundary is checked in Python (`_left_ok`): a leading look-behind would
     # make the regex engine try every position of the text.
-    return pattern if rule.nonword else r"(?:" + pattern + r")(?![\w-])"
+    return pattern if rule.nonword else r"(?:" + pattern + r")(?!\w)"
 
 
 def _left_ok(rule: Rule, text: str, start: int) -> bool:
     if rule.nonword or start == 0:
         return True
     c = text[start - 1]
-    return not (c.isalnum() or c in "_-")
+    return not (c.isalnum() or c == "_")
 
 
 @functools.lru_cache(maxsize=512)

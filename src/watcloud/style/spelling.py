@@ -25,7 +25,7 @@ from watcloud.core.fsutil import atomic_write
 from watcloud.core.paths import cache_dir
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
-MIN_CANDIDATE_FREQ = 500  # a suggestion must be at least this common in the word list
+MIN_CANDIDATE_FREQ = 50  # a suggestion must be at least this common in the word list
 
 
 @functools.lru_cache(maxsize=1)
@@ -100,12 +100,20 @@ class Speller:
         return False
 
     def suggest(self, word: str) -> str | None:
-        """The most frequent known word one edit away, or None."""
-        best: tuple[int, str] | None = None
-        for cand in edits1(word.lower()):
+        """The best known word one edit away, or None.
+
+        Typos rarely hit the first letter, so candidates keeping it come first; then the
+        most frequent.
+        """
+        w = word.lower()
+        best: tuple[bool, int, str] | None = None
+        for cand in edits1(w):
             freq = self.words.get(cand)
             if cand in self.vocab:
                 freq = max(freq or 0, MIN_CANDIDATE_FREQ)
-            if freq is not None and freq >= MIN_CANDIDATE_FREQ and (best is None or freq > best[0]):
-                best = (freq, cand)
-        return None if best is None else best[1]
+            if freq is None or freq < MIN_CANDIDATE_FREQ:
+                continue
+            key = (cand[:1] == w[:1], freq, cand)
+            if best is None or key > best:
+                best = key
+        return None if best is None else best[2]
