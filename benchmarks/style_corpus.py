@@ -67,7 +67,7 @@ def main() -> None:
         prose_words = sum(extract(t).word_count() for t in texts)
         raw_words = sum(len(t.split()) for t in texts)
         ours_t, ours_f = sc.ours(root, repeat=5)
-        harp_t, harp_f = sc.ours(root, ["--harper"], repeat=3)
+        harp_t, harp_f = sc.ours(root, ["--harper"], repeat=2)
         peers = sc.run_peers(root, files, repeat=5)
 
     print(

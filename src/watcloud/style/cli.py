@@ -56,7 +56,7 @@ def _read(p: Path) -> str:
 @app.command()
 def check(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Files or directories [default: project root].")
+        list[Path] | None, typer.Argument(help="Files or directories (default: the project root).")
     ] = None,
     config: ConfigOpt = None,
     output: FormatOpt = Format.text,
@@ -82,7 +82,8 @@ def check(
     harper: Annotated[
         bool | None,
         typer.Option(
-            "--harper/--no-harper", help="Also run harper-py [default: from config, off]."
+            "--harper/--no-harper",
+            help="Also run harper-py (default: the config's harper.enabled, off).",
         ),
     ] = None,
 ) -> None:
@@ -127,6 +128,7 @@ def check(
         findings, accepted = apply_baseline(findings, sources, read_baseline(baseline_path))
 
     sys.stdout.write(render(output, findings, checker.all_rules))
+    sys.stdout.flush()  # the summary on stderr comes after the findings
     errors = sum(1 for x in findings if x.severity == "error")
     if output == Format.text:
         parts = [

@@ -411,7 +411,8 @@ _PREP = r"in|on|of|from|with|under|at|for|inside|within|across|behind|on top of"
 _DET = r"the|a|an|this|that|our|your|its|their|each|every|my|his|her"
 _FOLLOW_VERB = (
     r"(?=" + WS + r"(?:the|a|an|on|in|with|to|from|for|its|their|your|our|this|that|them|it|"
-    r"is|are|all|every|each|some|any|no|only|both|at|by|up|out|down|over)\b)"
+    r"is|are|all|every|each|some|any|no|only|both|at|by|up|out|down|over|one|two|more|"
+    r"much|several|many|its|his|her|my)\b)"
 )
 
 _AGREE_COLLECTIVE = re.compile(
