@@ -193,3 +193,11 @@ def test_doubled_punctuation_and_comma_space() -> None:
     assert ("doubled-punctuation", ",,") in found
     assert ("space-before-comma", " ,") in found
     assert not any(m == "..." for _, m in found)
+
+
+def test_spelling_accepts_prefixed_words_and_repeated_jargon() -> None:
+    assert rules_in("Run the precheck on the uplink before deduplication.") == []
+    # An unknown word used twice in one document is taken as jargon; once, as a typo.
+    assert rules_in("The flurbs are big. Two flurbs fit.") == []
+    found = [(f.matched, f.suggestion) for f in CHECKER.check_text("Open the confg file.", "t.md")]
+    assert found == [("confg", "config")]

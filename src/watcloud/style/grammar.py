@@ -733,10 +733,16 @@ _WORD = re.compile(r"([a-z](?<![\w.@/\\§'’-].)[a-z]*)(?![\w@/\\§'’-]|\.\w)
 @check("spelling")
 def spelling(text: str, ctx: Context) -> Iterator[Match]:
     sp = ctx.speller
+    unknown: dict[str, list[re.Match[str]]] = {}
     for m in _WORD.finditer(text):
         word = m.group(1)
         if len(word) < 4 or sp.known(word):
             continue
+        unknown.setdefault(word, []).append(m)
+    for word, ms in unknown.items():
+        if len(ms) > 1:
+            continue  # the same unknown word twice in a document is jargon, not a typo
+        m = ms[0]
         suggestion = sp.suggest(word)
         if suggestion is None:
             continue

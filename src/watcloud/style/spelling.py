@@ -25,6 +25,30 @@ from watcloud.core.fsutil import atomic_write
 from watcloud.core.paths import cache_dir
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+PREFIXES = (
+    "pre",
+    "re",
+    "de",
+    "un",
+    "sub",
+    "super",
+    "over",
+    "under",
+    "up",
+    "on",
+    "multi",
+    "non",
+    "co",
+    "inter",
+    "auto",
+    "micro",
+    "mis",
+    "out",
+    "post",
+    "self",
+)
+PREFIX_BASE_FREQ = 1000  # the word after the prefix must be a common word
+VOCAB_CANDIDATE_FREQ = 100_000  # rank of a vocabulary word as a suggestion
 MIN_CANDIDATE_FREQ = 50  # a suggestion must be at least this common in the word list
 
 
@@ -81,6 +105,11 @@ class Speller:
         w = word.lower()
         if w in self.words or w in self.vocab:
             return True
+        for prefix in PREFIXES:
+            if w.startswith(prefix) and len(w) - len(prefix) >= 4:
+                rest = w[len(prefix) :]
+                if self.words.get(rest, 0) >= PREFIX_BASE_FREQ or rest in self.vocab:
+                    return True  # "precheck", "uplink", "deduplication", "onboard"
         for suffix, repl in (
             ("'s", ""),
             ("s", ""),
@@ -110,7 +139,7 @@ class Speller:
         for cand in edits1(w):
             freq = self.words.get(cand)
             if cand in self.vocab:
-                freq = max(freq or 0, MIN_CANDIDATE_FREQ)
+                freq = max(freq or 0, VOCAB_CANDIDATE_FREQ)  # technical docs: jargon first
             if freq is None or freq < MIN_CANDIDATE_FREQ:
                 continue
             key = (cand[:1] == w[:1], freq, cand)
