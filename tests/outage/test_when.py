@@ -1,0 +1,130 @@
+"""Windows from the forms notices use (fixtures written for the project)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from watcloud.outage.parse import parse_text
+from watcloud.outage.when import extract, format_duration, windows_from
+
+POSTED = date(2025, 5, 20)
+
+
+def iso(text: str, posted: date = POSTED) -> list[tuple[str, str]]:
+    ws, _ = windows_from(text, posted)
+    return [(w.iso()["start"], w.iso()["end"]) for w in ws]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Saturday, June 21st between 7:00am-1:00pm",
+         [("2025-06-21T07:00-04:00", "2025-06-21T13:00-04:00")]),
+        ("June 21, 2025 from 8:00 a.m. to 10:00 a.m.",
+         [("2025-06-21T08:00-04:00", "2025-06-21T10:00-04:00")]),
+        ("Tue., Jun. 24, 8 a.m. to noon", [("2025-06-24T08:00-04:00", "2025-06-24T12:00-04:00")]),
+        ("July 3, 7:30 AM – 3:30 PM", [("2025-07-03T07:30-04:00", "2025-07-03T15:30-04:00")]),
+        ("June 21 starting at 7:00 am lasting 6 hours",
+         [("2025-06-21T07:00-04:00", "2025-06-21T13:00-04:00")]),
+        ("June 21 at 6 a.m. for approximately 4.5 hours",
+         [("2025-06-21T06:00-04:00", "2025-06-21T10:30-04:00")]),
+        ("June 21 at 9:00 pm for 8hrs", [("2025-06-21T21:00-04:00", "2025-06-22T05:00-04:00")]),
+        ("the night of August 29th 7:00pm to 3:00am",
+         [("2025-08-29T19:00-04:00", "2025-08-30T03:00-04:00")]),
+        ("from Saturday July 26 at 7:00 a.m. to Sunday July 27 at 6:00 p.m.",
+         [("2025-07-26T07:00-04:00", "2025-07-27T18:00-04:00")]),
+        ("Saturday, March 21 and Sunday, March 22, 7:00 a.m. to 5:00 p.m. each day",
+         [("2026-03-21T07:00-04:00", "2026-03-21T17:00-04:00"),
+          ("2026-03-22T07:00-04:00", "2026-03-22T17:00-04:00")]),
+        ("June 3-5, 9-11 a.m. daily",
+         [("2025-06-03T09:00-04:00", "2025-06-03T11:00-04:00"),
+          ("2025-06-04T09:00-04:00", "2025-06-04T11:00-04:00"),
+          ("2025-06-05T09:00-04:00", "2025-06-05T11:00-04:00")]),
+        ("Sat June 28, 7-11 a.m. and Sun June 29, 1-5 p.m.",
+         [("2025-06-28T07:00-04:00", "2025-06-28T11:00-04:00"),
+          ("2025-06-29T13:00-04:00", "2025-06-29T17:00-04:00")]),
+        ("Today, from 1:00 p.m. to 3:00 p.m.", [("2025-05-20T13:00-04:00", "2025-05-20T15:00-04:00")]),
+        ("The shutdown will begin at 6:30 am on June 5 and end at 12:30 pm",
+         [("2025-06-05T06:30-04:00", "2025-06-05T12:30-04:00")]),
+        ("June 14", [("2025-06-14T00:00-04:00", "2025-06-15T00:00-04:00")]),
+    ],
+)  # fmt: skip
+def test_forms(text: str, expected: list[tuple[str, str]]) -> None:
+    assert iso(text) == expected
+
+
+def test_missing_year_is_the_next_such_date_on_or_after_posting() -> None:
+    # Posted in December, event in January: next year.
+    assert iso("January 9, 7 a.m. to 9 a.m.", date(2025, 12, 15)) == [
+        ("2026-01-09T07:00-05:00", "2026-01-09T09:00-05:00")
+    ]
+    # Posted the same day: this year.
+    assert iso("May 20, 7 a.m. to 9 a.m.", date(2025, 5, 20))[0][0].startswith("2025-05-20")
+
+
+def test_dst_fall_back_duration_is_elapsed_time() -> None:
+    # 22:00 EDT + 8 h of real time crosses the 02:00 -> 01:00 change: ends 05:00 EST.
+    assert iso("Saturday, November 1, 2025, starting at 10 pm lasting 8 hours") == [
+        ("2025-11-01T22:00-04:00", "2025-11-02T05:00-05:00")
+    ]
+
+
+def test_dst_spring_forward_wall_clock_range() -> None:
+    # A stated range keeps the wall clock: 00:00 EST to 06:00 EDT is 5 hours of real time.
+    ws, _ = windows_from("March 8, 2026 from midnight to 6:00 a.m.", POSTED)
+    assert ws[0].iso() == {"start": "2026-03-08T00:00-05:00", "end": "2026-03-08T06:00-04:00"}
+    assert format_duration(ws[0].duration) == "5 hours"
+
+
+def test_revised_old_date_is_ignored() -> None:
+    assert iso("Saturday, June 28 from 7 a.m. to 11 a.m. (originally scheduled for June 21)") == [
+        ("2025-06-28T07:00-04:00", "2025-06-28T11:00-04:00")
+    ]
+
+
+NOTICE = """Service Interruption Notice
+
+Electrical Shutdown, Sunday, June 15, 2025 between 7:00am-1:00pm, CPH
+
+When is this happening?
+
+June 15, 2025
+
+How does this affect the UW community?
+
+Normal power will be off. Starting at 7:00 am lasting {hours} hours.
+"""
+
+
+def test_title_supplies_the_time_and_the_duration_agrees() -> None:
+    n = parse_text(NOTICE.format(hours=6))
+    r = extract(n, POSTED)
+    assert [w.iso() for w in r.windows] == [
+        {"start": "2025-06-15T07:00-04:00", "end": "2025-06-15T13:00-04:00"}
+    ]
+    assert r.warnings == []
+
+
+def test_contradicting_duration_is_flagged() -> None:
+    r = extract(parse_text(NOTICE.format(hours=4)), POSTED)
+    assert len(r.windows) == 1
+    assert any("contradicts" in w for w in r.warnings)
+
+
+def test_title_and_when_disagree_is_flagged() -> None:
+    text = NOTICE.format(hours=6).replace(
+        "\nJune 15, 2025\n", "\nJune 22, 2025, 7 a.m. to 1 p.m.\n"
+    )
+    r = extract(parse_text(text), POSTED)
+    assert r.windows[0].start.date() == date(2025, 6, 22)
+    assert any("title" in w for w in r.warnings)
+
+
+def test_no_date_gives_a_warning_not_a_window() -> None:
+    r = extract(
+        parse_text("Electrical Shutdown - CPH\n\nWhat is happening?\n\nPower off soon."), POSTED
+    )
+    assert r.windows == []
+    assert r.warnings == ["no date found in the notice"]
