@@ -19,6 +19,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+try:
+    from tests.outage.handwritten import NOTICES
+except ImportError:  # run as a script: python tests/outage/gen_dataset.py
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.outage.handwritten import NOTICES
+
 TZ = ZoneInfo("America/Toronto")
 OUT = Path(__file__).resolve().parents[2] / "src" / "watcloud" / "outage" / "data"
 R = random.Random(20261124)
@@ -838,6 +846,16 @@ def build() -> list[dict[str, object]]:
             rec["html"] = render_html(s)
         rec["label"] = label_of(s)
         rows.append(rec)
+    for i, (style, posted, title, body, label) in enumerate(NOTICES):
+        rows.append(
+            {
+                "id": f"hw-{i:02d}-{style}",
+                "posted": posted,
+                "title": title,
+                "text": body,
+                "label": label,
+            }
+        )
     return rows
 
 
