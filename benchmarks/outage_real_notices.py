@@ -15,11 +15,13 @@ pages carry none, so a week before the event is used.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 # ../shared/data relative to the repo root (a git worktree one level deeper looks further up).
@@ -29,7 +31,13 @@ DATA = next(
 )
 sys.path.insert(0, str(ROOT / "src"))
 
-from watcloud.outage.evaluate import evaluate, parse_record  # noqa: E402
+from watcloud.outage.evaluate import (  # noqa: E402
+    analyze_record,
+    evaluate,
+    load_dataset,
+    parse_record,
+)
+from watcloud.outage.parse import html_to_text  # noqa: E402
 
 WINDOWS = {
     "plantops-2496": [{"start": "2025-09-14T07:00", "end": "2025-09-14T13:00"}],
@@ -70,20 +78,19 @@ def baseline(text: str) -> bool:
     return bool(re.search(r"\bpower\b|\belectrical\b", text, re.I) and CPH.search(text))
 
 
-def main() -> int:
-    lines, unscored = records()
-    recs = [parse_record(line, f"real:{i}") for i, line in enumerate(lines)]
+def compare(name: str, recs: list[Any]) -> None:
     t0 = time.perf_counter()
     report = evaluate(recs)
     elapsed = time.perf_counter() - t0
     base = {"tp": 0, "fp": 0, "fn": 0, "tn": 0}
     for rec in recs:
-        assert rec.label is not None and rec.text is not None
-        pred, truth = baseline(rec.text), rec.label["relevant"]
+        assert rec.label is not None
+        text = rec.text if rec.text is not None else html_to_text(rec.html)[0]
+        pred, truth = baseline(text), rec.label["relevant"]
         base["tp" if pred and truth else "fp" if pred else "fn" if truth else "tn"] += 1
     ours_err = report["fp"] + report["fn"]
     base_err = base["fp"] + base["fn"]
-    print(f"real notices scored: {len(recs)} (unscored, label null: {', '.join(unscored)})")
+    print(f"== {name}: {len(recs)} notices")
     print(
         f"watcloud.outage: tp={report['tp']} fp={report['fp']} fn={report['fn']} tn={report['tn']}"
         f" FPR={report['false_positive_rate']} FNR={report['false_negative_rate']}"
@@ -93,17 +100,46 @@ def main() -> int:
     print(
         f"keyword baseline: tp={base['tp']} fp={base['fp']} fn={base['fn']} tn={base['tn']}"
         f" FPR={base['fp'] / max(1, base['fp'] + base['tn']):.4f}"
-        f" FNR={base['fn'] / max(1, base['fn'] + base['tp']):.4f}"
+        f" FNR={base['fn'] / max(1, base['fn'] + base['tp']):.4f} (no windows)"
     )
+    ratio = f"{base_err / ours_err:.1f}x" if ours_err else f"{base_err} vs 0"
     print(
-        f"errors: watcloud {ours_err} vs baseline {base_err}"
-        f" (ratio baseline/watcloud: {base_err / ours_err if ours_err else float('inf'):.1f})"
+        f"relevance errors: watcloud {ours_err}, baseline {base_err} (baseline/watcloud: {ratio})"
     )
     for r in report["results"]:
         if not r["correct"]:
             print(
-                f"WRONG {r['id']}: predicted {json.dumps(r['predicted'])} label {json.dumps(r['label'])}"  # noqa: E501
+                f"  WRONG {r['id']}: predicted {json.dumps(r['predicted'])}"
+                f" label {json.dumps(r['label'])}"
             )
+
+
+def main() -> int:
+    lines, unscored = records()
+    recs = [parse_record(line, f"real:{i}") for i, line in enumerate(lines)]
+    print(f"date: {date.today()}  machine: {os.cpu_count()} cores  data: {DATA}")
+    compare("real notices (../shared/data/outages)", recs)
+    print(f"   unscored (label null): {', '.join(unscored)}")
+    for uid in unscored:
+        row = next(
+            r
+            for r in map(json.loads, (DATA / "raw_announcements.jsonl").read_text().splitlines())
+            if r["id"] == uid
+        )
+        rec = parse_record(
+            json.dumps(
+                {
+                    "id": uid,
+                    "posted": row["posted_date"],
+                    "title": row["title"],
+                    "text": row["body"],
+                }
+            ),
+            uid,
+        )
+        print(f"   {uid}: predicted relevant={analyze_record(rec).relevant}")
+    test = ROOT / "src" / "watcloud" / "outage" / "data" / "test.jsonl"
+    compare("bundled test split (same run)", load_dataset(test))
     return 0
 
 

@@ -137,7 +137,8 @@ def purpose_of(a: Analysis) -> str:
     text = a.notice.section("what") or a.notice.title
     m = re.search(r"\breason\s*:\s*(.+)", text, re.I)
     if m:
-        return _sentence(m.group(1))
+        reason = _sentence(m.group(1))
+        return reason[:1].upper() + reason[1:]
     m = re.search(r"\b(?:for|to allow|to)\s+((?:the\s+)?[a-z].{8,}?)(?:\.|$)", text, re.I)
     first = _sentence(text)
     if first and len(first) > 25:

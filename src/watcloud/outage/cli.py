@@ -180,7 +180,7 @@ def eval_cmd(
         ("status accuracy", _pct(report["status_accuracy"])),
         ("exact windows", _pct(report["window_exact_rate"])),
     ]
-    print_table(("measure", "value"), rows, title=f"outage eval: {dataset}")
+    print_table(("measure", "value"), rows, title=f"outage eval: {dataset.name}")
     wrong = [r for r in report["results"] if r["correct"] is False]
     for r in wrong:
         sys.stdout.write(f"wrong: {r['id']}: predicted {r['predicted']} label {r['label']}\n")
