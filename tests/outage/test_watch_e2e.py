@@ -95,7 +95,7 @@ def test_two_polls_announce_exactly_what_changed(
     text = m101.body("plain")
     assert f"{d1.isoformat()} 07:00 ET" in text and f"{d1.isoformat()} 13:00 ET" in text
     assert "6 hours" in text and "trpro-slurm1" in text and "notice.php?ID=101" in text
-    assert "replacement of the main breaker" in text
+    assert "replacement of the main breaker" in text.lower()
     assert m101.body("html"), "the HTML part comes from notify's outage template"
     assert m101.rcpt == ["cluster-users@example.org"]
     assert len(site.webhooks) == 2 and all(w["path"].startswith("/webhook/") for w in site.webhooks)

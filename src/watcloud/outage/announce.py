@@ -90,8 +90,6 @@ class Announcement:
             f"- **Purpose**: {self.purpose}",
             f"- **Additional Information**: {self.additional_info}",
         ]
-        if self.notice_url:
-            lines.append(f"- **Notice**: <{self.notice_url}>")
         return "\n".join(lines) + "\n"
 
     def text(self) -> str:
@@ -106,8 +104,6 @@ class Announcement:
             f"Purpose: {self.purpose}",
             f"Additional Information: {self.additional_info}",
         ]
-        if self.notice_url:
-            lines.append(f"Notice: {self.notice_url}")
         return "\n".join(lines) + "\n"
 
     def discord(self) -> dict[str, Any]:

@@ -22,11 +22,12 @@ if TYPE_CHECKING:
 
 def notify_module() -> ModuleType:
     """watcloud.notify when installed, else the minimal stand-in that follows its contract."""
+    import importlib
+
     try:
-        import watcloud.notify as notify  # type: ignore[import-not-found,unused-ignore]
+        return importlib.import_module("watcloud.notify")
     except ImportError:  # pragma: no cover - depends on what is installed
-        from watcloud.outage import _fallback_notify as notify
-    return notify  # type: ignore[no-any-return,unused-ignore]
+        return importlib.import_module("watcloud.outage._fallback_notify")
 
 
 @dataclass
