@@ -133,6 +133,18 @@ NOT_RELEVANT = {
         "Laurier's Waterloo campus",
         "Power shutdown to the campus block.",
     ),
+    "power down your computers (instruction, not an outage)": page(
+        "Network Outage - CPH",
+        "CPH",
+        "Network switches will be replaced.",
+        "Please power down your computers before you leave.",
+    ),
+    "PowerPoint and powerful": page(
+        "Lecture Hall Closure - CPH",
+        "CPH",
+        "Room 1111 is closed; the PowerPoint projector and "
+        "the powerful new sound system are being installed.",
+    ),
     "power to one piece of equipment": page(
         "Elevator Work - CPH", "CPH", "Power to the elevator will be shut off for repairs."
     ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 
@@ -129,3 +129,78 @@ def test_no_date_gives_a_warning_not_a_window() -> None:
     )
     assert r.windows == []
     assert r.warnings == ["no date found in the notice"]
+
+
+# --- property: whatever way a window is written, it reads back the same -------------------
+
+from datetime import datetime, time, timedelta  # noqa: E402
+from zoneinfo import ZoneInfo  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+TZ = ZoneInfo("America/Toronto")
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]  # fmt: skip
+
+
+def say_time(t: time, style: int) -> str:
+    h12 = t.hour % 12 or 12
+    ap = "am" if t.hour < 12 else "pm"
+    if t == time(12) and style == 3:
+        return "noon"
+    if style == 0:
+        return f"{h12}:{t.minute:02d}{ap}"
+    if style == 1:
+        return f"{h12}:{t.minute:02d} {ap[0]}.m."
+    if style == 2 and t.minute == 0:
+        return f"{h12} {ap[0]}.m."
+    return f"{h12}:{t.minute:02d} {ap.upper()}"
+
+
+def say_date(d: date, style: int, year: bool) -> str:
+    y = f", {d.year}" if year else ""
+    wd = d.strftime("%A")
+    m = MONTHS[d.month - 1]
+    suffix = "th" if 11 <= d.day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(d.day % 10, "th")
+    return [f"{wd}, {m} {d.day}{y}", f"{m} {d.day}{suffix}{y}", f"{wd} {m} {d.day}{y}"][style]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    day=st.dates(min_value=date(2022, 1, 1), max_value=date(2028, 12, 31)),
+    start_q=st.integers(min_value=0, max_value=95),
+    length_q=st.integers(min_value=1, max_value=60),
+    tstyle=st.integers(0, 3),
+    dstyle=st.integers(0, 2),
+    year=st.booleans(),
+    sep=st.sampled_from(["-", " – ", " to ", " until "]),
+    form=st.integers(0, 2),
+    lead=st.integers(0, 60),
+)
+def test_written_windows_read_back(
+    day: date,
+    start_q: int,
+    length_q: int,
+    tstyle: int,
+    dstyle: int,
+    year: bool,
+    sep: str,
+    form: int,
+    lead: int,
+) -> None:
+    start = time(start_q // 4, (start_q % 4) * 15)
+    posted = day - timedelta(days=lead)
+    begin = datetime.combine(day, start, tzinfo=TZ)
+    dt = say_date(day, dstyle, year)
+    if form == 2:
+        hours = length_q / 4
+        text = f"{dt}, starting at {say_time(start, tstyle)} lasting {hours:g} hours"
+        end = (begin.astimezone(UTC) + timedelta(hours=hours)).astimezone(TZ)
+    else:
+        end_wall = datetime.combine(day, start) + timedelta(minutes=15 * length_q)
+        end = datetime.combine(end_wall.date(), end_wall.time(), tzinfo=TZ)
+        span = f"{say_time(start, tstyle)}{sep}{say_time(end_wall.time(), tstyle)}"
+        text = f"{dt} between {span}" if form == 0 else f"{dt}, {span}"
+    ws, _ = windows_from(text, posted)
+    assert [(w.start, w.end) for w in ws] == [(begin, end)], text

@@ -72,6 +72,10 @@ _NOISE = [
     (re.compile(r"\bpower\s+(?:bars?|cords?|tools?|outlets?\s+(?:in|on)\s+the\s+bridge)\b", re.I),
      "equipment"),
     (re.compile(r"\bUPS\b"), "battery-unit"),
+    # "power down your computers": an instruction to occupants, not an outage.
+    (re.compile(r"\bpower(?:ed)?\s+(?:off|down|up|cycle)\s+(?:\w+\s+){0,2}?(?:your|the|all|any|"
+                r"their|computers?|equipment|devices?|workstations?|servers?|machines?|"
+                r"instruments?|systems?|pcs?)\b", re.I), "switch-off-your-equipment"),
 ]  # fmt: skip
 
 _POWER_NOUN = r"(?:power|electricity|hydro|electrical\s+(?:power|service|services|supply|feed)|electrical(?=\s*(?:,|and\b|&)))"  # noqa: E501
