@@ -332,7 +332,7 @@ def classify(
                         )
                     )
                     continue
-                good.append((w, ctx))
+                good.append((w, text if w in ("title", "where") else ctx))
         if good:
             located.append(code)
             w, ctx = good[0]

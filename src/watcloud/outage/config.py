@@ -13,9 +13,8 @@ from watcloud.outage.classify import DEFAULT_BUILDINGS
 LISTING_URL = "https://plantops.uwaterloo.ca/service-interruptions/"
 DEFAULT_MACHINES = ["All machines in the CPH server room"]
 SLURM_NOTE = (
-    "SLURM: nodes are drained before the start, so jobs whose time limit reaches past the start "
-    "wait in the queue until power is back; jobs still running when power goes off are lost. "
-    "Save checkpoints and copy out data you need during the outage."
+    "SLURM jobs still running when the power goes off are terminated. Choose time limits that "
+    "end before the start, save checkpoints, and copy out any data you need during the outage."
 )
 
 

@@ -92,6 +92,7 @@ class Watcher:
         try:
             page, listed = self.web.listing()
             self.report.fetched += 1
+            self.report.not_modified += not page.changed
             if not listed:
                 self.warn(
                     "listing-shape",
