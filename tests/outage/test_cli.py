@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.outage.conftest import notice_html
+import pytest
+
+from tests.outage.conftest import Site, notice_html
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "watcloud" / "outage" / "data"
 KEYS = {"notices", "tp", "fp", "fn", "tn", "false_positive_rate", "false_negative_rate",
@@ -80,3 +82,41 @@ def test_eval_bad_dataset(tmp_path: Path, run_watcloud: Any) -> None:
     assert r.returncode == 2 and "'posted' must be YYYY-MM-DD" in r.stderr
     r = run_watcloud("outage", "eval", str(tmp_path / "none.jsonl"))
     assert r.returncode == 2 and "not found" in r.stderr
+
+
+@pytest.mark.integration
+def test_check_url(site: Site, run_watcloud: Any) -> None:
+    site.set_notice(2496, notice_html(
+        "Hydro Shutdown - Carl A. Pollock Hall", "Carl A. Pollock Hall", "Hydro shutdown.",
+        "Saturday, March 6, 2027, 6:00 a.m. to 10:00 a.m."))  # fmt: skip
+    url = f"{site.base}/service-interruptions/notice.php?ID=2496"
+    r = run_watcloud("outage", "check", url, "-o", "json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["id"] == "2496" and out["url"] == url and out["relevant"]
+    assert out["announcement"]["notice_url"] == url
+    assert "WATcloud" in site.log[-1]["ua"]
+    r = run_watcloud("outage", "check", f"{site.base}/service-interruptions/notice.php?ID=1")
+    assert r.returncode == 2 and "HTTP 404" in r.stderr
+
+
+def test_check_html_only_email(tmp_path: Path, run_watcloud: Any) -> None:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["Subject"] = "[Electrical] Power Interruption - CPH"
+    msg["From"] = "plantops@example.org"
+    msg["Date"] = "Mon, 01 Mar 2027 09:00:00 -0500"
+    msg.set_content(
+        notice_html(
+            "Power Interruption - CPH", "CPH", "Power interruption.", "March 13, 7 a.m. to 9 a.m."
+        ),
+        subtype="html",
+    )
+    f = tmp_path / "n.eml"
+    f.write_bytes(bytes(msg))
+    r = run_watcloud("outage", "check", str(f), "-o", "json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["style"] == "email" and out["title"] == "Power Interruption - CPH"
+    assert out["windows"] == [{"start": "2027-03-13T07:00-05:00", "end": "2027-03-13T09:00-05:00"}]

@@ -56,6 +56,15 @@ def test_forms(text: str, expected: list[tuple[str, str]]) -> None:
     assert iso(text) == expected
 
 
+def test_rain_and_alternate_dates_are_not_windows() -> None:
+    assert iso("Saturday, June 21, 7 a.m. to 11 a.m. (rain date: Saturday, June 28)") == [
+        ("2025-06-21T07:00-04:00", "2025-06-21T11:00-04:00")
+    ]
+    assert iso("June 21, 7 a.m. to 11 a.m. Alternate date: June 28.") == [
+        ("2025-06-21T07:00-04:00", "2025-06-21T11:00-04:00")
+    ]
+
+
 def test_missing_year_is_the_next_such_date_on_or_after_posting() -> None:
     # Posted in December, event in January: next year.
     assert iso("January 9, 7 a.m. to 9 a.m.", date(2025, 12, 15)) == [

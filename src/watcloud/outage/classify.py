@@ -112,7 +112,7 @@ _NEGATION = re.compile(
     r"(?!\s+(?:to|of)\s+(?:the\s+)?(?:water|steam|heat|gas|network))"
     r"|\b(?:remain|remains|stay|stays|kept|continue\s+to\s+be)\s+(?:on|energi[sz]ed|available|"
     r"unaffected|in\s+service|live|operational|uninterrupted)\b"
-    r"|\bunaffected\b|\buninterrupted\b|\bwithout\s+(?:any\s+)?(?:interruption|disruption|outage)"
+    r"|\bwill\s+not\s+notice\b|\bno\s+effect\s+on\b|\bunaffected\b|\buninterrupted\b|\bwithout\s+(?:any\s+)?(?:interruption|disruption|outage)"
     r"|\bwill\s+not\s+(?:lose|be\s+without|affect|interrupt)\b|\bdoes\s+not\s+(?:affect|involve|"
     r"include|require)\b|\bnot\s+(?:require|need)\s+(?:a\s+|any\s+)?(?:power|electrical|shutdown)",
     re.I,

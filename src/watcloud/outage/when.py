@@ -90,6 +90,9 @@ OLD_DATE_RE = re.compile(
     r"|\b(?:originally|previously|formerly)\s+(?:scheduled|planned|announced|posted)\s+(?:for|on)\s+[^.;\n]*?(?=[.;\n]|\s+(?:has|have|is|will|and)\b|$)"
     r"|\b(?:postponed|rescheduled|moved|changed|deferred)\s+from\s+[^.;\n]*?(?=\s+to\b|[.;\n]|$)"
     r"|\binstead\s+of\s+[^.;\n]*?(?=[.;,\n]|$)"
+    r"|\((?:in\s+case\s+of\s+rain,?\s*)?(?:rain|alternate|alternative|backup|back-up|contingency)"
+    r"\s+dates?[^)]*\)"
+    r"|\b(?:rain|alternate|alternative|backup|back-up|contingency)\s+dates?\s*(?:is|:|-)?\s*[^.;\n]*"
     r"|\b(?:was|had\s+been)\s+(?:scheduled|planned)\s+(?:for|on)\s+[^.;\n]*?(?=[.;\n]|$)",
     re.IGNORECASE,
 )
