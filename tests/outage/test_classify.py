@@ -59,6 +59,14 @@ RELEVANT = {
         "CPH",
         "Normal power will be off, but emergency power will remain on for exit lights.",
     ),
+    "power blip during a transfer": page(
+        "Electrical Work - CPH", "CPH", "A power blip is expected when the load is transferred."
+    ),
+    "temporary generator": page(
+        "Substation Maintenance - CPH",
+        "CPH",
+        "CPH will run on a temporary generator while the substation is serviced.",
+    ),
     "cancelled is still about a relevant outage": page(
         "CANCELLED - Electrical Shutdown - CPH",
         "CPH",

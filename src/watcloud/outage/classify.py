@@ -98,6 +98,11 @@ _POSITIVE = [
                              r"(?:power|electricity|hydro)\b", re.I)),
     ("power-off", re.compile(r"\brolling\s+(?:power\s+)?(?:outages|blackouts)\b|\bblackouts?\b",
                              re.I)),
+    ("power-off", re.compile(r"\b(?:power|electrical)\s+(?:blips?|bumps?|dips?|flickers?)\b",
+                             re.I)),
+    ("generator-feed", re.compile(
+        r"\b(?:run|running|operate|operating|be\s+powered|powered|fed)\s+(?:on|by|from)\s+"
+        r"(?:a\s+|the\s+)?(?:temporary|portable|rental|mobile)\s+generators?\b", re.I)),
     ("switch-over", re.compile(
         r"\b(?:switch\s*-?\s*over|switchover|transfer|cut\s*-?\s*over|changeover)\b"
         r".{0,120}\b(?:brief|momentary|short)\b.{0,40}\b(?:interruption|outage|loss|disruption)"
