@@ -337,3 +337,35 @@ def test_eml_mbox_and_stdin(tmp_path: Path, smtp_server: SmtpServer, run_watclou
     junk.write_text("hello\n")
     r = run_watcloud("outage", "watch", "--once", "--config", str(cfg), "--mail", str(junk))
     assert r.returncode == 2 and "not an email message" in r.stderr
+
+
+@pytest.mark.integration
+def test_imap_processed_folder_moves_messages(
+    dovecot: Dovecot, smtp_server: SmtpServer, run_watcloud: Any, tmp_path: Path
+) -> None:
+    conn = dovecot.client()
+    try:
+        assert conn.create("Processed")[0] == "OK"
+    finally:
+        conn.logout()
+    dovecot.append(notice_mail(
+        320, "Power Interruption - CPH", "CPH", "Power interruption for breaker work.",
+        f"{day(15)}, 6:00 a.m. to 8:00 a.m."))  # fmt: skip
+    cfg = tmp_path / "outage.yaml"
+    cfg.write_text(json.dumps({
+        "state_db": str(tmp_path / "s.db"), "web": {"enabled": False},
+        "email": {"to": ["users@example.org"]},
+        "imap": {"enabled": True, "host": "127.0.0.1", "port": dovecot.port,
+                 "cafile": str(dovecot.cafile), "username": USER,
+                 "processed_folder": "Processed"},
+    }))  # fmt: skip
+    r = run_watcloud("outage", "watch", "--once", "--config", str(cfg), env=run_env(smtp_server))
+    assert r.returncode == 0, r.stderr
+    assert len(smtp_server.take()) == 1
+    conn = dovecot.client()
+    try:
+        inbox = int(conn.select("INBOX")[1][0] or b"0")
+        processed = int(conn.select("Processed")[1][0] or b"0")
+    finally:
+        conn.logout()
+    assert (inbox, processed) == (0, 1)
