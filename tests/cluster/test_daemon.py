@@ -207,8 +207,8 @@ def test_cli_running_via_docker_host(
     )
     assert proc.returncode == 0, proc.stderr
     assert (
-        f"docker-rootless: running (socket {docker_api.path}, Docker 28.2.2 (API 1.50)"
-        in proc.stdout
+        f"docker-rootless: running (socket {docker_api.path}, "
+        "Docker 28.2.2 (API 1.50), via DOCKER_HOST)" in proc.stdout
     )
 
 

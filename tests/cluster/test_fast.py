@@ -45,7 +45,7 @@ def _assert_stdlib_only(new: list[str]) -> None:
         "watcloud.cluster.fast",
     }
     # what the fast path exists to avoid (hashlib loads OpenSSL; the C blake2 module suffices)
-    heavy = {"typer", "click", "rich", "pydantic", "httpx", "yaml", "hashlib", "_hashlib"}
+    heavy = {"typer", "click", "rich", "pydantic", "httpx", "yaml", "hashlib", "_hashlib", "json"}
     assert not heavy & {m.split(".")[0] for m in new}
 
 
@@ -124,8 +124,14 @@ def test_garbled_record_is_ignored() -> None:
     Path(fast.pending_record).parent.mkdir(parents=True)
     Path(fast.pending_record).write_bytes(b"not json\nstuff")
     assert fast.cached_status([]) is None
-    Path(fast.pending_record).write_bytes(b'{"created": "x", "ttl": 30, "code": 0}\n')
+    Path(fast.pending_record).write_bytes(b"wcstatus1 x 30 0 0\n")
     assert fast.cached_status([]) is None
+    Path(fast.pending_record).write_bytes(b"other 1 30 0 0\n")
+    assert fast.cached_status([], clock=1.5) is None
+    Path(fast.pending_record).write_bytes(b"wcstatus1 1 30 0 99\nshort")  # truncated
+    assert fast.cached_status([], clock=1.5) is None
+    Path(fast.pending_record).write_bytes(b"wcstatus1 1 30 3 4\nerr\nout\n")
+    assert fast.cached_status([], clock=1.5) == 3  # the control: a good record is served
 
 
 def test_store_without_lookup_or_with_zero_ttl_does_nothing() -> None:

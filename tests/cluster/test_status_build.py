@@ -123,3 +123,32 @@ def test_no_sources_at_all_gives_empty_report() -> None:
     )
     assert r.machines == []
     assert [s.name for s in r.failed_sources] == ["machine-info"]
+
+
+def test_checks_without_host_tag_are_named_in_a_note() -> None:
+    checks, _ = parse_checks(
+        {"checks": [{"name": "backup-job", "status": "down", "tags": "public=True"}]}
+    )
+    r = build_report(now=NOW, machines=[], checks=checks, nodes=None, reservations=None, sources=OK)
+    assert r.machines == []
+    assert r.notes == ["1 health check(s) carry no host= tag and are not shown: backup-job"]
+
+
+def test_reservation_on_all_nodes_covers_slurm_nodes_only() -> None:
+    text = (
+        "ReservationName=all-maint StartTime=2026-11-24T12:00:00 EndTime=2026-11-24T14:00:00 "
+        "Duration=02:00:00 Nodes=ALL NodeCnt=4 Flags=MAINT,IGNORE_JOBS,ALL_NODES State=ACTIVE\n"
+    )
+    r = build_report(
+        now=NOW,
+        machines=parse_machine_info(machine_info_payload()),
+        checks=None,
+        nodes=slurm.parse_nodes(scontrol_nodes()),
+        reservations=slurm.parse_reservations(text),
+        sources=OK,
+    )
+    s = states(r)
+    assert {s[n] for n in ("alpha-slurm1", "beta-slurm1", "gamma-slurm1", "delta-slurm1")} == {
+        "maintenance"
+    }
+    assert s["login1"] == "unknown"  # not a SLURM node: the reservation does not cover it

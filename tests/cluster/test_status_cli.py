@@ -48,6 +48,26 @@ def test_text_table(run_watcloud: Any, site: FakeSite, tmp_path: Path, fake_slur
     assert proc.stderr == ""
 
 
+def test_reasons_are_printed_verbatim(
+    run_watcloud: Any, site: FakeSite, tmp_path: Path, fake_slurm: Path
+) -> None:
+    # SLURM reasons carry "[user@time]", which a Rich console would take for markup
+    cfg = write_config(tmp_path, site)
+    out = run_watcloud("status", "-c", str(cfg), env={**ENV, "COLUMNS": "250"}).stdout
+    assert "SLURM IDLE+DRAIN: Kernel upgrade pending [root@2026-11-24T09:12:00]" in out
+
+
+def test_failed_health_source_is_not_reported_as_no_checks(
+    run_watcloud: Any, site: FakeSite, tmp_path: Path, fake_slurm: Path
+) -> None:
+    site.set_raw(CHECKS, b"[]")
+    cfg = write_config(tmp_path, site)
+    out = run_watcloud("status", "-c", str(cfg), env={**ENV, "COLUMNS": "250"}).stdout
+    alpha = next(line for line in out.splitlines() if line.lstrip().startswith("alpha-slurm1"))
+    assert "health unknown (healthchecks unavailable)" in alpha
+    assert " up " in alpha  # SLURM alone says the node takes jobs
+
+
 def test_json_and_all(run_watcloud: Any, site: FakeSite, tmp_path: Path, fake_slurm: Path) -> None:
     cfg = write_config(tmp_path, site)
     data = json.loads(run_watcloud("status", "-c", str(cfg), "-o", "json", env=ENV).stdout)

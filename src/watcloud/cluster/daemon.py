@@ -199,6 +199,7 @@ def decide(
     slurm_start_found: bool,
     installed_hint: bool,
     note: str | None = None,
+    env_socket: str | None = None,
 ) -> DaemonReport:
     """The daemon's state from what was probed. Pure."""
     details = [note] if note else []
@@ -225,7 +226,9 @@ def decide(
 
     how = None
     if live is not None:
-        if unit is not None and unit.active:
+        if env_socket is not None and live.path == env_socket:
+            how = spec.host_env or "environment"
+        elif unit is not None and unit.active:
             how = "systemd user unit"
         elif in_slurm_job:
             how = "SLURM job"
@@ -259,4 +262,5 @@ def status(spec: DaemonSpec, env: Mapping[str, str], timeout: float = 3.0) -> Da
         slurm_start_found=bool(spec.slurm_start and shutil.which(spec.slurm_start.split()[0])),
         installed_hint=any(shutil.which(b) for b in binaries),
         note=note,
+        env_socket=sockets[0] if spec.host_env and env.get(spec.host_env) and sockets else None,
     )

@@ -15,7 +15,6 @@ own hash module, lighter than `hashlib`, which loads OpenSSL): the point is to s
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -26,6 +25,8 @@ except ImportError:  # pragma: no cover - other Python implementations
     from hashlib import blake2b
 
 SUBDIR = "status-output"
+# record layout: b"wcstatus1 <created> <ttl> <exit code> <stderr length>\n" + stderr + stdout
+MAGIC = b"wcstatus1"
 BYPASS = frozenset({"--refresh", "-h", "--help"})
 ENV_EXACT = frozenset(
     {
@@ -95,7 +96,8 @@ def record_path(argv: list[str]) -> str:
     env = sorted(
         (k, v) for k, v in os.environ.items() if k.startswith("WATCLOUD_") or k in ENV_EXACT
     )
-    material = json.dumps([__version__, list(argv), cfg_id, _terminal(), env])
+    # repr of str/int/bool/None/list/tuple is deterministic: no need to import json
+    material = repr((__version__, list(argv), cfg_id, _terminal(), env))
     key = blake2b(material.encode(), digest_size=32).hexdigest()
     return os.path.join(_xdg("XDG_CACHE_HOME", ".cache"), "watcloud", SUBDIR, key)
 
@@ -110,13 +112,16 @@ def cached_status(argv: list[str], *, clock: float | None = None) -> int | None:
     try:
         with open(path, "rb") as fh:
             data = fh.read()
-        header_line, _, body = data.partition(b"\n")
-        header = json.loads(header_line)
-        age = (time.time() if clock is None else clock) - float(header["created"])
-        fresh = 0 <= age < float(header["ttl"])
-        code = int(header["code"])
-        err = str(header.get("stderr", ""))
-    except (OSError, ValueError, KeyError, TypeError):
+        header_line, _, rest = data.partition(b"\n")
+        magic, created, ttl, code_text, err_len = header_line.split(b" ")
+        if magic != MAGIC:
+            raise ValueError("not a status record")
+        age = (time.time() if clock is None else clock) - float(created)
+        fresh = 0 <= age < float(ttl) and len(rest) >= int(err_len)
+        code = int(code_text)
+        err = rest[: int(err_len)].decode("utf-8", "replace")
+        body = rest[int(err_len) :]
+    except (OSError, ValueError):
         fresh = False
     if not fresh:
         pending_record = path
@@ -142,9 +147,10 @@ def store(stdout: str, stderr: str, code: int, ttl: float) -> bool:
 
     from watcloud.core.fsutil import atomic_write
 
-    header = json.dumps({"created": time.time(), "ttl": ttl, "code": code, "stderr": stderr})
+    err = stderr.encode()
+    header = b"%s %f %f %d %d\n" % (MAGIC, time.time(), ttl, code, len(err))
     try:
-        atomic_write(Path(path), header.encode() + b"\n" + stdout.encode(), mode=0o600)
+        atomic_write(Path(path), header + err + stdout.encode(), mode=0o600)
     except OSError:
         return False
     return True

@@ -43,7 +43,7 @@ def window(r: Reservation) -> str:
     return f"{when(r.start)} to {when(r.end)}"
 
 
-def machine_details(m: MachineStatus, now: datetime) -> str:
+def machine_details(m: MachineStatus, now: datetime, *, health_known: bool = True) -> str:
     bits: list[str] = []
     if m.maintenance is not None:
         what = "in maintenance" if m.maintenance.active(now) else "maintenance scheduled"
@@ -63,7 +63,10 @@ def machine_details(m: MachineStatus, now: datetime) -> str:
             s += f": {m.slurm.reason}"
         bits.append(s)
     if not m.checks:
-        bits.append("no health checks" if m.slurm is not None else "no health data")
+        if not health_known:
+            bits.append("health unknown (healthchecks unavailable)")
+        else:
+            bits.append("no health checks" if m.slurm is not None else "no health data")
     return "; ".join(bits)
 
 
@@ -108,7 +111,9 @@ def status_text(report: StatusReport, out: Console) -> None:
         table.add_column("DETAILS")
         for m in rows:
             table.add_row(
-                m.name, Text(m.state, style=STATE_STYLE[m.state]), machine_details(m, now)
+                Text(m.name),
+                Text(m.state, style=STATE_STYLE[m.state]),
+                Text(machine_details(m, now, health_known=report.health_known)),
             )
         out.print()
         out.print(table)
@@ -118,7 +123,7 @@ def status_text(report: StatusReport, out: Console) -> None:
         for r in report.upcoming:
             nodes = ", ".join(r.nodes) if r.nodes else "(no nodes)"
             why = f": {r.reason}" if r.reason else ""
-            out.print(f"  {r.name}  {window(r)}  {nodes}{why}", soft_wrap=True)
+            out.print(Text(f"  {r.name}  {window(r)}  {nodes}{why}"), soft_wrap=True)
     if not report.machines:
         out.print("No machines known (machine-info unavailable and no health data).")
     out.print()
@@ -160,11 +165,11 @@ def quota_text(rows: Sequence[QuotaRow], notes: Sequence[str], out: Console) -> 
         pct = r.percent
         style = "" if pct is None else ("red" if pct >= 90 else "yellow" if pct >= 75 else "")
         table.add_row(
-            r.resource,
+            Text(r.resource),
             quota_value(r.used, r.unit),
             limit,
             Text("unknown" if pct is None else f"{pct:.1f}%", style=style),
-            r.source,
+            Text(r.source),
         )
     out.print(table)
     for note in notes:
@@ -185,9 +190,9 @@ def daemon_text(reports: Sequence[DaemonReport], out: Console) -> None:
             line.append(f" (expected socket {r.socket})")
         out.print(line, soft_wrap=True)
         for d in r.details:
-            out.print(f"  {d}", soft_wrap=True)
+            out.print(Text(f"  {d}"), soft_wrap=True)
         if r.start_command:
-            out.print(f"  start it with: {r.start_command}", soft_wrap=True)
+            out.print(Text(f"  start it with: {r.start_command}"), soft_wrap=True)
         elif r.state == "not installed":
             out.print(
                 "  not installed here: see https://cloud.watonomous.ca/docs/compute-cluster/"

@@ -83,6 +83,11 @@ class StatusReport:
         }
 
     @property
+    def health_known(self) -> bool:
+        """Health checks were read (fresh or from cache) this time."""
+        return any(s.name == "healthchecks" and (s.ok or s.stale) for s in self.sources)
+
+    @property
     def failed_sources(self) -> list[SourceStatus]:
         return [s for s in self.sources if not s.ok and not s.skipped]
 
@@ -117,6 +122,13 @@ def build_report(
     nodes = nodes or {}
     maint = [r for r in reservations or () if r.maintenance]
     notes = list(notes)
+
+    hostless = [c for c in checks or () if c.host is None and (show_all or c.public)]
+    if hostless:
+        notes.append(
+            f"{len(hostless)} health check(s) carry no host= tag and are not shown: "
+            + ", ".join(sorted({c.name for c in hostless})[:5])
+        )
 
     listed = {m.name for m in machines}
     everyone = list(machines)
