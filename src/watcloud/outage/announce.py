@@ -171,7 +171,12 @@ def build(
     )
     notice_url = url or a.notice.url or ""
     info = []
-    if status == "cancelled":
+    if status == "cancelled" and not a.relevant:
+        info.append(
+            "The revised PlantOps notice no longer cuts power to the server room's "
+            "building; the cluster stays up."
+        )
+    elif status == "cancelled":
         info.append("PlantOps has cancelled or postponed this outage; the cluster stays up.")
     elif status == "updated":
         info.append("PlantOps changed this notice; the times above replace the earlier ones.")

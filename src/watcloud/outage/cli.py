@@ -210,7 +210,7 @@ def watch(
     from watcloud.outage.sources import mail as mailsrc
     from watcloud.outage.sources.plantops import PlantOps
     from watcloud.outage.state import State
-    from watcloud.outage.watch import PassReport, Watcher
+    from watcloud.outage.watch import Watcher
 
     cfg = load(config)
     items = mailsrc.read_files(list(mail or []))
@@ -225,7 +225,7 @@ def watch(
             report = watcher.run(items)
             items = []
             if cfg.imap.enabled:
-                _imap_pass(cfg, watcher, report)
+                _imap_pass(cfg, watcher)
             failed = any(not a["ok"] for a in report.announcements)
             _show(report, output)
             if once:
@@ -235,26 +235,20 @@ def watch(
         if web is not None:
             web.close()
         state.close()
-    del PassReport
     if failed:
         raise typer.Exit(1)
 
 
-def _imap_pass(cfg: Any, watcher: Any, report: Any) -> None:
+def _imap_pass(cfg: Any, watcher: Any) -> None:
+    """Notices from the IMAP folder, counted in the same pass report as the web ones."""
     from watcloud.outage.sources.mail import ImapMailbox, MailError
 
     try:
         with ImapMailbox(cfg.imap) as box:
             for item in box.unprocessed():
-                sub = watcher.report
-                watcher.report = report
-                try:
-                    watcher.process(item.key, "mail", item.notice, item.notice.url)
-                finally:
-                    watcher.report = sub
+                watcher.process(item.key, "mail", item.notice, item.notice.url)
                 box.mark_processed(item.uid)
     except MailError as exc:
-        watcher.report = report
         watcher.warn("imap", "mailbox unavailable", str(exc))
 
 
