@@ -96,6 +96,7 @@ class Site:
     webhooks: list[dict[str, Any]] = field(default_factory=list)
     port: int = 0
     status_override: dict[str, int] = field(default_factory=dict)
+    redirects: dict[str, str] = field(default_factory=dict)
 
     @property
     def base(self) -> str:
@@ -133,6 +134,11 @@ def site() -> Iterator[Site]:
                 "inm": self.headers.get("If-None-Match"),
             }
             state.log.append(entry)
+            if self.path in state.redirects:
+                self.send_response(301)
+                self.send_header("Location", state.redirects[self.path])
+                self.end_headers()
+                return
             if self.path in state.status_override:
                 self.send_response(state.status_override[self.path])
                 self.end_headers()

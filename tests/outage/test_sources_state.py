@@ -44,6 +44,23 @@ def test_parse_listing_takes_only_leftbar_notice_anchors() -> None:
     ]
 
 
+@pytest.mark.integration
+def test_listing_base_follows_redirect(site: Site, tmp_path: Path) -> None:
+    site.set_listing(listing_html([(3, "A")]))
+    site.redirects["/service-interruptions"] = "/service-interruptions/"
+    state = State(tmp_path / "s.db")
+    cfg = WebSource(listing_url=f"{site.base}/service-interruptions")
+    src = PlantOps(cfg, state)
+    try:
+        for _ in range(2):  # 200, then 304
+            _, listed = src.listing()
+            assert listed[0].url == f"{site.base}/service-interruptions/notice.php?ID=3"
+            assert src.notice_url("4") == f"{site.base}/service-interruptions/notice.php?ID=4"
+    finally:
+        src.close()
+        state.close()
+
+
 def test_rate_limiter_spaces_requests() -> None:
     clock = FakeClock()
     lim = RateLimiter(1.0, clock=clock, sleep=clock.sleep)

@@ -129,6 +129,7 @@ class PlantOps:
         self.sleep = sleep
         self.limiter = RateLimiter(cfg.min_interval, clock=clock, sleep=sleep)
         self.requests = 0
+        self.base = cfg.listing_url
 
     def close(self) -> None:
         self.client.close()
@@ -162,18 +163,19 @@ class PlantOps:
         except httpx.HTTPError as exc:
             raise SourceError(f"{url}: {type(exc).__name__}: {exc}") from None
         if response.status_code == 304 and cached is not None:
-            return Page(url, 304, cached["body"] or "")
+            return Page(str(response.url), 304, cached["body"] or "")
         if response.status_code != 200:
             raise SourceError(f"{url}: HTTP {response.status_code}")
         body = response.text
         self.state.http_put(
             url, response.headers.get("ETag"), response.headers.get("Last-Modified"), body
         )
-        return Page(url, 200, body)
+        return Page(str(response.url), 200, body)
 
     def listing(self) -> tuple[Page, list[Listed]]:
         page = self.get(self.cfg.listing_url)
-        return page, parse_listing(page.body, self.cfg.listing_url)
+        self.base = page.url  # after redirects ("/service-interruptions" -> ".../")
+        return page, parse_listing(page.body, self.base)
 
     def notice_url(self, notice_id: str) -> str:
-        return urljoin(self.cfg.listing_url, f"notice.php?ID={notice_id}")
+        return urljoin(self.base, f"notice.php?ID={notice_id}")
