@@ -925,3 +925,442 @@ Key Control, ext. 33333""",
         NO,
     ),
 ]
+
+# A second batch, written after the first measurement (same policy, split by the same hash).
+NOTICES += [
+    (
+        "page",
+        "2025-09-22",
+        "Electrical Shutdown - CPH - October 4",
+        f"""{S}
+
+Electrical Shutdown - CPH - October 4
+
+Where is this happening?
+
+Carl A. Pollock Hall
+
+What is happening?
+
+Electrical shutdown to replace the fire pump controller feed.
+
+When is this happening?
+
+From 7:00 a.m. Saturday, October 4 until approximately 3:00 p.m.
+
+How does this affect the UW community?
+
+Normal power will be off throughout the building.
+
+Who to contact for more information?
+
+Electrical shop, ext. 32020""",
+        rel(("2025-10-04T07:00", "2025-10-04T15:00")),
+    ),
+    (
+        "email",
+        "2025-07-02",
+        "Power Outage - Carl A. Pollock Hall",
+        """Power Outage - Carl A. Pollock Hall
+
+Service Interruption Notice
+
+Where is this happening?
+
+Carl A. Pollock Hall
+
+What is happening?
+
+Power outage required to install a new transfer switch.
+
+When is this happening?
+
+Between the hours of 6:00am and 10:00am on Sunday, July 13th
+
+How does this affect the UW community?
+
+The building will be without power. Shut down research equipment beforehand.
+
+Who to contact for more information?
+
+Electrical shop, ext. 32020""",
+        rel(("2025-07-13T06:00", "2025-07-13T10:00")),
+    ),
+    (
+        "page",
+        "2025-12-08",
+        "Electrical Shutdown (overnight) - CPH",
+        f"""{S}
+
+Electrical Shutdown (overnight) - CPH
+
+Where is this happening?
+
+CPH
+
+What is happening?
+
+Overnight electrical shutdown for the switchboard retrofit.
+
+When is this happening?
+
+Monday, December 22 at 10:00 p.m. to Tuesday, December 23 at 4:00 a.m.
+
+How does this affect the UW community?
+
+There will be no power in CPH overnight.
+
+Who to contact for more information?
+
+Electrical shop, ext. 32020""",
+        rel(("2025-12-22T22:00", "2025-12-23T04:00")),
+    ),
+    (
+        "page",
+        "2025-04-20",
+        "Power Shutdown - CPH",
+        f"""{S}
+
+Power Shutdown - CPH
+
+Where is this happening?
+
+Carl Pollock Hall
+
+What is happening?
+
+Power shutdown for the annual breaker maintenance.
+
+When is this happening?
+
+Date: Sunday, May 4, 2025
+
+Time: 6:00 a.m. – 12:00 p.m.
+
+How does this affect the UW community?
+
+Normal power off; elevators out of service.
+
+Who to contact for more information?
+
+Electrical shop, ext. 32020""",
+        rel(("2025-05-04T06:00", "2025-05-04T12:00")),
+    ),
+    (
+        "homepage",
+        "2019-03-25",
+        "Electrical Shutdown - CPH - April 6",
+        """Mar. 25, 2019Electrical Shutdown - CPH - April 6
+
+What is happening? Electrical power to Carl A. Pollock Hall will be shut off for about 2 hours, beginning at 6 a.m. on Saturday, April 6.
+
+When is this happening? Saturday April 6, beginning at 6 a.m.
+
+Questions or concerns? Contact the Service Desk at ext. 33793.""",
+        rel(("2019-04-06T06:00", "2019-04-06T08:00")),
+    ),
+    (
+        "page",
+        "2026-02-20",
+        "Electrical Shutdown - CPH - March 7 to 8",
+        f"""{S}
+
+Electrical Shutdown - CPH - March 7 to 8
+
+Where is this happening?
+
+CPH
+
+What is happening?
+
+Electrical shutdown to connect the new service entrance.
+
+When is this happening?
+
+Saturday, March 7, 2026 at 11 p.m. to Sunday, March 8 at 7 a.m.
+
+How does this affect the UW community?
+
+Normal power will be off overnight.
+
+Who to contact for more information?
+
+Electrical shop, ext. 32020""",
+        rel(("2026-03-07T23:00", "2026-03-08T07:00")),
+    ),
+    (
+        "page",
+        "2024-11-12",
+        "Electrical Shutdown - CPH Room 2377 lab circuits",
+        f"""{S}
+
+Electrical Shutdown - CPH Room 2377 lab circuits
+
+Where is this happening?
+
+Carl A. Pollock Hall, room 2377
+
+What is happening?
+
+Power to the lab bench circuits in room 2377 will be shut off to add a new panel.
+
+When is this happening?
+
+Wednesday, November 20, 8:00 a.m. to 10:00 a.m.
+
+How does this affect the UW community?
+
+Only the circuits in room 2377 are affected.
+
+Who to contact for more information?
+
+Electrical shop, ext. 32020""",
+        rel(("2024-11-20T08:00", "2024-11-20T10:00")),
+    ),
+    (
+        "email",
+        "2024-05-27",
+        "UPDATE - Power Interruption - CPH - new time",
+        """UPDATE - Power Interruption - CPH - new time
+
+Service Interruption Notice
+
+Where is this happening?
+
+Carl A. Pollock Hall
+
+What is happening?
+
+Power interruption for utility metering work. The start time has changed: the work now begins at 9:00 a.m. instead of 7:00 a.m.
+
+When is this happening?
+
+Saturday, June 1, 2024, 9:00 a.m. to 11:00 a.m.
+
+How does this affect the UW community?
+
+The building will be without normal power for two hours.
+
+Who to contact for more information?
+
+Electrical shop, ext. 32020""",
+        rel(("2024-06-01T09:00", "2024-06-01T11:00")),
+    ),
+    # Negatives
+    (
+        "page",
+        "2025-06-16",
+        "Electrical Work - CPH - no shutdown",
+        f"""{S}
+
+Electrical Work - CPH - no shutdown
+
+Where is this happening?
+
+CPH, mechanical room
+
+What is happening?
+
+Electrical contractors will pull new cable in the mechanical room.
+
+When is this happening?
+
+June 23 to June 27, 2025
+
+How does this affect the UW community?
+
+There will be no disruption to building services.
+
+Who to contact for more information?
+
+Electrical shop, ext. 32020""",
+        NO,
+    ),
+    (
+        "page",
+        "2025-01-13",
+        "Power Outage - Engineering 7",
+        f"""{S}
+
+Power Outage - Engineering 7
+
+Where is this happening?
+
+E7
+
+What is happening?
+
+Power outage in E7 for a transformer swap.
+
+When is this happening?
+
+Saturday, January 25, 2025, 7 a.m. to 1 p.m.
+
+How does this affect the UW community?
+
+E7 will be closed. Occupants of CPH may notice a brief flicker of the corridor lights when E7 is re-energized.
+
+Who to contact for more information?
+
+Electrical shop, ext. 32020""",
+        NO,
+    ),
+    (
+        "email",
+        "2024-08-05",
+        "Chilled Water Shutdown - CPH and E2",
+        """Chilled Water Shutdown - CPH and E2
+
+Service Interruption Notice
+
+Where is this happening?
+
+Carl A. Pollock Hall and Engineering 2
+
+What is happening?
+
+Chilled water will be shut off to replace an isolation valve. Electrical power, steam and domestic water are not affected.
+
+When is this happening?
+
+Saturday, August 10, 2024, 6:00 a.m. to 2:00 p.m.
+
+How does this affect the UW community?
+
+Equipment cooled by chilled water must be shut down.
+
+Who to contact for more information?
+
+Mechanical shop, ext. 35544""",
+        NO,
+    ),
+    (
+        "page",
+        "2023-02-06",
+        "Sprinkler System Repair - CPH",
+        f"""{S}
+
+Sprinkler System Repair - CPH
+
+Where is this happening?
+
+CPH, 2nd floor
+
+What is happening?
+
+The sprinkler system on the 2nd floor will be drained and repaired.
+
+When is this happening?
+
+February 13, 2023, 8 a.m. to 4 p.m.
+
+How does this affect the UW community?
+
+A fire watch will be in place. No other services are affected.
+
+Who to contact for more information?
+
+Fire Systems, ext. 32222""",
+        NO,
+    ),
+    (
+        "homepage",
+        "2018-09-04",
+        "Electrical Shutdown - Physics - Sept 15",
+        """Sep. 4, 2018Electrical Shutdown - Physics - Sept 15
+
+What is happening? Electrical power will be shut off in Physics. The tunnel to CPH will remain open.
+
+When is this happening? Saturday September 15 from 7:00 a.m. to 12:00 p.m.
+
+Questions or concerns? Contact the Service Desk at ext. 33793.""",
+        NO,
+    ),
+    (
+        "page",
+        "2025-10-27",
+        "Emergency Power Maintenance - CPH",
+        f"""{S}
+
+Emergency Power Maintenance - CPH
+
+Where is this happening?
+
+Carl A. Pollock Hall
+
+What is happening?
+
+The emergency generator and its transfer switch will be serviced. Emergency power will be unavailable.
+
+When is this happening?
+
+Tuesday, November 4, 2025, 8:00 a.m. to 12:00 p.m.
+
+How does this affect the UW community?
+
+Normal power is not affected. Exit signs will run on batteries.
+
+Who to contact for more information?
+
+Electrical shop, ext. 32020""",
+        NO,
+    ),
+    (
+        "page",
+        "2024-04-02",
+        "Walkway Closure - CPH to E2 link",
+        f"""{S}
+
+Walkway Closure - CPH to E2 link
+
+Where is this happening?
+
+The link between CPH and E2
+
+What is happening?
+
+The link will be closed for floor refinishing.
+
+When is this happening?
+
+April 8 to April 12, 2024
+
+How does this affect the UW community?
+
+Use the outdoor path between the buildings.
+
+Who to contact for more information?
+
+Building services, ext. 31000""",
+        NO,
+    ),
+    (
+        "email",
+        "2025-03-10",
+        "Power Restored - Campus",
+        """Power Restored - Campus
+
+Service Interruption Notice
+
+Where is this happening?
+
+Main campus
+
+What is happening?
+
+Power has been restored to all campus buildings after this morning's utility outage.
+
+When is this happening?
+
+March 10, 2025
+
+How does this affect the UW community?
+
+Please report any equipment that did not restart.
+
+Who to contact for more information?
+
+Plant Operations, ext. 33793""",
+        NO,
+    ),
+]

@@ -120,3 +120,16 @@ def test_check_html_only_email(tmp_path: Path, run_watcloud: Any) -> None:
     out = json.loads(r.stdout)
     assert out["style"] == "email" and out["title"] == "Power Interruption - CPH"
     assert out["windows"] == [{"start": "2027-03-13T07:00-05:00", "end": "2027-03-13T09:00-05:00"}]
+
+
+def test_check_unknown_end_is_said_not_invented(tmp_path: Path, run_watcloud: Any) -> None:
+    f = tmp_path / "n.txt"
+    f.write_text(
+        "Electrical Shutdown - CPH\n\nWhat is happening?\n\nPower off in CPH.\n\n"
+        "When is this happening?\n\nSaturday, June 5, 2027, beginning at 6 a.m.\n"
+    )
+    r = run_watcloud("outage", "check", str(f), "--posted", "2027-05-01")
+    assert r.returncode == 0, r.stderr
+    assert "**Start Time**: 2027-06-05 06:00 ET" in r.stdout
+    assert "**End Time**: not stated" in r.stdout and "**Duration**: unknown" in r.stdout
+    assert "no end time stated" in r.stdout
