@@ -196,9 +196,13 @@ def test_garbled_listing_and_notice_warn_and_the_next_poll_continues(
         ),
     )
     site.set_listing(listing_html([(201, "Broken"), (202, "Electrical Shutdown - CPH")]))
-    r = run_watcloud("outage", "watch", "--once", "--config", str(config), env=env)
+    r = run_watcloud("outage", "watch", "--once", "--config", str(config), "-o", "json", env=env)
     assert r.returncode == 0, r.stderr
     assert "notice 201 could not be read" in r.stderr
+    report = json.loads(r.stdout)
+    assert report["relevant"] == 1
+    assert sorted(a["channel"] for a in report["announcements"]) == ["discord", "email"]
+    assert any("201" in w for w in report["warnings"])
     mails = smtp_server.take()
     users = [m for m in mails if m.rcpt == ["cluster-users@example.org"]]
     admins = [m for m in mails if m.rcpt == ["admins@example.org"]]

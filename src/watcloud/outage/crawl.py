@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -121,10 +122,7 @@ def crawl(
     return report
 
 
-def _skip(db: object, nid: str, reason: str, at: datetime) -> None:
-    import sqlite3
-
-    assert isinstance(db, sqlite3.Connection)
+def _skip(db: sqlite3.Connection, nid: str, reason: str, at: datetime) -> None:
     with transaction(db):
         db.execute(
             "INSERT OR REPLACE INTO skipped(id, reason, at) VALUES (?, ?, ?)",

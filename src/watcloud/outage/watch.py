@@ -8,6 +8,7 @@ and never an announcement; the next good poll continues where this one left off.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -20,7 +21,7 @@ from watcloud.outage.config import OutageConfig
 from watcloud.outage.delivery import Delivery
 from watcloud.outage.parse import Notice, parse_html
 from watcloud.outage.sources.plantops import PlantOps, SourceError
-from watcloud.outage.state import Plan, State, plan
+from watcloud.outage.state import Plan, State, fingerprint, plan
 
 
 @dataclass
@@ -71,8 +72,6 @@ class Watcher:
             )
             self.delivery.warn_admins(subject, body, msg_id)
         else:
-            import sys
-
             sys.stderr.write(f"warning: {subject}: {body} (admins already told today)\n")
 
     # --- one pass -------------------------------------------------------------------------
@@ -166,8 +165,6 @@ class Watcher:
                 )
                 return a
         last = self.state.last_announced(key)
-        from watcloud.outage.state import fingerprint
-
         fp = fingerprint(a)
         p = plan(
             a,
