@@ -39,9 +39,10 @@ def free_port() -> int:
 
 @dataclass
 class Dovecot:
-    port: int
+    port: int  # IMAPS
     cafile: Path
     root: Path
+    plain_port: int = 0  # IMAP with STARTTLS (required before login)
 
     def client(self) -> imaplib.IMAP4_SSL:
         ctx = ssl.create_default_context(cafile=str(self.cafile))
@@ -91,7 +92,7 @@ def dovecot() -> Iterator[Dovecot]:
     if os.geteuid() == 0:
         os.chown(home, mail_user.pw_uid, mail_user.pw_gid)
     (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
-    port = free_port()
+    port, plain_port = free_port(), free_port()
     conf = root / "dovecot.conf"
     conf.write_text(f"""
 base_dir = {root}/run
@@ -112,7 +113,8 @@ disable_plaintext_auth = yes
 mail_location = maildir:{home}/%u/Maildir
 service imap-login {{
   inet_listener imap {{
-    port = 0
+    address = 127.0.0.1
+    port = {plain_port}
   }}
   inet_listener imaps {{
     address = 127.0.0.1
@@ -136,7 +138,7 @@ userdb {{
 }}
 """)
     proc = subprocess.Popen([binary, "-F", "-c", str(conf)], stderr=subprocess.PIPE)
-    server = Dovecot(port, cert, root)
+    server = Dovecot(port, cert, root, plain_port)
     deadline = time.monotonic() + 20
     while True:
         try:
@@ -369,3 +371,23 @@ def test_imap_processed_folder_moves_messages(
     finally:
         conn.logout()
     assert (inbox, processed) == (0, 1)
+
+
+@pytest.mark.integration
+def test_imap_starttls(
+    dovecot: Dovecot, smtp_server: SmtpServer, run_watcloud: Any, tmp_path: Path
+) -> None:
+    dovecot.append(notice_mail(
+        330, "Electrical Shutdown - CPH", "CPH", "Electrical shutdown.",
+        f"{day(18)}, 6:00 a.m. to 8:00 a.m."))  # fmt: skip
+    cfg = tmp_path / "outage.yaml"
+    cfg.write_text(json.dumps({
+        "state_db": str(tmp_path / "s.db"), "web": {"enabled": False},
+        "email": {"to": ["users@example.org"]},
+        "imap": {"enabled": True, "host": "127.0.0.1", "port": dovecot.plain_port,
+                 "security": "starttls", "cafile": str(dovecot.cafile), "username": USER},
+    }))  # fmt: skip
+    r = run_watcloud("outage", "watch", "--once", "--config", str(cfg), env=run_env(smtp_server))
+    assert r.returncode == 0, r.stderr
+    assert len(smtp_server.take()) == 1
+    assert all(PROCESSED_FLAG in f for f in dovecot.flags())
