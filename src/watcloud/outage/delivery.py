@@ -1,33 +1,28 @@
 """Delivery through watcloud.notify: HTML email (`render("outage", ...)`), Discord, admin mail.
 
-Every message carries a stable idempotency id (`outage-<notice>-<kind>-<fingerprint>`), so
-notify's outbox refuses a second send of the same announcement even if the process died between
-sending and recording it.
+Every message carries a stable idempotency id (`outage-<notice>-<kind>-<fingerprint>`): with
+notify's spool configured, a second send of the same announcement is refused even if this
+process died between sending it and recording it in the outage state.
 """
 
 from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from types import ModuleType
+from typing import Any
 
 from watcloud.core.config import read_secret
 from watcloud.core.errors import ConfigError
 from watcloud.outage.announce import Announcement
 from watcloud.outage.config import OutageConfig
 
-if TYPE_CHECKING:
-    from types import ModuleType
-
 
 def notify_module() -> ModuleType:
-    """watcloud.notify when installed, else the minimal stand-in that follows its contract."""
+    """watcloud.notify, imported when a message is actually sent."""
     import importlib
 
-    try:
-        return importlib.import_module("watcloud.notify")
-    except ImportError:  # pragma: no cover - depends on what is installed
-        return importlib.import_module("watcloud.outage._fallback_notify")
+    return importlib.import_module("watcloud.notify")
 
 
 @dataclass
