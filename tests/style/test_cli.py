@@ -122,6 +122,26 @@ def test_fix_applies_safe_suggestions_atomically(run_watcloud: Any, project: Pat
     assert "4 fixed" in r.stderr
 
 
+def test_fix_keeps_windows_line_endings(run_watcloud: Any, tmp_path: Path) -> None:
+    target = tmp_path / "win.md"
+    target.write_bytes(b"# Title\r\n\r\nWelcome to WatCloud.\r\nAdd a SSH key.\r\n")
+    r = _in(run_watcloud, tmp_path, "-o", "json", "win.md")
+    assert [(d["line"], d["column"]) for d in json.loads(r.stdout)] == [(3, 12), (4, 5)]
+    r = _in(run_watcloud, tmp_path, "--fix", "win.md")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert target.read_bytes() == b"# Title\r\n\r\nWelcome to WATcloud.\r\nAdd an SSH key.\r\n"
+
+
+def test_comment_directives_in_code(run_watcloud: Any, tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "a.py",
+        "# style-check-disable-next-line repeated-word\n# the the first\n# the the second\n",
+    )
+    r = _in(run_watcloud, tmp_path, "--comments", "-o", "json", "a.py")
+    assert [(d["line"], d["rule"]) for d in json.loads(r.stdout)] == [(3, "repeated-word")]
+
+
 def test_config_include_exclude_rules_and_vocabulary(run_watcloud: Any, project: Path) -> None:
     _write(
         project,

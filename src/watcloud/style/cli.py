@@ -45,8 +45,9 @@ def _display(p: Path) -> str:
 
 
 def _read(p: Path) -> str:
+    """The file's text with line endings as `\n` (Windows files are checked the same)."""
     try:
-        return p.read_text(encoding="utf-8")
+        return p.read_bytes().decode("utf-8").replace("\r\n", "\n")
     except UnicodeDecodeError:
         raise InputError(f"{p}: not UTF-8 text") from None
     except OSError as exc:

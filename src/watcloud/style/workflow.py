@@ -219,7 +219,11 @@ def apply_fixes(source: str, findings: Sequence[Finding]) -> tuple[str, int]:
 
 
 def fix_file(path: Path, source: str, findings: Sequence[Finding]) -> int:
+    """Fix `path`, whose text (newlines as `\n`) is `source`; CRLF files stay CRLF."""
     new, count = apply_fixes(source, findings)
     if count:
+        raw = path.read_bytes()
+        if raw.count(b"\r\n") and raw.count(b"\r\n") == raw.count(b"\n"):
+            new = new.replace("\n", "\r\n")
         atomic_write(path, new.encode("utf-8"))
     return count
