@@ -192,6 +192,11 @@ def test_baseline_accepts_todays_findings_only(run_watcloud: Any, project: Path)
     r = _in(run_watcloud, project, "--baseline", str(base))
     assert r.returncode == 0 and r.stdout == ""
     assert "4 accepted by the baseline" in r.stderr
+    # From a subdirectory the paths print differently; the baseline (keyed by the path under
+    # the project root, the directory of .watcloud-style.yaml) still applies.
+    _write(project, ".watcloud-style.yaml", "{}\n")
+    r = _in(run_watcloud, project / "docs", "--baseline", str(base), ".")
+    assert r.returncode == 0 and r.stdout == "", r.stdout
     # Lines move (a paragraph added above): still accepted. A new error: reported.
     bad = project / "docs/bad.mdx"
     bad.write_text("Intro.\n\n" + bad.read_text() + "\nOne more WatCloud.\n")

@@ -113,12 +113,21 @@ def check(
         by_name[name] = f
         findings.extend(result)
 
+    def root_relative(name: str) -> str:
+        """Baseline entries are keyed by the path under the project root, whatever the cwd."""
+        try:
+            return by_name[name].resolve().relative_to(root).as_posix()
+        except ValueError:
+            return name
+
     if changed_since is not None:
         findings = keep_changed(findings, by_name, changed_lines(changed_since, Path.cwd()))
 
     if write_baseline_to is not None:
         n = write_baseline(
-            write_baseline_to, ((x, fingerprint(x, sources[x.path])) for x in findings)
+            write_baseline_to,
+            ((x, fingerprint(x, sources[x.path])) for x in findings),
+            key=root_relative,
         )
         sys.stderr.write(f"wrote {n} finding(s) to baseline {write_baseline_to}\n")
         raise typer.Exit(0)
@@ -126,7 +135,9 @@ def check(
     accepted = 0
     baseline_path = baseline or (root / settings.baseline if settings.baseline else None)
     if baseline_path is not None:
-        findings, accepted = apply_baseline(findings, sources, read_baseline(baseline_path))
+        findings, accepted = apply_baseline(
+            findings, sources, read_baseline(baseline_path), key=root_relative
+        )
 
     sys.stdout.write(render(output, findings, checker.all_rules))
     sys.stdout.flush()  # the summary on stderr comes after the findings

@@ -9,7 +9,7 @@ import os
 import re
 import subprocess
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from watcloud.core.errors import InputError, WatcloudError
@@ -111,9 +111,18 @@ def read_baseline(path: Path) -> Counter[tuple[str, str, str]]:
     return out
 
 
-def write_baseline(path: Path, entries: Iterable[tuple[Finding, str]]) -> int:
+def write_baseline(
+    path: Path, entries: Iterable[tuple[Finding, str]], key: Callable[[str], str] = str
+) -> int:
+    """`key` maps a finding's path to the path stored (relative to the project root)."""
     items = [
-        {"path": f.path, "rule": f.rule, "fingerprint": fp, "line": f.line, "message": f.message}
+        {
+            "path": key(f.path),
+            "rule": f.rule,
+            "fingerprint": fp,
+            "line": f.line,
+            "message": f.message,
+        }
         for f, fp in entries
     ]
     atomic_write(path, json.dumps({"version": 1, "findings": items}, indent=2) + "\n")
@@ -121,16 +130,19 @@ def write_baseline(path: Path, entries: Iterable[tuple[Finding, str]]) -> int:
 
 
 def apply_baseline(
-    findings: list[Finding], sources: dict[str, str], baseline: Counter[tuple[str, str, str]]
+    findings: list[Finding],
+    sources: dict[str, str],
+    baseline: Counter[tuple[str, str, str]],
+    key: Callable[[str], str] = str,
 ) -> tuple[list[Finding], int]:
     """Findings not in the baseline, and how many were accepted by it."""
     left = Counter(baseline)
     out = []
     accepted = 0
     for f in findings:
-        key = (f.path, f.rule, fingerprint(f, sources.get(f.path, "")))
-        if left[key] > 0:
-            left[key] -= 1
+        k = (key(f.path), f.rule, fingerprint(f, sources.get(f.path, "")))
+        if left[k] > 0:
+            left[k] -= 1
             accepted += 1
         else:
             out.append(f)
