@@ -345,3 +345,62 @@ def discord(
         sys.stderr.write(f"watcloud notify: {exc}\n")
         raise typer.Exit(1) from None
     sys.stdout.write("posted to Discord\n")
+
+
+@app.command()
+def check(
+    out_dir: Annotated[
+        Path | None, typer.Option("--screenshots", help="Directory for PNG screenshots.")
+    ] = None,
+    chromium: Annotated[
+        str | None, typer.Option(help="Chromium binary [default: chromium].")
+    ] = None,
+    output: OutputOpt = OutputFormat.text,
+) -> None:
+    """Render every template with its sample data in headless Chromium, light and dark, and
+    check the WCAG contrast of all text (>= 4.5) and the logo (>= 3). Exit 1 on a problem."""
+    from watcloud.notify.browser import check_templates, find_chromium, sample_data
+
+    exe = chromium or find_chromium()
+    if exe is None:
+        raise WatcloudError("chromium not found (install the Debian package `chromium`)")
+    try:
+        checks = check_templates(sample_data(), out_dir=out_dir, chromium=exe)
+    except (RuntimeError, OSError) as exc:
+        raise WatcloudError(str(exc)) from None
+    rows: list[dict[str, Any]] = []
+    for name, c in checks:
+        worst = c.worst
+        rows.append(
+            {
+                "template": name,
+                "scheme": c.scheme,
+                "scheme_applied": c.dark_matched == (c.scheme == "dark"),
+                "background": "#{:02x}{:02x}{:02x}".format(*(int(v) for v in c.body_bg)),
+                "texts": len(c.texts),
+                "min_contrast": round(c.min_ratio, 2),
+                "worst": (worst.cls.split()[0] if worst.cls else worst.tag) if worst else "",
+                "screenshot": str(c.screenshot) if c.screenshot else None,
+                "problems": c.problems,
+            }
+        )
+    if output is OutputFormat.json:
+        emit_json(rows)
+    else:
+        print_table(
+            ["TEMPLATE", "SCHEME", "BG", "TEXTS", "MIN RATIO", "LOWEST", "PROBLEMS"],
+            [
+                [
+                    r["template"],
+                    r["scheme"],
+                    r["background"],
+                    r["texts"],
+                    r["min_contrast"],
+                    r["worst"],
+                    "; ".join(r["problems"]) or "none",
+                ]
+                for r in rows
+            ],
+        )
+    if any(r["problems"] for r in rows):
+        raise typer.Exit(1)
