@@ -113,7 +113,11 @@ def message_from_spec(spec: Any, where: str) -> Message:
 
 
 def _report(
-    results: list[SendResult], drained: list[SendResult], stats: Any, output: OutputFormat
+    results: list[SendResult],
+    drained: list[SendResult],
+    stats: Any,
+    output: OutputFormat,
+    fatal: str | None = None,
 ) -> None:
     if output is OutputFormat.json:
         emit_json(
@@ -141,7 +145,7 @@ def _report(
             f"{sum(r.status == 'failed' for r in results + drained)} failed; "
             f"{stats.connections_opened} connection(s), {stats.retries} retries"
         )
-    if any(r.status == "spooled" for r in results + drained):
+    if fatal is None and any(r.status == "spooled" for r in results + drained):
         warn("some messages are kept in the spool; the next run sends them")
 
 
@@ -166,7 +170,11 @@ def _send(messages: list[Message], settings: Any, output: OutputFormat) -> None:
     finally:
         if progress is not None:
             progress.stop()
-    _report(report.results, report.drained, report.stats, output)
+    _report(report.results, report.drained, report.stats, output, report.fatal)
+    if report.fatal is not None:
+        kept = sum(r.status == "spooled" for r in report.results + report.drained)
+        where = f"; {kept} message(s) kept in the spool for the next run" if kept else ""
+        raise WatcloudError(f"{report.fatal}{where}")
     if any(r.status == "failed" for r in report.results + report.drained):
         raise typer.Exit(1)
 
