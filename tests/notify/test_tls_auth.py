@@ -38,6 +38,8 @@ def test_starttls_with_auth_and_password_from_env(relay_factory, settings_for, c
     assert [r.status for r in report.results] == ["sent", "sent"]
     assert relay.auth_ok and set(relay.auth_ok) == {"watcloud"}
     assert len(relay.delivered) == 2
+    # One TCP connection per worker (STARTTLS upgrades it, it is not a second one).
+    assert relay.connections == report.stats.connections_opened == len(relay.auth_ok) <= 2
 
 
 def test_password_from_file(relay_factory, settings_for, cert, tmp_path, monkeypatch):

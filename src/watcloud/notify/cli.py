@@ -20,8 +20,8 @@ SpoolOpt = Annotated[
     Path | None,
     typer.Option(
         "--spool",
-        help="SQLite outbox for exactly-once delivery [default: `smtp.spool` from the config,"
-        " else $XDG_STATE_HOME/watcloud/notify-outbox.sqlite].",
+        help="SQLite outbox for exactly-once delivery (default: smtp.spool from the config,"
+        " else $XDG_STATE_HOME/watcloud/notify-outbox.sqlite).",
         dir_okay=False,
     ),
 ]
@@ -185,7 +185,7 @@ TextOpt = Annotated[Path | None, typer.Option("--text", help="Plain-text body fi
 HtmlOpt = Annotated[Path | None, typer.Option("--html", help="HTML body file.")]
 TemplateOpt = Annotated[str | None, typer.Option(help="Template name instead of --text/--html.")]
 DataOpt = Annotated[Path | None, typer.Option(help="JSON data for --template.")]
-IdOpt = Annotated[str | None, typer.Option("--id", help="Idempotency key [default: from content].")]
+IdOpt = Annotated[str | None, typer.Option("--id", help="Idempotency key (default: from content).")]
 
 
 @app.command()
@@ -258,7 +258,10 @@ TemplateArg = Annotated[
 DarkOpt = Annotated[bool, typer.Option("--dark", help="Apply the dark-mode rules unconditionally.")]
 OutOpt = Annotated[
     Path | None,
-    typer.Option(help="HTML file to write [default: ./TEMPLATE[-dark].html].", dir_okay=False),
+    typer.Option(
+        help="HTML file to write (default: ./TEMPLATE.html or ./TEMPLATE-dark.html).",
+        dir_okay=False,
+    ),
 ]
 ShowTextOpt = Annotated[bool, typer.Option("--text", help="Print the subject and text part too.")]
 
@@ -361,12 +364,12 @@ def check(
         Path | None, typer.Option("--screenshots", help="Directory for PNG screenshots.")
     ] = None,
     chromium: Annotated[
-        str | None, typer.Option(help="Chromium binary [default: chromium].")
+        str | None, typer.Option(help="Chromium binary (default: chromium on PATH).")
     ] = None,
     output: OutputOpt = OutputFormat.text,
 ) -> None:
-    """Render every template with its sample data in headless Chromium, light and dark, and
-    check the WCAG contrast of all text (>= 4.5) and the logo (>= 3). Exit 1 on a problem."""
+    """Check every template in headless Chromium, light and dark: WCAG contrast of all text
+    (>= 4.5) and of the logo (>= 3), with screenshots. Exit 1 on a problem."""
     from watcloud.notify.browser import check_templates, find_chromium, sample_data
 
     exe = chromium or find_chromium()

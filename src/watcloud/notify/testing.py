@@ -184,7 +184,6 @@ class SmtpRelay:
         self.auth_ok: list[str] = []
         self.window: collections.deque[float] = collections.deque()
         self.conn_messages: dict[int, int] = {}
-        self.peers: set[Any] = set()
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.base_events.Server | None = None
@@ -223,11 +222,10 @@ class SmtpRelay:
 
         class CountingSMTP(SMTP):  # type: ignore[misc]
             def connection_made(self, transport: Any) -> None:
-                # Called again on the same connection after STARTTLS: count each peer once.
-                peer = transport.get_extra_info("peername")
-                with relay.lock:
-                    if peer not in relay.peers:
-                        relay.peers.add(peer)
+                # aiosmtpd calls this again on the same connection after STARTTLS (then
+                # `_tls_protocol` is set): count each TCP connection once.
+                if getattr(self, "_tls_protocol", None) is None:
+                    with relay.lock:
                         relay.connections += 1
                 super().connection_made(transport)
 
@@ -387,7 +385,6 @@ def main(argv: list[str] | None = None) -> int:
             with relay.lock:
                 relay.delivered.clear()
                 relay.connections = 0
-                relay.peers.clear()
                 relay.replies_421 = 0
                 relay.rcpt_refusals.clear()
                 relay.window.clear()
