@@ -159,7 +159,7 @@ def _free_port() -> int:
     [
         ("garbled", "m.jsonl:2: invalid JSON"),
         ("missing-file", "nope.jsonl: file not found"),
-        ("bad-config", "key 'pool_size'"),
+        ("bad-config", "key 'smtp.pool_size'"),
         ("missing-config", "config file not found"),
         ("no-to", "m.jsonl:1: 'to' must be an address"),
         ("bad-template", "unknown template 'newsletter'"),

@@ -82,9 +82,9 @@ def test_default_config_path_is_read(monkeypatch: pytest.MonkeyPatch):
     ("text", "needle"),
     [
         ("smtp:\n  password: hunter2\n", "secrets are not read from the config file"),
-        ("smtp:\n  prot: 25\n", "key 'prot': unknown key"),
-        ("smtp:\n  port: lots\n", "key 'port'"),
-        ("smtp:\n  security: ssl\n", "key 'security'"),
+        ("smtp:\n  prot: 25\n", "key 'smtp.prot': unknown key"),
+        ("smtp:\n  port: lots\n", "key 'smtp.port'"),
+        ("smtp:\n  security: ssl\n", "key 'smtp.security'"),
         ("smtp:\n  from: not-an-address\n", "'from' must be an email address"),
         ("smtp: [1, 2\n", "invalid YAML"),
         ("- a\n- b\n", "expected a mapping"),
@@ -104,7 +104,7 @@ def test_missing_file_and_bad_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     with pytest.raises(ConfigError, match="config file not found"):
         load_smtp_settings(tmp_path / "nope.yaml")
     monkeypatch.setenv("WATCLOUD_SMTP_PORT", "seventy")
-    with pytest.raises(ConfigError, match="environment: key 'port'"):
+    with pytest.raises(ConfigError, match=r"WATCLOUD_SMTP_\* environment: key 'port'"):
         load_smtp_settings()
 
 

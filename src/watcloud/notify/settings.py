@@ -7,10 +7,11 @@ variable `password_env` names) or from `password_file`.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 
 from watcloud.core.config import StrictModel, describe_validation_error, parse_config, read_secret
 from watcloud.core.errors import ConfigError
@@ -74,13 +75,14 @@ class SmtpSettings(StrictModel):
     list_unsubscribe_post: bool = False  # RFC 8058 one-click (needs an https URL above)
     message_id_domain: str | None = None  # None: the domain of `from`
 
-    @model_validator(mode="after")
-    def _check(self) -> SmtpSettings:
+    @field_validator("sender")
+    @classmethod
+    def _check_sender(cls, value: str) -> str:
         from email.utils import parseaddr
 
-        if "@" not in parseaddr(self.sender)[1]:
-            raise ValueError(f"'from' must be an email address, got {self.sender!r}")
-        return self
+        if "@" not in parseaddr(value)[1]:
+            raise ValueError("'from' must be an email address like 'WATcloud <a@example.org>'")
+        return value
 
     @property
     def effective_port(self) -> int:
@@ -127,8 +129,13 @@ def load_smtp_settings(path: Path | None = None) -> SmtpSettings:
     try:
         settings = SmtpSettings.model_validate(data)
     except ValidationError as exc:
-        where = f"{source} + environment" if source != "<defaults>" else "environment"
-        raise ConfigError(f"{where}: {describe_validation_error(exc)}") from None
+        detail = describe_validation_error(exc)
+        if source != "<defaults>":
+            detail = re.sub(r"key '(?!<)", "key 'smtp.", detail)
+            where = f"{source} (with WATCLOUD_SMTP_* variables)"
+        else:
+            where = "WATCLOUD_SMTP_* environment"
+        raise ConfigError(f"{where}: {detail}") from None
     if settings.password_file is not None and not settings.password_file.is_absolute():
         base = file.parent if source != "<defaults>" else Path.cwd()
         settings = settings.model_copy(update={"password_file": base / settings.password_file})

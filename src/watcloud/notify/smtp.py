@@ -449,7 +449,11 @@ def _deliver(
         if not rcpts or (not msg.subject and msg.text is None and msg.html is None):
             results[i] = SendResult(key, "failed", {}, 0, "message has no recipients or content")
             continue
-        raw = mime.to_bytes(mime.build(msg, settings))
+        try:
+            raw = mime.to_bytes(mime.build(msg, settings))
+        except ValueError as exc:
+            results[i] = SendResult(key, "failed", {}, 0, str(exc))
+            continue
         job = _Job(key, settings.envelope_sender, raw, msg.subject, list(dict.fromkeys(rcpts)), {})
         jobs[key] = job
         new.append(job)
@@ -475,7 +479,7 @@ def _deliver(
             error = "refused: " + "; ".join(f"{r}: {v}" for r, v in bad.items())
         elif status == "sent":
             error = None
-        elif error is not None and status in ("spooled", "failed"):
+        elif error is not None and job.attempts > 0:
             error = f"gave up after {job.attempts} attempt(s): {error}"
         if outbox is not None:
             if job.pending:

@@ -84,7 +84,7 @@ class _Handler:
         await self._slow()
         relay, b = self.relay, self.relay.behaviour
         with relay.lock:
-            per_conn = relay.conn_messages.get(id(session), 0)
+            per_conn = getattr(session, "watcloud_messages", 0)
             if b.per_connection_limit is not None and per_conn >= b.per_connection_limit:
                 relay.replies_421 += 1
                 _close_after_reply(server)
@@ -99,7 +99,7 @@ class _Handler:
                     _close_after_reply(server)
                     return "421 4.7.0 Rate limit exceeded, try again later"
                 q.append(now)
-            relay.conn_messages[id(session)] = per_conn + 1
+            session.watcloud_messages = per_conn + 1
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 OK"
@@ -183,7 +183,6 @@ class SmtpRelay:
         self.rcpt_refusals: list[tuple[str, str]] = []
         self.auth_ok: list[str] = []
         self.window: collections.deque[float] = collections.deque()
-        self.conn_messages: dict[int, int] = {}
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.base_events.Server | None = None
