@@ -183,11 +183,11 @@ def test_slow_replies_and_timeouts(relay_factory, settings_for):
     report = deliver(_msgs(4, "slow"), settings_for(relay, pool_size=2))
     assert all(r.status == "sent" and r.attempts == 1 for r in report.results)
     # The first reply takes longer than the client's timeout: a timeout is transient.
-    relay2 = relay_factory(RelayBehaviour(delay=1.5, delay_times=1))
+    relay2 = relay_factory(RelayBehaviour(delay=4.0, delay_times=1))
     sleeps = Sleeps()
     [r] = send_batch(
         [Message(to=["a@example.org"], subject="slow", text="t")],
-        settings_for(relay2, timeout=0.5),
+        settings_for(relay2, timeout=1.0),
         sleep=sleeps,
     )
     assert r.status == "sent" and r.attempts == 2 and len(sleeps.calls) == 1

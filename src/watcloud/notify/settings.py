@@ -70,6 +70,7 @@ class SmtpSettings(StrictModel):
     jitter: float = Field(default=0.5, ge=0, le=1)  # delay * uniform(1 - jitter, 1 + jitter)
     # Spool: SQLite outbox + sent log (exactly-once across runs). None: no spool.
     spool: Path | None = None
+    spool_keep_days: float = Field(default=90.0, gt=0)  # how long a sent id stays "duplicate"
     # Headers
     list_unsubscribe: str | None = None  # e.g. "<mailto:unsub@example.org>, <https://...>"
     list_unsubscribe_post: bool = False  # RFC 8058 one-click (needs an https URL above)

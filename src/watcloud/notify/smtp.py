@@ -386,7 +386,11 @@ def deliver(
 ) -> BatchReport:
     """Send `messages` (and, with a spool, what earlier runs left in it) through one pool."""
     msgs = list(messages)
-    outbox = Outbox(settings.spool) if settings.spool is not None else None
+    outbox = (
+        Outbox(settings.spool, keep_days=settings.spool_keep_days)
+        if settings.spool is not None
+        else None
+    )
     try:
         return _deliver(msgs, settings, outbox, sleep, clock, rng, on_result, drain_spool)
     finally:
