@@ -24,6 +24,7 @@ from watcloud.notify.ratelimit import RateLimiter
 from watcloud.notify.settings import SmtpSettings
 
 Sleep = Callable[[float], None]
+BUILD_CHUNK = 64  # messages built and written to the outbox per step
 Clock = Callable[[], float]
 
 
@@ -270,25 +271,50 @@ class Pool:
 
     # -- workers -----------------------------------------------------------------------------
 
-    def run(self, jobs: list[_Job], on_done: Callable[[_Job], None]) -> None:
-        """Run every job; `on_done` is called on this (the calling) thread for each."""
-        todo: queue.Queue[_Job | None] = queue.Queue()
-        done: queue.Queue[_Job] = queue.Queue()
-        for job in jobs:
-            todo.put(job)
-        workers = [
-            threading.Thread(target=self._worker, args=(todo, done), daemon=True, name=f"smtp-{i}")
-            for i in range(min(self.s.pool_size, max(1, len(jobs))))
+    def start(self, n_jobs: int) -> None:
+        """Start min(pool_size, n_jobs) workers; then `submit` jobs, `close`, collect."""
+        self._todo: queue.Queue[_Job | None] = queue.Queue()
+        self._done: queue.Queue[_Job] = queue.Queue()
+        self._workers = [
+            threading.Thread(
+                target=self._worker, args=(self._todo, self._done), daemon=True, name=f"smtp-{i}"
+            )
+            for i in range(min(self.s.pool_size, max(1, n_jobs)))
         ]
-        for _ in workers:
-            todo.put(None)
-        for w in workers:
+        for w in self._workers:
             w.start()
-        for _ in jobs:
-            on_done(done.get())
-        for w in workers:
+
+    def submit(self, job: _Job) -> None:
+        self._todo.put(job)
+
+    def close(self) -> None:
+        """No more jobs: each worker finishes the queue, QUITs its connection and stops."""
+        for _ in self._workers:
+            self._todo.put(None)
+
+    def finished(self, *, block: bool) -> _Job | None:
+        """The next finished job (waiting for one when `block`), else None."""
+        try:
+            return self._done.get(block=block)
+        except queue.Empty:
+            return None
+
+    def join(self) -> None:
+        for w in self._workers:
             w.join()
         self.stats.rate_limited_seconds = self.limiter.waited
+
+    def run(self, jobs: list[_Job], on_done: Callable[[_Job], None]) -> None:
+        """Run every job; `on_done` is called on this (the calling) thread for each."""
+        self.start(len(jobs))
+        for job in jobs:
+            self.submit(job)
+        self.close()
+        for _ in jobs:
+            done = self.finished(block=True)
+            assert done is not None
+            on_done(done)
+        self.join()
 
     def _worker(self, todo: queue.Queue[_Job | None], done: queue.Queue[_Job]) -> None:
         conn: smtplib.SMTP | None = None
@@ -427,10 +453,10 @@ def _deliver(
             )
             from_spool.append(sp.id)
 
-    new: list[_Job] = []
+    to_build: list[tuple[Message, list[str]]] = []
     for i, msg in enumerate(msgs):
         key = msg.key
-        if key in jobs:
+        if key in waiting or key in jobs:
             waiting.setdefault(key, []).append(i)
             continue
         if outbox is not None:
@@ -453,19 +479,8 @@ def _deliver(
         if not rcpts or (not msg.subject and msg.text is None and msg.html is None):
             results[i] = SendResult(key, "failed", {}, 0, "message has no recipients or content")
             continue
-        try:
-            raw = mime.to_bytes(mime.build(msg, settings))
-        except ValueError as exc:
-            results[i] = SendResult(key, "failed", {}, 0, str(exc))
-            continue
-        job = _Job(key, settings.envelope_sender, raw, msg.subject, list(dict.fromkeys(rcpts)), {})
-        jobs[key] = job
-        new.append(job)
         waiting.setdefault(key, []).append(i)
-    if outbox is not None and new:
-        outbox.add(
-            [Spooled(j.id, j.sender, j.pending, j.outcome, j.raw, j.subject, 0, None) for j in new]
-        )
+        to_build.append((msg, list(dict.fromkeys(rcpts))))
 
     drained: list[SendResult] = []
     spool_ids = set(from_spool)
@@ -501,8 +516,42 @@ def _deliver(
         if on_result is not None:
             on_result(result)
 
+    # Messages are built (MIME) and written to the outbox in chunks while the pool already
+    # sends the earlier ones: the first message goes out after one chunk, not after all.
     pool = Pool(settings, sleep=sleep, clock=clock, rng=rng)
-    pool.run(list(jobs.values()), finished)
+    pool.start(len(jobs) + len(to_build))
+    submitted = 0
+    for job in jobs.values():
+        pool.submit(job)
+        submitted += 1
+    completed = 0
+    for start in range(0, len(to_build), BUILD_CHUNK):
+        chunk: list[_Job] = []
+        for msg, rcpts in to_build[start : start + BUILD_CHUNK]:
+            try:
+                raw = mime.to_bytes(mime.build(msg, settings))
+            except ValueError as exc:
+                for idx in waiting.pop(msg.key):
+                    results[idx] = SendResult(msg.key, "failed", {}, 0, str(exc))
+                continue
+            chunk.append(_Job(msg.key, settings.envelope_sender, raw, msg.subject, rcpts, {}))
+        if outbox is not None and chunk:
+            outbox.add(
+                [Spooled(j.id, j.sender, j.pending, {}, j.raw, j.subject, 0, None) for j in chunk]
+            )
+        for job in chunk:
+            pool.submit(job)
+            submitted += 1
+        while (done_job := pool.finished(block=False)) is not None:
+            finished(done_job)
+            completed += 1
+    pool.close()
+    while completed < submitted:
+        done_job = pool.finished(block=True)
+        assert done_job is not None
+        finished(done_job)
+        completed += 1
+    pool.join()
     final = [r for r in results if r is not None]
     assert len(final) == len(msgs)
     return BatchReport(results=final, drained=drained, stats=pool.stats, fatal=pool.fatal)
