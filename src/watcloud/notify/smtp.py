@@ -143,7 +143,8 @@ class Pool:
                     s.host, s.effective_port, local_hostname=s.ehlo_name, timeout=s.timeout
                 )
         except smtplib.SMTPConnectError as exc:
-            if 400 <= exc.smtp_code < 500:
+            if 400 <= exc.smtp_code < 500:  # "421 busy" at the greeting
+                self._connect_failed(_reply(exc.smtp_code, exc.smtp_error))
                 raise _Drop(_reply(exc.smtp_code, exc.smtp_error)) from None
             raise _Fatal(
                 f"server refused the connection: {_reply(exc.smtp_code, exc.smtp_error)}"
@@ -179,10 +180,12 @@ class Pool:
         except smtplib.SMTPResponseException as exc:
             _close(conn)
             if 400 <= exc.smtp_code < 500:
+                self._connect_failed(_reply(exc.smtp_code, exc.smtp_error))
                 raise _Drop(_reply(exc.smtp_code, exc.smtp_error)) from None
             raise _Fatal(_reply(exc.smtp_code, exc.smtp_error)) from None
         except (OSError, smtplib.SMTPException) as exc:
             _close(conn)
+            self._connect_failed(f"connection setup failed: {exc}")
             raise _Drop(f"connection setup failed: {exc}") from None
         with self._lock:
             self._connect_failures = 0
