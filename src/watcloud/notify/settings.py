@@ -50,7 +50,8 @@ class SmtpSettings(StrictModel):
     password_env: str = "WATCLOUD_SMTP_PASSWORD"
     password_file: Path | None = None
     sender: str = Field(
-        default="WATcloud <no-reply@localhost>", validation_alias=AliasChoices("from", "sender")
+        default="WATcloud <no-reply@localhost>",
+        validation_alias=AliasChoices("from", "sender", "from_"),
     )
     ehlo_name: str | None = None  # None: the machine's FQDN (smtplib's default)
     timeout: float = Field(default=30.0, gt=0)
