@@ -190,3 +190,50 @@ def test_bad_input_is_one_line_exit_2(run_watcloud, tmp_path, setup: str, needle
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], p.stderr
     assert "Traceback" not in p.stderr
+
+
+def test_discord_command_posts_an_embed(run_watcloud, tmp_path):
+    from tests.notify.test_discord import Webhook
+
+    hook = Webhook()
+    try:
+        hook.script = [(429, {"retry_after": 0.2}, {}), (204, None, {})]
+        env = {"WATCLOUD_DISCORD_WEBHOOK": hook.url}
+        p = run_watcloud(
+            "notify",
+            "discord",
+            "--template",
+            "announcement",
+            "--data",
+            str(DATA / "announcement.json"),
+            env=env,
+        )
+        assert p.returncode == 0, p.stderr
+        assert "posted to Discord" in p.stdout
+        assert len(hook.requests) == 2  # the 429 was waited out
+        [embed] = hook.requests[1]["json"]["embeds"]
+        assert embed["title"] == "New GPU nodes & a new login message"
+        assert embed["url"] == "https://cloud.watonomous.ca/docs"
+        # No webhook configured: one-line error, exit 2.
+        p = run_watcloud(
+            "notify", "discord", "--content", "x", env={"WATCLOUD_DISCORD_WEBHOOK": ""}
+        )
+        assert p.returncode == 2 and "secret missing" in p.stderr
+    finally:
+        hook.close()
+
+
+def test_check_command(run_watcloud, tmp_path):
+    from tests.conftest import require_binary
+
+    require_binary("chromium")
+    p = run_watcloud("notify", "check", "--screenshots", str(tmp_path), "-o", "json", timeout=240)
+    assert p.returncode == 0, p.stderr
+    rows = json.loads(p.stdout)
+    assert {(r["template"], r["scheme"]) for r in rows} == {
+        (t, s)
+        for t in ("outage", "expiry-warning", "expiry-deletion", "announcement")
+        for s in ("light", "dark")
+    }
+    assert all(r["scheme_applied"] and r["min_contrast"] >= 4.5 and not r["problems"] for r in rows)
+    assert len(list(tmp_path.glob("*.png"))) == 8
