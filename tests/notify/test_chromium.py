@@ -6,6 +6,7 @@ Screenshots are written to docs/img/notify/ (committed; the docs show them)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,16 @@ def test_the_check_catches_bad_contrast(chromium: str):
     dark = check_page(page, "dark", chromium=chromium)
     assert light.problems == []
     assert dark.min_ratio < 1.5 and any("contrast" in p for p in dark.problems)
+
+
+@pytest.mark.parametrize("name", ["outage", "expiry-warning"])
+def test_readable_when_a_client_strips_style(name: str, chromium: str):
+    # Clients that drop <style> (some Gmail cases) keep only the inlined light colours; in a
+    # dark-mode browser (color-scheme meta says "light dark") every text must stay readable.
+    html = render(name, sample_data()[name], logo="data").html
+    stripped = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+    assert "<style>" not in stripped
+    for scheme in ("light", "dark"):
+        check = check_page(stripped, scheme, chromium=chromium)
+        assert check.problems == [] and check.min_ratio >= WCAG_AA
+        assert luminance(check.body_bg) > 0.7  # the inlined light design, whatever the scheme
