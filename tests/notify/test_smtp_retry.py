@@ -213,3 +213,22 @@ def test_unreachable_server_trips_the_breaker_quickly(settings_for, tmp_path):
     # 3 connection failures in a row stop the run: far fewer attempts than 50 x 3.
     assert sum(r.attempts for r in report.results) <= 3 + 2
     assert len(sleeps.calls) <= 3
+
+
+def test_idle_connection_closed_by_the_relay_is_reopened_without_backoff(
+    relay_factory, settings_for
+):
+    # The relay closes connections idle for 0.3 s. The first message's recipient is busy once;
+    # its backoff (really slept, 0.6 s) outlasts the idle timeout, so the pooled connection is
+    # dead when the retry starts: reconnect at once, no extra attempt, no extra wait.
+    relay = relay_factory(
+        RelayBehaviour(idle_timeout=0.3, rcpt_replies={"busy@example.org": ("452 4.2.2 busy", 1)})
+    )
+    sleeps = Sleeps(scale=1.0)
+    settings = settings_for(relay, pool_size=1, backoff_base=0.6, backoff_cap=0.6, jitter=0.0)
+    [r] = send_batch(
+        [Message(to=["busy@example.org"], subject="s", text="t")], settings, sleep=sleeps
+    )
+    assert r.status == "sent" and r.attempts == 2
+    assert sleeps.calls == [0.6]
+    assert relay.connections == 2 and len(relay.delivered) == 1

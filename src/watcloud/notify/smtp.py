@@ -36,6 +36,11 @@ class _Drop(Exception):
     """The connection is gone (421, reset, timeout): reconnect before the next attempt."""
 
 
+class _Stale(Exception):
+    """A reused connection turned out closed before MAIL got an answer (the relay's idle
+    timeout): nothing was sent, so reconnect and try again at once, without backoff."""
+
+
 @dataclass
 class _Job:
     id: str
@@ -214,7 +219,10 @@ class Pool:
             self.stats.transactions += 1
         try:
             resp: bytes | str
-            code, resp = conn.mail(job.sender)
+            try:
+                code, resp = conn.mail(job.sender)
+            except smtplib.SMTPServerDisconnected:
+                raise _Stale() from None
             if code == 421:
                 raise _Drop(_reply(code, resp))
             if code >= 400:
@@ -340,6 +348,7 @@ class Pool:
     def _run_job(
         self, job: _Job, conn: smtplib.SMTP | None, used: int
     ) -> tuple[smtplib.SMTP | None, int]:
+        stale_retried = False
         while job.pending:
             if self._fatal is not None:
                 job.error = self._fatal
@@ -365,6 +374,20 @@ class Pool:
                 _close(conn)
                 conn = None
                 break
+            except _Stale:
+                _close(conn)
+                conn = None
+                if used > 1 and not stale_retried:
+                    # An idle pooled connection the relay had closed: not this message's
+                    # fault, so it costs neither an attempt nor a backoff.
+                    stale_retried = True
+                    job.attempts -= 1
+                    with self._lock:
+                        self.stats.reconnects += 1
+                    continue
+                job.error = "connection closed by the server before MAIL"
+                for rcpt in job.pending:
+                    job.outcome[rcpt] = job.error
             except _Drop as exc:
                 job.error = str(exc)
                 if conn is not None:

@@ -53,6 +53,8 @@ class RelayBehaviour:
     delay_times: int | None = None
     # Seconds before every reply, greeting and EHLO included (a relay far away on the network).
     latency: float = 0.0
+    # Seconds a connection may sit idle before the relay closes it.
+    idle_timeout: float = 30.0
     # AUTH: username -> password (None: no AUTH offered).
     users: dict[str, str] | None = None
 
@@ -233,7 +235,7 @@ class SmtpRelay:
                     await asyncio.sleep(relay.behaviour.latency)
                 await super().push(status)
 
-        kwargs: dict[str, Any] = {"hostname": "relay.test", "timeout": 30}
+        kwargs: dict[str, Any] = {"hostname": "relay.test", "timeout": self.behaviour.idle_timeout}
         if self.security == "none" and self.tls_context is not None:
             kwargs["tls_context"] = self.tls_context
             kwargs["require_starttls"] = self.require_starttls
