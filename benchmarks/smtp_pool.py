@@ -145,8 +145,6 @@ def main() -> int:
                 f"  ratio: pool is {ratio:.1f}x faster than one connection per message"
                 + (f" (median of {repeat}: {each})" if repeat > 1 else "")
             )
-    ratio = max(ratios.values())
-
     relay = RelayProcess("--window-limit", str(rate), "--window-seconds", "1")
     try:
         t_rl, r_rl, s_rl = run(
@@ -181,12 +179,16 @@ def main() -> int:
         f"  rate-limited: {s_rl['distinct']}/{n} delivered, max copies {s_rl['max_copies']},"
         f" time {t_rl / ideal:.2f}x ideal (target <= 1.2x): {'OK' if all_in else 'LOST/DUPLICATED'}"
     )
-    ok = ratio >= 5 and all_in and t_rl <= 1.2 * ideal
+    print("targets:")
+    for label, r in ratios.items():
+        print(f"  pool >= 5x faster, {label}: {r:.1f}x {'met' if r >= 5 else 'NOT met'}")
+    in_time = t_rl <= 1.2 * ideal
     print(
-        "targets: pool >= 5x: "
-        + ", ".join(f"{k}: {v:.1f}x" for k, v in ratios.items())
-        + f"; rate-limited within 1.2x of ideal: {t_rl / ideal:.2f}x; all met: {ok}"
+        f"  rate-limited: all delivered once: {'met' if all_in else 'NOT met'};"
+        f" within 1.2x of ideal: {t_rl / ideal:.2f}x {'met' if in_time else 'NOT met'}"
     )
+    # The exit code reports correctness (nothing lost or doubled), not the speed targets.
+    ok = all_in and all(r.status == "sent" for r in r_rl.results)
     return 0 if ok else 1
 
 
