@@ -111,3 +111,20 @@ def test_header_injection_is_refused_and_subject_line_breaks_folded(relay_factor
     em = message_from_bytes(d.data)
     assert em["Subject"] == "two lines" and em["Reply-To"] == "ops@example.org"
     assert d.rcpt_tos == ["b@example.org"]
+
+
+def test_unsendable_addresses_are_refused_locally(relay_factory, settings_for):
+    relay = relay_factory()
+    [r] = send_batch(
+        [Message(to=["ok@example.org", "jörg@exämple.org", "no-at-sign"], subject="s", text="t")],
+        settings_for(relay),
+    )
+    assert r.status == "failed"
+    assert r.recipients["ok@example.org"] == "ok"
+    assert r.recipients["jörg@exämple.org"].startswith("553 5.6.7")
+    assert r.recipients["no-at-sign"].startswith("553 5.1.3")
+    [d] = relay.delivered
+    assert d.rcpt_tos == ["ok@example.org"]
+    # Nobody valid: nothing is sent at all.
+    [r2] = send_batch([Message(to=["bad"], subject="s2", text="t")], settings_for(relay))
+    assert r2.status == "failed" and r2.attempts == 0 and len(relay.delivered) == 1

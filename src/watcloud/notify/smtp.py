@@ -416,6 +416,16 @@ def _close(conn: smtplib.SMTP | None) -> None:
             conn.close()
 
 
+def _bad_address(address: str) -> str | None:
+    """Why `address` cannot go in RCPT TO (a permanent, local refusal), or None."""
+    if not address.isascii():
+        return "553 5.6.7 non-ASCII address (SMTPUTF8 is not supported)"
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain or any(c in address for c in " <>\r\n"):
+        return "553 5.1.3 not a valid address"
+    return None
+
+
 def _rset(conn: smtplib.SMTP) -> None:
     try:
         conn.rset()
@@ -560,10 +570,17 @@ def _deliver(
                 for idx in waiting.pop(msg.key):
                     results[idx] = SendResult(msg.key, "failed", {}, 0, str(exc))
                 continue
-            chunk.append(_Job(msg.key, settings.envelope_sender, raw, msg.subject, rcpts, {}))
+            refused = {r: why for r in rcpts if (why := _bad_address(r))}
+            pending = [r for r in rcpts if r not in refused]
+            chunk.append(
+                _Job(msg.key, settings.envelope_sender, raw, msg.subject, pending, refused)
+            )
         if outbox is not None and chunk:
             outbox.add(
-                [Spooled(j.id, j.sender, j.pending, {}, j.raw, j.subject, 0, None) for j in chunk]
+                [
+                    Spooled(j.id, j.sender, j.pending, j.outcome, j.raw, j.subject, 0, None)
+                    for j in chunk
+                ]
             )
         for job in chunk:
             pool.submit(job)
