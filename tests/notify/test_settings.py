@@ -86,6 +86,7 @@ def test_default_config_path_is_read(monkeypatch: pytest.MonkeyPatch):
         ("smtp:\n  port: lots\n", "key 'smtp.port'"),
         ("smtp:\n  security: ssl\n", "key 'smtp.security'"),
         ("smtp:\n  from: not-an-address\n", "'from' must be an email address"),
+        ("smtp:\n  from: Wät <ü@example.org>\n", "must be ASCII"),
         ("smtp: [1, 2\n", "invalid YAML"),
         ("- a\n- b\n", "expected a mapping"),
         ("smpt:\n  host: x\n", "key 'smpt': unknown key"),

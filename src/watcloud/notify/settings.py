@@ -82,8 +82,11 @@ class SmtpSettings(StrictModel):
     def _check_sender(cls, value: str) -> str:
         from email.utils import parseaddr
 
-        if "@" not in parseaddr(value)[1]:
+        address = parseaddr(value)[1]
+        if "@" not in address:
             raise ValueError("'from' must be an email address like 'WATcloud <a@example.org>'")
+        if not address.isascii():
+            raise ValueError("the 'from' address must be ASCII (the display name may not be)")
         return value
 
     @property
