@@ -23,6 +23,7 @@ import errno
 import fcntl
 import os
 import secrets
+import shutil
 import stat
 import time
 from collections.abc import Callable, Iterator
@@ -409,19 +410,27 @@ def _write_at(
 
 def run_action(root: Path, cfg: UsersConfig, act: FsAction, own: Ownership) -> None:
     if act.op == "create_home":
+        # Built under a temporary name and renamed into place: a home exists complete or not
+        # at all, even if the run is killed half-way through copying the skeleton.
         pfd, name = open_parent(root, act.path, act.home, create=True)
         try:
-            os.mkdir(name, 0o700, dir_fd=pfd)  # root-owned while we fill it
+            tmp = f".{name}.watcloud-new"
+            with contextlib.suppress(FileNotFoundError):
+                shutil.rmtree(tmp, dir_fd=pfd)  # left by a killed run
+            os.mkdir(tmp, 0o700, dir_fd=pfd)
             hfd = os.open(
-                name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=pfd
+                tmp, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=pfd
             )
             try:
                 skel = Path(root, *_parts(cfg.skel))
                 _copy_tree(skel, hfd, act.uid, act.gid, own)
                 os.fchmod(hfd, act.mode)
                 own.fchown(hfd, act.uid, act.gid)
+                os.fsync(hfd)
             finally:
                 os.close(hfd)
+            os.rename(tmp, name, src_dir_fd=pfd, dst_dir_fd=pfd)
+            os.fsync(pfd)
         finally:
             os.close(pfd)
     elif act.op == "fix_home_owner":
@@ -485,8 +494,6 @@ def run_action(root: Path, cfg: UsersConfig, act: FsAction, own: Ownership) -> N
         finally:
             os.close(pfd)
     elif act.op == "remove_home":
-        import shutil
-
         target = Path(root, *_parts(act.path))
         st = os.lstat(target)
         if not stat.S_ISDIR(st.st_mode):
@@ -551,9 +558,8 @@ def apply(
     """
     own = ownership_for(root)
     day = today_days() if today is None else today
-    with account_locks(root, timeout=lock_timeout):
-        hook("locked")
-        db = read_db(root)
+
+    def decide(db: AccountDb) -> AccountPlan:
         acc = plan_accounts(db, cfg, day)
         if expected is not None:
             seen = observe(root, fs_queries(cfg, acc))
@@ -563,8 +569,17 @@ def apply(
                     "the account files or homes changed since the plan was shown; nothing was "
                     "written, run again"
                 )
-        hook("planned")
-        write_accounts(root, db, acc, own, hook)
+        return acc
+
+    # Nothing to write in the account files: no locks, so not even /etc's mtime moves.
+    acc = decide(read_db(root))
+    if acc.steps:
+        with account_locks(root, timeout=lock_timeout):
+            hook("locked")
+            db = read_db(root)  # what is there now that nobody else can write
+            acc = decide(db)
+            hook("planned")
+            write_accounts(root, db, acc, own, hook)
     hook("unlocked")
     seen = observe(root, fs_queries(cfg, acc))
     actions, fs_changes = plan_fs(cfg, acc, seen, manage_ownership=own.enforce)

@@ -100,29 +100,22 @@ SHADOW_LABELS = ("", "password", "last change", "", "", "", "", "", "")
 def check_against_system(
     cfg: UsersConfig, users_unmanaged: dict[str, int], groups_unmanaged: dict[str, int]
 ) -> None:
-    """Errors that need the current files: clashes with unmanaged lines, unknown names."""
+    """Errors that need the current files: clashes with unmanaged lines, unknown names.
+
+    A clash by id cannot reach here: every config id is inside its managed range (checked in
+    `config`), and every line with an id inside the range is managed by definition.
+    """
     for user in cfg.users:
         if user.username in users_unmanaged:
             raise ConfigError(
                 f"user {user.username!r} clashes with an unmanaged user of that name "
                 f"(uid {users_unmanaged[user.username]}, outside managed_uid_range)"
             )
-    unmanaged_uids = set(users_unmanaged.values())
-    for user in cfg.users:
-        if user.uid in unmanaged_uids:  # only when a range moved under existing lines
-            raise ConfigError(
-                f"user {user.username!r}: uid {user.uid} is held by an unmanaged user"
-            )
-    unmanaged_gids = set(groups_unmanaged.values())
     for group in cfg.all_groups():
         if group.groupname in groups_unmanaged:
             raise ConfigError(
                 f"group {group.groupname!r} clashes with an unmanaged group of that name "
                 f"(gid {groups_unmanaged[group.groupname]}, outside managed_gid_range)"
-            )
-        if group.gid in unmanaged_gids:
-            raise ConfigError(
-                f"group {group.groupname!r}: gid {group.gid} is held by an unmanaged group"
             )
     declared = {g.groupname for g in cfg.all_groups()}
     for user in cfg.users:
