@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from watcloud.core.errors import InputError
+
 FILES = ("passwd", "shadow", "group", "gshadow")
 NFIELDS = {"passwd": 7, "shadow": 9, "group": 4, "gshadow": 4}
 # The id column (uid for passwd, gid for group); shadow files carry names only.
@@ -85,6 +87,10 @@ def read_file(root: Path, kind: str) -> AccountFile:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except FileNotFoundError:
         return AccountFile(kind)
+    except OSError as exc:
+        raise InputError(
+            f"{path}: cannot read: {exc.strerror} (run as root, or use --root)"
+        ) from None
     try:
         st = os.fstat(fd)
         chunks = []
