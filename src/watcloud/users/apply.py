@@ -266,9 +266,9 @@ def open_parent(
         bparts = parts
     split = len(bparts) - 1
     trusted, untrusted, last = parts[:split], parts[split:-1], parts[-1]
-    top = Path(root, *trusted)
+    top = str(root).rstrip("/") + "/" + "/".join(trusted)
     if create:
-        top.mkdir(parents=True, exist_ok=True, mode=0o755)
+        os.makedirs(top, mode=0o755, exist_ok=True)
     fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         for comp in untrusted:
@@ -299,13 +299,56 @@ def open_parent(
 
 
 def observe(root: Path, queries: list[FsQuery]) -> dict[str, PathInfo]:
-    """What is at each queried path, without following a symlink inside a home."""
+    """What is at each queried path, without following a symlink inside a home.
+
+    Shortcuts that keep a 10,000-user no-op fast: a path inside a home that does not exist is
+    missing without further look-ups, and linger flags come from one listing of their directory.
+    """
     out: dict[str, PathInfo] = {}
+    base = str(root).rstrip("/")
+    home_exists: dict[str, bool] = {}
+    linger_dir = "/var/lib/systemd/linger/"
+    try:
+        lingering = set(os.listdir(base + linger_dir))
+    except (FileNotFoundError, NotADirectoryError):
+        lingering = set()
     for q in queries:
         if q.path in out and not q.read:
             continue
+        if q.path.startswith(linger_dir) and "/" not in q.path[len(linger_dir) :]:
+            name = q.path[len(linger_dir) :]
+            out[q.path] = PathInfo("file") if name in lingering else PathInfo("missing")
+            continue
+        if q.home and q.path != q.home:
+            exists = home_exists.get(q.home)
+            if exists is None:
+                exists = home_exists[q.home] = os.path.lexists(base + q.home)
+            if not exists:
+                out[q.path] = PathInfo("missing")
+                continue
+        if (not q.home or q.home == q.path) and not q.read:
+            # only the last component is below the trust boundary, and lstat never follows it
+            out[q.path] = _lstat_info(base + q.path)
+            continue
         out[q.path] = _observe_one(root, q)
     return out
+
+
+def _lstat_info(full: str) -> PathInfo:
+    try:
+        st = os.lstat(full)
+    except FileNotFoundError:
+        return PathInfo("missing")
+    except NotADirectoryError:
+        return PathInfo("unsafe")
+    mode = stat.S_IMODE(st.st_mode)
+    if stat.S_ISLNK(st.st_mode):
+        return PathInfo("link", mode, st.st_uid, st.st_gid)
+    if stat.S_ISDIR(st.st_mode):
+        return PathInfo("dir", mode, st.st_uid, st.st_gid)
+    if stat.S_ISREG(st.st_mode):
+        return PathInfo("file", mode, st.st_uid, st.st_gid)
+    return PathInfo("other", mode, st.st_uid, st.st_gid)
 
 
 def _observe_one(root: Path, q: FsQuery) -> PathInfo:
@@ -572,12 +615,14 @@ def apply(
         return acc
 
     # Nothing to write in the account files: no locks, so not even /etc's mtime moves.
-    acc = decide(read_db(root))
+    first = read_db(root)
+    acc = decide(first)
     if acc.steps:
         with account_locks(root, timeout=lock_timeout):
             hook("locked")
             db = read_db(root)  # what is there now that nobody else can write
-            acc = decide(db)
+            if any(db.file(k).raw != first.file(k).raw for k in FILES):
+                acc = decide(db)  # someone wrote in between: decide again on what is there
             hook("planned")
             write_accounts(root, db, acc, own, hook)
     hook("unlocked")

@@ -14,7 +14,14 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from watcloud.core.config import StrictModel, describe_validation_error
 from watcloud.core.errors import ConfigError
@@ -336,6 +343,7 @@ class UsersConfig(StrictModel):
     ssh_authorized_keys_path: str = "%h/.ssh/authorized_keys"
     managed_directories: list[ManagedDirectory] = Field(default_factory=list)
     removed_user_home: Literal["keep", "remove"] = "keep"
+    _all_groups: list[Group] | None = PrivateAttr(default=None)
 
     @field_validator("default_home", "ssh_authorized_keys_path", "skel")
     @classmethod
@@ -404,15 +412,19 @@ class UsersConfig(StrictModel):
 
     def private_groups(self) -> list[Group]:
         """The implicit user private groups (name = username, gid = uid)."""
-        declared = {g.groupname for g in self.groups}
-        return [
-            Group(groupname=u.username, gid=u.uid)
-            for u in self.users
-            if u.primary_group is None and u.username not in declared
-        ]
+        return self.all_groups()[len(self.groups) :]
 
     def all_groups(self) -> list[Group]:
-        return [*self.groups, *self.private_groups()]
+        """Declared groups, then the implicit private groups (computed once, then cached)."""
+        if self._all_groups is None:
+            declared = {g.groupname for g in self.groups}
+            private = [
+                Group.model_construct(groupname=u.username, gid=u.uid, members=[])
+                for u in self.users
+                if u.primary_group is None and u.username not in declared
+            ]
+            self._all_groups = [*self.groups, *private]
+        return self._all_groups
 
     def home_of(self, user: User) -> str:
         return expand(user.home or self.default_home, user=user.username, uid=user.uid)
