@@ -12,7 +12,7 @@ import binascii
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import (
     BeforeValidator,
@@ -291,6 +291,14 @@ class Group(StrictModel):
         return value
 
 
+class GroupSpec(NamedTuple):
+    """A group as the planner sees it: declared in `groups` or a user's private group."""
+
+    groupname: str
+    gid: int
+    members: list[str]
+
+
 class ManagedDirectory(StrictModel):
     path: str
     owner: str = "%u"
@@ -324,9 +332,14 @@ def _check_template(value: str) -> str:
 
 
 def expand(template: str, *, user: str, uid: int, home: str = "") -> str:
-    """Expand %u (name), %U (uid), %h (home) and %% in a path template."""
-    table = {"u": user, "U": str(uid), "h": home, "%": "%"}
-    return re.sub(r"%(.)", lambda m: table[m.group(1)], template)
+    """Expand %u (name), %U (uid), %h (home) and %% in a path template.
+
+    Templates are validated to hold only these keys, so plain replacements are exact.
+    """
+    if "%" not in template:
+        return template
+    out = template.replace("%%", "\0").replace("%u", user).replace("%U", str(uid))
+    return out.replace("%h", home).replace("\0", "%")
 
 
 class UsersConfig(StrictModel):
@@ -343,7 +356,7 @@ class UsersConfig(StrictModel):
     ssh_authorized_keys_path: str = "%h/.ssh/authorized_keys"
     managed_directories: list[ManagedDirectory] = Field(default_factory=list)
     removed_user_home: Literal["keep", "remove"] = "keep"
-    _all_groups: list[Group] | None = PrivateAttr(default=None)
+    _all_groups: list[GroupSpec] | None = PrivateAttr(default=None)
 
     @field_validator("default_home", "ssh_authorized_keys_path", "skel")
     @classmethod
@@ -410,20 +423,21 @@ class UsersConfig(StrictModel):
                     )
         return self
 
-    def private_groups(self) -> list[Group]:
+    def private_groups(self) -> list[GroupSpec]:
         """The implicit user private groups (name = username, gid = uid)."""
         return self.all_groups()[len(self.groups) :]
 
-    def all_groups(self) -> list[Group]:
+    def all_groups(self) -> list[GroupSpec]:
         """Declared groups, then the implicit private groups (computed once, then cached)."""
         if self._all_groups is None:
             declared = {g.groupname for g in self.groups}
-            private = [
-                Group.model_construct(groupname=u.username, gid=u.uid, members=[])
+            out = [GroupSpec(g.groupname, g.gid, g.members) for g in self.groups]
+            out += [
+                GroupSpec(u.username, u.uid, [])
                 for u in self.users
                 if u.primary_group is None and u.username not in declared
             ]
-            self._all_groups = [*self.groups, *private]
+            self._all_groups = out
         return self._all_groups
 
     def home_of(self, user: User) -> str:

@@ -59,11 +59,12 @@ def parse_lines(kind: str, data: bytes) -> tuple[list[Line], bool]:
         chunks.pop()
     n = NFIELDS[kind]
     id_field = ID_FIELD.get(kind)
+    texts = data.decode("utf-8", "surrogateescape").split("\n")
     lines = []
-    for raw in chunks:
+    for raw, text in zip(chunks, texts, strict=False):
         fields = None
-        if raw and raw[:1] not in (b"#", b"+", b"-"):
-            parts = raw.decode("utf-8", "surrogateescape").split(":")
+        if text and text[0] not in "#+-":
+            parts = text.split(":")
             if len(parts) == n and parts[0] and (id_field is None or parts[id_field].isdigit()):
                 fields = parts
         lines.append(Line(raw, fields))

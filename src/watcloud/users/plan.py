@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from watcloud.core.errors import ConfigError
 from watcloud.users.config import UsersConfig, expand
@@ -123,11 +123,12 @@ def check_against_system(
         if pg not in declared and pg not in groups_unmanaged:
             raise ConfigError(f"user {user.username!r}: primary_group {pg!r} does not exist")
     names = {u.username for u in cfg.users}
-    for group in cfg.groups:
-        for member in group.members:
+    for declared_group in cfg.groups:
+        for member in declared_group.members:
             if member not in names and member not in users_unmanaged:
                 raise ConfigError(
-                    f"group {group.groupname!r}: member {member!r} is not a user in the config "
+                    f"group {declared_group.groupname!r}: member {member!r} is not a user in the "
+                    "config "
                     "or on the system"
                 )
 
@@ -276,7 +277,7 @@ def plan_accounts(db: AccountDb, cfg: UsersConfig, today: int) -> AccountPlan:
             mid_gr.append(ln)
         elif name in want_gr:
             want = want_gr[name]
-            if _same_members(ln.fields[3], want[3]):
+            if ln.fields[3] != want[3] and _same_members(ln.fields[3], want[3]):
                 want = [*want[:3], ln.fields[3]]  # same set: keep the current order
             new_ln = ln if want == ln.fields else Line.make(want)
             if new_ln is not ln:
@@ -310,7 +311,7 @@ def plan_accounts(db: AccountDb, cfg: UsersConfig, today: int) -> AccountPlan:
         if name in want_gr and name not in have_gs:
             have_gs.add(name)
             want = [*ln.fields[:3], want_gr[name][3]]
-            if _same_members(ln.fields[3], want[3]):
+            if ln.fields[3] != want[3] and _same_members(ln.fields[3], want[3]):
                 want[3] = ln.fields[3]
             new_ln = ln if want == ln.fields else Line.make(want)
             new_gs.append(new_ln)
@@ -403,8 +404,7 @@ def _group_diff(old: list[str], new: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------- filesystem
 
 
-@dataclass(frozen=True)
-class PathInfo:
+class PathInfo(NamedTuple):
     """What `apply.observe` saw at a path (never following a symlink at the last step)."""
 
     kind: Literal["dir", "file", "link", "other", "missing", "unsafe"]
@@ -435,8 +435,7 @@ class FsAction:
     content: bytes = b""
 
 
-@dataclass(frozen=True)
-class FsQuery:
+class FsQuery(NamedTuple):
     path: str
     home: str  # "" when the path is not inside a user-writable home
     read: bool = False
