@@ -10,6 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import require_binary, watcloud_exe
 from tests.users.helpers import make_root, small_config, write_config
 
@@ -97,6 +99,12 @@ def test_non_root_under_root_dir_degrades_ownership(run_watcloud: Any) -> None:
     if os.geteuid() == 0:
         (setpriv,) = require_binary("setpriv")
         runner = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+        probe = subprocess.run([*runner, watcloud_exe(), "--version"], capture_output=True)
+        if probe.returncode != 0:
+            pytest.skip(
+                "this Python lives where uid 65534 cannot run it (e.g. under /root); "
+                "test_non_root_logic_in_process covers the same logic in-process"
+            )
     base = Path(tempfile.mkdtemp(prefix="watcloud-users-"))
     try:
         os.chmod(base, 0o755)
@@ -126,3 +134,24 @@ def test_non_root_under_root_dir_degrades_ownership(run_watcloud: Any) -> None:
             assert res.returncode == 2 and "needs root" in res.stderr
     finally:
         shutil.rmtree(base)
+
+
+def test_non_root_logic_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ownership is neither checked nor changed when not root; the real / is refused."""
+    from watcloud.core.errors import WatcloudError
+    from watcloud.users import apply as engine
+    from watcloud.users.config import UsersConfig
+
+    root = make_root(tmp_path)
+    calls: list[tuple[int, int, int]] = []
+    monkeypatch.setattr(engine, "is_root", lambda: False)
+    monkeypatch.setattr(os, "fchown", lambda fd, u, g: calls.append((fd, u, g)))
+    monkeypatch.setattr(os, "chown", lambda *a, **k: calls.append((0, 0, 0)))
+    cfg = UsersConfig.model_validate(small_config())
+    result = engine.apply(root, cfg, today=20000)
+    assert any("not running as root" in n for n in result.notes)
+    assert calls == []  # no chown attempted
+    assert (root / "home/alice/.ssh/authorized_keys").exists()
+    assert engine.make_plan(root, cfg, today=20000).changes == []
+    with pytest.raises(WatcloudError, match="needs root"):
+        engine.apply(Path("/"), cfg, today=20000)
