@@ -80,6 +80,14 @@ def test_bad_input_one_line_exit_2(tmp_path: Path, run_watcloud: Any) -> None:
     assert "plaintext passwords are refused" in res.stderr
 
 
+def test_missing_root_dir_is_an_error(tmp_path: Path, run_watcloud: Any) -> None:
+    config = write_config(tmp_path / "c.json", small_config())
+    for cmd in (["plan"], ["apply", "--yes"]):
+        res = run_watcloud("users", *cmd, "-c", str(config), "--root", str(tmp_path / "typo"))
+        assert res.returncode == 2 and "not an existing directory" in res.stderr
+    assert not (tmp_path / "typo").exists()
+
+
 def test_plan_without_config_or_default(tmp_path: Path, run_watcloud: Any) -> None:
     env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg")}
     res = run_watcloud("users", "plan", "--root", str(tmp_path), env=env)

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from watcloud.core.errors import WatcloudError
+from watcloud.core.errors import InputError, WatcloudError
 from watcloud.users.config import UsersConfig
 from watcloud.users.files import FILES, AccountDb, AccountFile, etc, read_db
 from watcloud.users.plan import (
@@ -568,6 +568,12 @@ class Plan:
     notes: list[str] = field(default_factory=list)
 
 
+def check_root(root: Path) -> None:
+    """A mistyped --root must not quietly become a brand-new tree of account files."""
+    if not Path(root).is_dir():
+        raise InputError(f"--root {root}: not an existing directory")
+
+
 def ownership_for(root: Path) -> Ownership:
     if is_root():
         return Ownership(True)
@@ -582,6 +588,7 @@ def make_plan(
     root: Path, cfg: UsersConfig, *, today: int | None = None, db: AccountDb | None = None
 ) -> Plan:
     """The full plan against `root` (files read now, no locks: a dry run)."""
+    check_root(root)
     db = db if db is not None else read_db(root)
     acc = plan_accounts(db, cfg, today_days() if today is None else today)
     seen = observe(root, fs_queries(cfg, acc))
@@ -609,6 +616,7 @@ def apply(
     `expected`: the changes a person confirmed; if the files moved since, nothing is written.
     `hook(step)` is called at each step (tests use it to kill the process there).
     """
+    check_root(root)
     own = ownership_for(root)
     day = today_days() if today is None else today
 
