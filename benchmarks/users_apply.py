@@ -102,19 +102,9 @@ def timed(cmds: list[list[str]], label: str = "") -> float:
     return wall
 
 
-# The dispatcher with the fast entry this tool asks to be registered (no Typer import).
-PATCHED = (
-    "import sys, watcloud.cli as c; "
-    "c.COMMANDS['users'] = c.COMMANDS['users']._replace(fast='watcloud.users.run:fast'); "
-    "sys.exit(c.run(sys.argv[1:]))"
-)
-
-
-def watcloud_cmd(config: Path, root: Path, fast: bool = False) -> list[str]:
-    args = ["users", "apply", "--config", str(config), "--root", str(root), "--yes"]
-    if fast:
-        return [sys.executable, "-c", PATCHED, *args]
-    return [str(Path(sys.executable).parent / "watcloud"), *args]
+def watcloud_cmd(config: Path, root: Path) -> list[str]:
+    exe = Path(sys.executable).parent / "watcloud"
+    return [str(exe), "users", "apply", "--config", str(config), "--root", str(root), "--yes"]
 
 
 def per_user_way(cfg: dict[str, object], root: Path, homes: bool, label: str) -> float:
@@ -178,13 +168,6 @@ def main() -> int:
                 per_user_way(cfg, fresh(), homes, peer_l) for _ in range(args.peer_repeat)
             )
             ours_cpu, peer_cpu = statistics.median(CPU[ours_l]), statistics.median(CPU[peer_l])
-            fast = statistics.median(
-                timed([watcloud_cmd(cpath, fresh(), fast=True)], f"fast-{homes}")
-                for _ in range(args.repeat)
-            )
-            fast_cpu = statistics.median(CPU[f"fast-{homes}"])
-            results[f"300 users + 50 groups, {label}: watcloud fast entry"] = fast
-            results[f"300 users + 50 groups, {label}: watcloud fast entry cpu"] = fast_cpu
             # watcloud produced the users (a failed run raises above)
             assert "user00299:x:10299:" in (root / "etc/passwd").read_text()
             results[f"300 users + 50 groups, {label}: watcloud"] = ours
@@ -195,9 +178,7 @@ def main() -> int:
                 f"300 users + 50 groups ({label}): watcloud {ours:.3f} s wall / {ours_cpu:.3f} s "
                 f"CPU; per-user groupadd/useradd/chpasswd {peer:.2f} s wall "
                 f"({peer / 300 * 1000:.1f} ms a user) / {peer_cpu:.2f} s CPU: "
-                f"{peer / ours:.1f}x faster (wall), {peer_cpu / ours_cpu:.1f}x (CPU); "
-                f"with the fast entry {fast:.3f} s wall / {fast_cpu:.3f} s CPU: "
-                f"{peer / fast:.1f}x (wall), {peer_cpu / fast_cpu:.1f}x (CPU)",
+                f"{peer / ours:.1f}x faster (wall), {peer_cpu / ours_cpu:.1f}x (CPU)",
                 flush=True,
             )
 
@@ -210,7 +191,6 @@ def main() -> int:
             scratch.append(timed([watcloud_cmd(cpath, root)], "10k"))
             mtime = (root / "etc/passwd").stat().st_mtime_ns
             noop.append(timed([watcloud_cmd(cpath, root)], "noop"))
-            timed([watcloud_cmd(cpath, root, fast=True)], "noop-fast")
             assert (root / "etc/passwd").stat().st_mtime_ns == mtime, "no-op run wrote passwd"
         s10k, n10k = statistics.median(scratch), statistics.median(noop)
         c10k, cnoop = statistics.median(CPU["10k"]), statistics.median(CPU["noop"])
@@ -223,7 +203,6 @@ def main() -> int:
         )
         results["10k from scratch: watcloud cpu"] = c10k
         results["10k no-op: watcloud cpu"] = cnoop
-        print(f"no-op at 10,000 users, fast entry: {statistics.median(CPU['noop-fast']):.3f} s CPU")
         load = os.getloadavg()[0]
         print(f"machine: {os.cpu_count()} cores, load average {load:.2f} during the run")
         results["10k from scratch: watcloud"] = s10k
