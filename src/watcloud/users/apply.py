@@ -342,7 +342,9 @@ def observe(root: Path, queries: list[FsQuery]) -> dict[str, PathInfo]:
                 continue
         if (not q.home or q.home == q.path) and not q.read:
             # only the last component is below the trust boundary, and lstat never follows it
-            out[q.path] = _lstat_info(base + q.path)
+            info = out[q.path] = _lstat_info(base + q.path)
+            if q.home == q.path:
+                home_exists[q.home] = info.kind != "missing"
             continue
         out[q.path] = _observe_one(root, q)
     return out

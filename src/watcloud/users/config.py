@@ -357,6 +357,7 @@ class UsersConfig(StrictModel):
     managed_directories: list[ManagedDirectory] = Field(default_factory=list)
     removed_user_home: Literal["keep", "remove"] = "keep"
     _all_groups: list[GroupSpec] | None = PrivateAttr(default=None)
+    _homes: dict[str, str] | None = PrivateAttr(default=None)
 
     @field_validator("default_home", "ssh_authorized_keys_path", "skel")
     @classmethod
@@ -441,7 +442,12 @@ class UsersConfig(StrictModel):
         return self._all_groups
 
     def home_of(self, user: User) -> str:
-        return expand(user.home or self.default_home, user=user.username, uid=user.uid)
+        if self._homes is None:
+            self._homes = {
+                u.username: expand(u.home or self.default_home, user=u.username, uid=u.uid)
+                for u in self.users
+            }
+        return self._homes[user.username]
 
     def shell_of(self, user: User) -> str:
         return user.shell or self.default_shell
