@@ -22,6 +22,7 @@ from tests.users.helpers import (
     small_config,
     write_config,
 )
+from watcloud.core.errors import WatcloudError
 from watcloud.users.apply import LockError, account_locks, apply, make_plan
 from watcloud.users.config import UsersConfig, load
 from watcloud.users.files import FILES, read_db
@@ -379,7 +380,7 @@ def test_useradd_racing_with_apply_is_not_lost(tmp_path: Path) -> None:
     assert child.stdout is not None and child.stdout.readline().strip() == "paused"
     # apply has read the files and holds the locks; useradd must wait for them
     racer = subprocess.Popen(
-        [useradd, "--root", str(root), "-u", "1600", "-U", "racer"],
+        [useradd, "--root", str(root), "-u", "1600", "-U", "-m", "racer"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -406,5 +407,90 @@ def test_useradd_racing_with_apply_is_not_lost(tmp_path: Path) -> None:
         "racer:x:" in (root / "etc/group").read_text()
         and "students:x:2500:" in (root / "etc/group").read_text()
     )
-    pwck_clean(root) if (root / "home/racer").exists() else None
+    pwck_clean(root)
     assert make_plan(root, cfg_of(small_config()), today=TODAY).changes == []
+
+
+def test_keys_linger_and_directories_follow_the_config(tmp_path: Path) -> None:
+    root = make_root(tmp_path)
+    cfg = small_config(
+        ssh_authorized_keys_path="/etc/ssh/authorized_keys/%u",
+        managed_directories=[{"path": "/scratch/%u", "mode": "0750"}],
+    )
+    apply(root, cfg_of(cfg), today=TODAY)
+    central = root / "etc/ssh/authorized_keys/alice"
+    assert central.read_text().splitlines()[1].endswith("alice@laptop")
+    assert central.stat().st_mode & 0o7777 == 0o600
+    assert (root / "etc/ssh/authorized_keys").stat().st_mode & 0o7777 == 0o755
+    assert not (root / "home/alice/.ssh").exists()
+    scratch = root / "scratch/carol"
+    assert scratch.stat().st_mode & 0o7777 == 0o750
+    if os.geteuid() == 0:
+        assert (central.stat().st_uid, scratch.stat().st_uid, scratch.stat().st_gid) == (
+            2001,
+            2003,
+            2500,
+        )
+    os.chmod(scratch, 0o777)  # drift is repaired
+    cfg["users"][0]["ssh_authorized_keys"] = []
+    cfg["users"][0]["linger"] = False
+    cfg["users"][1]["linger"] = True
+    result = apply(root, cfg_of(cfg), today=TODAY)
+    got = {(c.action, c.kind, c.name) for c in result.changes}
+    assert got == {
+        ("delete", "authorized_keys", "/etc/ssh/authorized_keys/alice"),
+        ("delete", "linger", "alice"),
+        ("add", "linger", "bob"),
+        ("change", "directory", "/scratch/carol"),
+    }
+    assert not central.exists()
+    assert scratch.stat().st_mode & 0o7777 == 0o750
+    assert sorted(os.listdir(root / "var/lib/systemd/linger")) == ["bob"]
+    # a deleted user's linger flag goes too; an unmanaged user's flag stays
+    (root / "var/lib/systemd/linger/handmade").touch()
+    cfg["users"] = [u for u in cfg["users"] if u["username"] != "bob"]
+    cfg["groups"][0]["members"] = []
+    apply(root, cfg_of(cfg), today=TODAY)
+    assert sorted(os.listdir(root / "var/lib/systemd/linger")) == ["handmade"]
+
+
+def test_stale_confirmation_writes_nothing(tmp_path: Path) -> None:
+    root = make_root(tmp_path)
+    cfg = cfg_of(small_config())
+    shown = make_plan(root, cfg, today=TODAY).changes
+    # someone adds a user inside the range between the plan and the confirmation
+    with open(root / "etc/passwd", "a") as fh:
+        fh.write("sneaky:x:2100:100::/home/sneaky:/bin/sh\n")
+    with open(root / "etc/shadow", "a") as fh:
+        fh.write("sneaky:!:1:0:99999:7:::\n")
+    before = snapshot(root)
+    with pytest.raises(WatcloudError, match="changed since the plan was shown"):
+        apply(root, cfg, today=TODAY, expected=shown)
+    assert snapshot(root) == before
+    fresh = make_plan(root, cfg, today=TODAY).changes
+    apply(root, cfg, today=TODAY, expected=fresh)
+    assert b"sneaky" not in (root / "etc/passwd").read_bytes()
+
+
+def test_interactive_confirmation_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+
+    root = make_root(tmp_path)
+    config = write_config(tmp_path / "c.json", small_config())
+    exe = str(Path(sys.executable).parent / "watcloud")
+    for answer, code, applied in (("n", 1, False), ("y", 0, True)):
+        primary, secondary = pty.openpty()
+        proc = subprocess.Popen(
+            [exe, "users", "apply", "-c", str(config), "--root", str(root)],
+            stdin=secondary,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        os.close(secondary)
+        os.write(primary, (answer + "\n").encode())
+        out, err = proc.communicate(timeout=60)
+        os.close(primary)
+        assert proc.returncode == code, err
+        assert "Plan: 12 to add" in out and "Apply these changes?" in out
+        assert (b"alice:x:2001" in (root / "etc/passwd").read_bytes()) is applied

@@ -265,3 +265,19 @@ def test_fs_plan_from_observations() -> None:
     actions, changes = plan_fs(cfg, acc, seen)
     assert not [a for a in actions if a.user == "bob" and a.op == "create_home"]
     assert any(c.name == "/home/bob" and "skipped" in c.details[0] for c in changes)
+
+
+def test_missing_gshadow_is_not_created_and_missing_shadow_is_refused() -> None:
+    db = base_db()
+    db.gshadow = AccountFile("gshadow")  # a system without gshadow
+    acc = plan_accounts(db, cfg_of(), TODAY)
+    assert "gshadow" not in acc.final and all(k != "gshadow" for k, _ in acc.steps)
+    db = base_db()
+    db.shadow = AccountFile("shadow")
+    with pytest.raises(ConfigError, match="without /etc/shadow"):
+        plan_accounts(db, cfg_of(), TODAY)
+    empty = AccountDb(*(AccountFile(k) for k in ("passwd", "shadow", "group", "gshadow")))
+    cfg = small_config()
+    cfg["groups"][0]["members"] = []
+    acc = plan_accounts(empty, UsersConfig.model_validate(cfg), TODAY)
+    assert set(acc.final) == {"passwd", "shadow", "group", "gshadow"}
