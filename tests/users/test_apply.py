@@ -494,3 +494,36 @@ def test_interactive_confirmation_on_a_terminal(tmp_path: Path) -> None:
         assert proc.returncode == code, err
         assert "Plan: 12 to add" in out and "Apply these changes?" in out
         assert (b"alice:x:2001" in (root / "etc/passwd").read_bytes()) is applied
+
+
+def test_one_failing_home_does_not_stop_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_watcloud: Any
+) -> None:
+    from watcloud.users import apply as engine
+
+    real = engine.run_action
+
+    def flaky(root: Path, cfg: UsersConfig, act: Any, own: Any) -> None:
+        if act.user == "bob" and act.op == "create_home":
+            raise OSError(28, "No space left on device")
+        real(root, cfg, act, own)
+
+    monkeypatch.setattr(engine, "run_action", flaky)
+    root = make_root(tmp_path)
+    result = apply(root, cfg_of(small_config()), today=TODAY)
+    assert result.failures == ["create_home /home/bob for bob failed: No space left on device"]
+    assert (root / "home/alice").is_dir() and (root / "home/carol").is_dir()
+    assert not (root / "home/bob").exists()
+    monkeypatch.setattr(engine, "run_action", real)
+    again = apply(root, cfg_of(small_config()), today=TODAY)  # the next run repairs it
+    assert [(c.action, c.kind, c.name) for c in again.changes] == [("add", "home", "/home/bob")]
+    # through the command's code path: the account files are written, the exit code is 1
+    from watcloud.users.run import PartialFailure, do_apply
+
+    monkeypatch.setattr(engine, "run_action", flaky)
+    root2 = make_root(tmp_path / "two")
+    config = write_config(tmp_path / "c.json", small_config())
+    with pytest.raises(PartialFailure) as exc:
+        do_apply(config, root2, False, yes=True)
+    assert exc.value.exit_code == 1
+    assert b"bob:x:2002" in (root2 / "etc/passwd").read_bytes()

@@ -372,7 +372,7 @@ def _observe_one(root: Path, q: FsQuery) -> PathInfo:
         pfd, name = open_parent(root, q.path, q.home)
     except FileNotFoundError:
         return PathInfo("missing")
-    except UnsafePath:
+    except (UnsafePath, PermissionError):
         return PathInfo("unsafe")
     except NotADirectoryError:
         return PathInfo("unsafe")
@@ -390,9 +390,12 @@ def _observe_one(root: Path, q: FsQuery) -> PathInfo:
             return PathInfo("other", mode, st.st_uid, st.st_gid)
         content = None
         if q.read:
-            fd = os.open(
-                name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=pfd
-            )
+            try:
+                fd = os.open(
+                    name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=pfd
+                )
+            except PermissionError:
+                return PathInfo("unsafe")
             try:
                 content = os.read(fd, KEYS_MAX)
             finally:
@@ -568,6 +571,7 @@ class Plan:
     fs_actions: list[FsAction]
     changes: list[Change]
     notes: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
 
 
 def check_root(root: Path) -> None:
@@ -648,11 +652,14 @@ def apply(
     hook("unlocked")
     seen = observe(root, fs_queries(cfg, acc))
     actions, fs_changes = plan_fs(cfg, acc, seen, manage_ownership=own.enforce)
+    failures: list[str] = []
     for i, act in enumerate(actions):
         hook(f"fs:{i}:{act.op}")
         try:
             run_action(root, cfg, act, own)
         except UnsafePath as exc:
             own.notes.append(f"skipped {act.op} for {act.user}: {exc}")
+        except OSError as exc:  # one home failing (EACCES, ENOSPC) must not stop the others
+            failures.append(f"{act.op} {act.path} for {act.user} failed: {exc.strerror or exc}")
     hook("done")
-    return Plan(acc, actions, acc.changes + fs_changes, own.notes)
+    return Plan(acc, actions, acc.changes + fs_changes, own.notes + failures, failures)

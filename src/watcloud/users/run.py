@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 SIGN = {"add": "+", "change": "~", "delete": "-"}
 
 
+class PartialFailure(WatcloudError):
+    """The account files were written but some filesystem actions failed: exit 1."""
+
+    exit_code = 1
+
+
 def load_config(path: Path | None) -> UsersConfig:
     from watcloud.users.config import load
 
@@ -110,6 +116,8 @@ def do_apply(
         expected = shown.changes
     result = engine.apply(root, cfg, expected=expected)
     report(result.changes, root, result.notes, json_output, applied=True)
+    if result.failures:
+        raise PartialFailure(f"{len(result.failures)} home/key/directory action(s) failed")
     return True
 
 
