@@ -21,7 +21,7 @@ RootOpt = Annotated[
     Path,
     typer.Option(
         "--root",
-        help="Operate on the files under DIR (a chroot, an image, a test tree) [default: /].",
+        help="Operate on the files under DIR (a chroot, an image, a test tree).",
         file_okay=False,
     ),
 ]
