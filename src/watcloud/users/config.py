@@ -441,13 +441,19 @@ class UsersConfig(StrictModel):
             self._all_groups = out
         return self._all_groups
 
-    def home_of(self, user: User) -> str:
-        if self._homes is None:
-            self._homes = {
+    def homes(self) -> dict[str, str]:
+        """Each user's expanded home, by user name (computed once; fetch it once per loop:
+        a private attribute of a pydantic model is slow to read)."""
+        homes = self._homes
+        if homes is None:
+            homes = self._homes = {
                 u.username: expand(u.home or self.default_home, user=u.username, uid=u.uid)
                 for u in self.users
             }
-        return self._homes[user.username]
+        return homes
+
+    def home_of(self, user: User) -> str:
+        return self.homes()[user.username]
 
     def shell_of(self, user: User) -> str:
         return user.shell or self.default_shell

@@ -18,12 +18,11 @@ group line its gshadow line, and every passwd user's primary gid its group line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from watcloud.core.errors import ConfigError
-from watcloud.users.config import UsersConfig, expand
+from watcloud.users.config import IdRange, UsersConfig, expand
 from watcloud.users.files import AccountDb, AccountFile, Line, insert_position, serialize
 
 Action = Literal["add", "change", "delete"]
@@ -63,17 +62,16 @@ class AccountPlan:
 # ---------------------------------------------------------------------------- accounts
 
 
-def _index(
-    f: AccountFile, rng: Iterable[int] | object, what: str
-) -> tuple[dict[str, Line], dict[str, int]]:
+def _index(f: AccountFile, rng: IdRange, what: str) -> tuple[dict[str, Line], dict[str, int]]:
     """(managed entries by name, unmanaged names -> id) of a passwd or group file."""
     managed: dict[str, Line] = {}
     unmanaged: dict[str, int] = {}
+    lo, hi = rng.first, rng.last
     for ln in f.lines:
         if ln.fields is None:
             continue
         name, ident = ln.fields[0], int(ln.fields[2])
-        if ident in rng:  # type: ignore[operator]
+        if lo <= ident <= hi:
             if name in managed:
                 raise ConfigError(
                     f"/etc/{f.name}: {what} {name!r} appears twice in the managed range; "
@@ -146,7 +144,7 @@ def plan_accounts(db: AccountDb, cfg: UsersConfig, today: int) -> AccountPlan:
     wanted_gids = {g.gid for g in groups}
     doomed_gids = {int(ln.fields[2]) for ln in cur_groups.values() if ln.fields} - wanted_gids
     for ln in db.passwd.lines:
-        if ln.fields is not None and int(ln.fields[2]) not in uid_rng:
+        if ln.fields is not None and ln.fields[0] not in cur_users:
             gid = int(ln.fields[3]) if ln.fields[3].isdigit() else -1
             if gid in doomed_gids:
                 raise ConfigError(
@@ -156,15 +154,17 @@ def plan_accounts(db: AccountDb, cfg: UsersConfig, today: int) -> AccountPlan:
 
     # ---- passwd
     want_pw: dict[str, list[str]] = {}
+    homes = cfg.homes()
+    default_shell = cfg.default_shell
     for user in cfg.users:
         want_pw[user.username] = [
             user.username,
             "x",
             str(user.uid),
-            str(gids[cfg.primary_group_of(user)]),
+            str(gids[user.primary_group or user.username]),
             user.comment,
-            cfg.home_of(user),
-            cfg.shell_of(user),
+            homes[user.username],
+            user.shell or default_shell,
         ]
     new_pw: list[Line] = []
     deleted_users: list[list[str]] = []
@@ -211,16 +211,15 @@ def plan_accounts(db: AccountDb, cfg: UsersConfig, today: int) -> AccountPlan:
         if name in users_by_name and name not in have_sh:
             have_sh.add(name)
             user = users_by_name[name]
-            want = list(ln.fields)
             creating = name not in cur_users  # shadow line left over, passwd line new
             if (
                 user.password is not None
-                and want[1] != user.password
+                and ln.fields[1] != user.password
                 and (creating or user.update_password == "always")
             ):
+                want = list(ln.fields)
                 want[1] = user.password
                 want[2] = str(today)
-            if want != ln.fields:
                 new_ln = Line.make(want)
                 changes.append(
                     Change("change", "shadow", name, _diff(SHADOW_LABELS, ln.fields, want))
@@ -376,6 +375,8 @@ def plan_accounts(db: AccountDb, cfg: UsersConfig, today: int) -> AccountPlan:
 
 def _ser(lines: list[Line], f: AccountFile) -> bytes:
     """Bytes of `lines`; an unchanged file comes back as read (even without a final newline)."""
+    if len(lines) == len(f.lines) and all(a is b for a, b in zip(lines, f.lines, strict=True)):
+        return f.raw  # the very same lines: nothing to join or compare
     data = serialize(lines, f.trailing_newline)
     if data != f.raw and data and not data.endswith(b"\n"):
         data += b"\n"
@@ -456,8 +457,9 @@ def _inside(path: str, home: str) -> bool:
 def fs_queries(cfg: UsersConfig, acc: AccountPlan) -> list[FsQuery]:
     """Every path whose state the filesystem plan depends on."""
     out: list[FsQuery] = []
+    homes = cfg.homes()
     for user in cfg.users:
-        home = cfg.home_of(user)
+        home = homes[user.username]
         out.append(FsQuery(home, home))
         kp = keys_path(cfg, user.username, user.uid, home)
         out.append(FsQuery(kp, home if _inside(kp, home) else "", read=True))
@@ -486,14 +488,15 @@ def plan_fs(
     actions: list[FsAction] = []
     changes: list[Change] = []
     users_uid = {name: int(f[2]) for name, f in acc.passwd_entries.items()}
+    homes = cfg.homes()
 
     def owner_differs(info: PathInfo, uid: int, gid: int) -> bool:
         return manage_ownership and (info.uid, info.gid) != (uid, gid)
 
     for user in cfg.users:
         name, uid = user.username, user.uid
-        gid = acc.gids.get(cfg.primary_group_of(user), int(acc.passwd_entries[name][3]))
-        home = cfg.home_of(user)
+        gid = acc.gids.get(user.primary_group or name, int(acc.passwd_entries[name][3]))
+        home = homes[name]
         info = seen[home]
         if info.kind == "missing":
             if cfg.create_home:
