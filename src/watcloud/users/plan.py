@@ -282,6 +282,10 @@ def plan_accounts(db: AccountDb, cfg: UsersConfig, today: int) -> AccountPlan:
             if new_ln is not ln:
                 changes.append(Change("change", "group", name, _group_diff(ln.fields, want)))
             new_gr.append(new_ln)
+            if want[2] != ln.fields[2]:
+                # a new gid: the intermediate file keeps the old line too, so passwd lines
+                # still naming the old gid (until passwd is renamed) find their group
+                mid_gr.append(ln)
             mid_gr.append(new_ln)
         else:
             deleted_groups.add(name)  # type: ignore[arg-type]
