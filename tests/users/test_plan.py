@@ -162,6 +162,14 @@ def test_comments_nis_and_no_trailing_newline_preserved() -> None:
             "primary_group 'nosuch' does not exist",
         ),
         (lambda c: c["groups"][0].update(members=["ghost"]), "member 'ghost'"),
+        (
+            lambda c: c.update(managed_directories=[{"path": "/x/%u", "owner": "nobody2"}]),
+            "owner 'nobody2' does not exist",
+        ),
+        (
+            lambda c: c.update(managed_directories=[{"path": "/x/%u", "group": "nogroup2"}]),
+            "group 'nogroup2' does not exist",
+        ),
     ],
 )
 def test_system_clashes(mutate: Any, message: str) -> None:

@@ -121,6 +121,11 @@ def check_against_system(
         if pg not in declared and pg not in groups_unmanaged:
             raise ConfigError(f"user {user.username!r}: primary_group {pg!r} does not exist")
     names = {u.username for u in cfg.users}
+    for d in cfg.managed_directories:
+        if d.owner != "%u" and d.owner not in names and d.owner not in users_unmanaged:
+            raise ConfigError(f"managed_directories {d.path!r}: owner {d.owner!r} does not exist")
+        if d.group is not None and d.group not in declared and d.group not in groups_unmanaged:
+            raise ConfigError(f"managed_directories {d.path!r}: group {d.group!r} does not exist")
     for declared_group in cfg.groups:
         for member in declared_group.members:
             if member not in names and member not in users_unmanaged:
