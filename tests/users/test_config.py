@@ -233,3 +233,27 @@ def test_load_yaml_and_errors(tmp_path: Path) -> None:
     js.write_text("{nope")
     with pytest.raises(ConfigError, match="invalid JSON"):
         load(js)
+
+
+def test_the_documented_example_config_is_valid_and_shows_the_defaults() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "users.md").read_text()
+    section = doc.split("## Config reference", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    cfg = parse(example, "docs/users.md")
+    defaults = UsersConfig.model_validate(
+        {"managed_uid_range": [2000, 2999], "managed_gid_range": [2000, 2999]}
+    )
+    for key in (
+        "default_shell",
+        "default_home",
+        "user_private_groups",
+        "create_home",
+        "skel",
+        "home_mode",
+        "ssh_authorized_keys_path",
+        "removed_user_home",
+    ):
+        assert getattr(cfg, key) == getattr(defaults, key), key
+    alice = cfg.users[0]
+    assert alice.update_password == "always" and alice.linger is False
+    assert cfg.managed_directories[0].owner == "%u" and cfg.managed_directories[0].group is None

@@ -223,7 +223,10 @@ class User(StrictModel):
     ssh_authorized_keys: list[str] = Field(default_factory=list)
     linger: bool = False
 
-    _name = field_validator("username", "primary_group")(_check_name)
+    @field_validator("username", "primary_group")
+    @classmethod
+    def _names(cls, value: str | None) -> str | None:
+        return None if value is None else _check_name(value)
 
     @field_validator("additional_groups")
     @classmethod
