@@ -18,6 +18,7 @@ from tests.users.helpers import (
     BASE_GROUP,
     BASE_PASSWD,
     BASE_SHADOW,
+    SHA512,
     make_root,
     small_config,
     write_config,
@@ -527,3 +528,61 @@ def test_one_failing_home_does_not_stop_the_others(
         do_apply(config, root2, False, yes=True)
     assert exc.value.exit_code == 1
     assert b"bob:x:2002" in (root2 / "etc/passwd").read_bytes()
+
+
+def test_adopting_users_made_by_useradd_changes_nothing(tmp_path: Path) -> None:
+    """Migration: users and groups created the per-user way are taken over without churn."""
+    useradd, groupadd, chpasswd = require_binary("useradd", "groupadd", "chpasswd")
+    require_root()
+    root = make_root(tmp_path)
+    shutil.copy("/etc/login.defs", root / "etc/login.defs")
+    run = lambda *a: subprocess.run(a, check=True, capture_output=True)  # noqa: E731
+    run(groupadd, "--root", str(root), "-g", "2500", "students")
+    run(
+        useradd,
+        "--root",
+        str(root),
+        "-u",
+        "2001",
+        "-U",
+        "-m",
+        "-G",
+        "students",
+        "-s",
+        "/bin/sh",
+        "-c",
+        "Alice A",
+        "alice",
+    )
+    run(useradd, "--root", str(root), "-u", "2002", "-U", "-m", "-G", "students", "bob")
+    subprocess.run(
+        [chpasswd, "-e", "--root", str(root)], input=f"alice:{SHA512}\n".encode(), check=True
+    )
+    cfg = {
+        "managed_uid_range": [2000, 2999],
+        "managed_gid_range": [2000, 2999],
+        "default_shell": "/bin/sh",
+        "home_mode": "0700",
+        "groups": [{"groupname": "students", "gid": 2500}],
+        "users": [
+            {
+                "username": "alice",
+                "uid": 2001,
+                "comment": "Alice A",
+                "password": SHA512,
+                "additional_groups": ["students"],
+            },
+            {
+                "username": "bob",
+                "uid": 2002,
+                "shell": "/bin/bash",
+                "additional_groups": ["students"],
+            },
+        ],
+    }
+    before = snapshot(root)
+    plan = make_plan(root, cfg_of(cfg), today=TODAY)
+    assert plan.changes == []  # homes exist and are owned right; their mode is not enforced
+    apply(root, cfg_of(cfg), today=TODAY)
+    for kind in FILES:
+        assert snapshot(root)[f"etc/{kind}"] == before[f"etc/{kind}"]
