@@ -1,0 +1,146 @@
+"""Extraction: parse an HTML page once; collect its link occurrences and its anchors.
+
+lxml (libxml2's HTML parser) is used because it reports each element's source line; XPath
+locators come from `getpath`. Measured against selectolax in docs/links.md.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+# (tag, attribute) pairs whose value is a URL; srcset holds several.
+URL_ATTRS: dict[str, tuple[str, ...]] = {
+    "a": ("href",),
+    "area": ("href",),
+    "link": ("href",),
+    "img": ("src", "srcset"),
+    "script": ("src",),
+    "iframe": ("src",),
+    "source": ("src", "srcset"),
+}
+TAGS = tuple(URL_ATTRS)
+# <link rel=...> values that name an origin to warm up, not a resource.
+HINT_RELS = frozenset({"preconnect", "dns-prefetch"})
+
+_SRCSET_SPLIT = re.compile(r"\s*,\s*(?=\S)")
+
+
+# One link on one page: (url as written (one candidate of a srcset), 1-based source line (0 when
+# unknown), XPath, "tag@attribute")
+Occurrence = tuple[str, int, str, str]
+
+
+@dataclass(slots=True)
+class Page:
+    links: list[Occurrence] = field(default_factory=list)
+    anchors: set[str] = field(default_factory=set)  # ids and <a name>
+    duplicate_ids: dict[str, list[int]] = field(default_factory=dict)  # id -> lines
+    base_href: str | None = None
+
+
+def parse_srcset(value: str) -> list[str]:
+    """The URLs of a `srcset` ("a.png 1x, b.png 2x"); URLs may contain commas, not spaces."""
+    urls = []
+    pos, n = 0, len(value)
+    while pos < n:
+        while pos < n and (value[pos].isspace() or value[pos] == ","):
+            pos += 1
+        start = pos
+        while pos < n and not value[pos].isspace():
+            pos += 1
+        url = value[start:pos]
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            depth = 0  # skip the descriptors up to the next comma outside parentheses
+            while pos < n:
+                c = value[pos]
+                if c == "(":
+                    depth += 1
+                elif c == ")":
+                    depth = max(0, depth - 1)
+                elif c == "," and depth == 0:
+                    break
+                pos += 1
+        if url:
+            urls.append(url)
+    return urls
+
+
+_PARSER: Any = None
+
+
+def parse_html(data: bytes | str) -> Any:
+    """The lxml root element of a document (None for an empty one). Plain `lxml.etree`
+    elements: `lxml.html`'s Python-level element classes cost a third more per page."""
+    global _PARSER
+    from lxml import etree  # type: ignore[import-untyped]
+
+    if _PARSER is None:
+        _PARSER = etree.HTMLParser(collect_ids=False)
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+    return root
+
+
+def extract(data: bytes | str, *, with_xpath: bool = True, skip_hints: bool = False) -> Page:
+    """Parse one page: link occurrences in document order, anchors, duplicate ids."""
+    page = Page()
+    root = parse_html(data)
+    if root is None:
+        return page
+    getpath = root.getroottree().getpath
+    links = page.links
+    append = links.append
+    for el in root.iter(TAGS):
+        tag = el.tag
+        if tag == "a":
+            href = el.get("href")
+            if href is not None:
+                append((href, el.sourceline or 0, getpath(el) if with_xpath else "", "a@href"))
+            continue
+        if tag == "link" and skip_hints:
+            rel = (el.get("rel") or "").lower().split()
+            if HINT_RELS.intersection(rel):
+                continue
+        for attr in URL_ATTRS[tag]:
+            value = el.get(attr)
+            if value is None:
+                continue
+            xp = getpath(el) if with_xpath else ""
+            line = el.sourceline or 0
+            label = f"{tag}@{attr}"
+            if attr == "srcset":
+                for url in parse_srcset(value):
+                    append((url, line, xp, label))
+            else:
+                append((value, line, xp, label))
+    anchors = page.anchors
+    seen: dict[str, int] = {}
+    for el in root.xpath("//*[@id]"):
+        ident = el.get("id")
+        line = el.sourceline or 0
+        if ident in seen:
+            page.duplicate_ids.setdefault(ident, [seen[ident]]).append(line)
+        else:
+            seen[ident] = line
+    anchors.update(seen)
+    anchors.update(root.xpath("//a/@name"))
+    base = root.find("head/base")
+    if base is not None and base.get("href"):
+        page.base_href = base.get("href")
+    return page
+
+
+def anchors_of(data: bytes | str) -> set[str]:
+    """Only the anchors of a page (for external fragment checks)."""
+    root = parse_html(data)
+    if root is None:
+        return set()
+    out = {str(v) for v in root.xpath("//*/@id")}
+    out.update(str(v) for v in root.xpath("//a/@name"))
+    return out
