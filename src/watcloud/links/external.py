@@ -328,7 +328,12 @@ class Checker:
             if "html" in ctype and out.body is not None:
                 from watcloud.links.extract import anchors_of
 
-                anchors = anchors_of(out.body)
+                charset = out.response.charset_encoding
+                page: bytes | str = out.body
+                if charset:
+                    with contextlib.suppress(LookupError):
+                        page = out.body.decode(charset, errors="replace")
+                anchors = anchors_of(page)
                 final_host = (urlsplit(str(out.response.url)).hostname or "").lower()
                 github = final_host in self.github_hosts or host in self.github_hosts
                 for frag in sorted(f for f in fragments if f):
