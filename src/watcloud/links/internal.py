@@ -140,7 +140,7 @@ def _work(pages: Sequence[str]) -> list[PageResult]:
                     cache[key] = res
             kind = res.kind
             if kind is Kind.ok:
-                if fragment is None or not check_fragments or not is_html(res.target):
+                if fragment is None or not check_fragments or not res.html:
                     continue
                 target = res.target
                 if ignore and _ignored(ignore, href, f"{res.url}#{fragment}"):
@@ -242,11 +242,15 @@ def check_site(
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        # The parent works too: it takes one share and the children the others (bins of
+        # about equal bytes), so no core idles and only the children's results are pickled.
         ctx = multiprocessing.get_context("fork")
-        chunks = _chunks(root, pages, jobs * 3)
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            for part in pool.map(_work, chunks):
-                results.extend(part)
+        mine, *theirs = _chunks(root, pages, jobs)
+        with ProcessPoolExecutor(max_workers=max(1, len(theirs)), mp_context=ctx) as pool:
+            futures = [pool.submit(_work, chunk) for chunk in theirs]
+            results = _work(mine)
+            for future in futures:
+                results.extend(future.result())
     _CTX.clear()
     return _assemble(root, bp, len(files), results)
 

@@ -31,6 +31,7 @@ class Resolved:
     target: str  # site file (ok), absolute URL (external), URL path (not found), raw (skipped)
     fragment: str | None = None  # raw fragment as written (percent-encoded), None when absent
     url: str = ""  # the resolved URL path with basePath, for reports ("/docs/about")
+    html: bool = False  # the target is an HTML page (its fragments can be checked)
 
 
 def normalize_base_path(base_path: str | None) -> str:
@@ -77,7 +78,7 @@ def resolve(index: SiteIndex, page_url: str, href: str, page_file: str) -> Resol
     fragment: str | None = None
     if "#" in href:
         href, fragment = href.split("#", 1)
-    if _SCHEME.match(href):
+    if ":" in href and _SCHEME.match(href):
         scheme = href.split(":", 1)[0].lower()
         if scheme not in ("http", "https"):
             return Resolved(Kind.skipped, href)
@@ -93,7 +94,7 @@ def resolve(index: SiteIndex, page_url: str, href: str, page_file: str) -> Resol
     else:
         path = href.split("?", 1)[0]
         if path == "":
-            return Resolved(Kind.ok, page_file, fragment, page_url)
+            return Resolved(Kind.ok, page_file, fragment, page_url, is_html(page_file))
         if not path.startswith("/"):
             base_dir = page_url.rsplit("/", 1)[0]
             path = f"{base_dir}/{path}"
@@ -115,7 +116,7 @@ def resolve(index: SiteIndex, page_url: str, href: str, page_file: str) -> Resol
     found = index.file_for(site_path)
     if found is None:
         return Resolved(Kind.not_found, path, fragment, path)
-    return Resolved(Kind.ok, found, fragment, path)
+    return Resolved(Kind.ok, found, fragment, path, is_html(found))
 
 
 def base_url(page_url: str, base_href: str) -> str:

@@ -1,0 +1,233 @@
+"""Benchmark: `watcloud links internal` on Debian's python3-doc HTML tree.
+
+Measured in one run, on the same tree:
+  floor      read and parse every page once with the parser the checker uses (lxml), 1 process
+  watcloud   `watcloud links internal TREE -o json`, the whole command (2 worker processes here)
+  linkinator linkinator 7.6.1 (npm), local path mode, --recurse --check-fragments, external
+             links skipped
+  reference  an independent, slow checker written here on the standard library's html.parser,
+             to confirm every broken link and fragment is found (--no-reference skips it)
+
+Needs: `apt-get install python3-doc` (the tree is /usr/share/doc/python3/html) and Node.js with
+npm (linkinator is installed into ~/.cache/watcloud-bench/ on first use).
+Run: .venv/bin/python benchmarks/links_internal.py [--tree DIR] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import posixpath
+import shutil
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import ClassVar
+from urllib.parse import unquote, urlsplit
+
+TREE = Path("/usr/share/doc/python3/html")
+CACHE = Path.home() / ".cache" / "watcloud-bench"
+LINKINATOR = "7.6.1"
+
+
+def run_measured(
+    cmd: list[str], **kw: object
+) -> tuple[float, int, subprocess.CompletedProcess[str]]:
+    """(wall seconds, peak RSS KiB of the largest process, result)."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)  # type: ignore[call-overload]
+    out, err = proc.communicate()
+    wall = time.perf_counter() - t
+    # RUSAGE_CHILDREN: the largest of every process waited for so far (ours and its workers)
+    import resource
+
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, rss, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def floor(pages: list[Path]) -> float:
+    from lxml import etree
+
+    parser = etree.HTMLParser(collect_ids=False)
+    t = time.perf_counter()
+    for p in pages:
+        etree.fromstring(p.read_bytes(), parser)
+    return time.perf_counter() - t
+
+
+def ensure_linkinator() -> Path:
+    exe = CACHE / "node_modules" / ".bin" / "linkinator"
+    if not exe.exists():
+        if shutil.which("npm") is None:
+            sys.exit("npm not found: install Node.js and npm to measure linkinator")
+        CACHE.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["npm", "install", "--silent", "--prefix", str(CACHE), f"linkinator@{LINKINATOR}"],
+            check=True,
+        )
+    return exe
+
+
+class _Collect(HTMLParser):
+    TAGS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "a": ("href",),
+        "link": ("href",),
+        "img": ("src",),
+        "script": ("src",),
+        "iframe": ("src",),
+        "source": ("src",),
+        "area": ("href",),
+    }
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        d = dict(attrs)
+        if d.get("id"):
+            self.ids.add(d["id"] or "")
+        if tag == "a" and d.get("name"):
+            self.ids.add(d["name"] or "")
+        for attr in self.TAGS.get(tag, ()):
+            if d.get(attr) is not None:
+                self.links.append(d[attr] or "")
+
+
+def reference(tree: Path) -> set[tuple[str, str]]:
+    """(page, href) of every broken internal link, by a plain, independent implementation."""
+    pages = sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*.htm*"))
+    ids: dict[str, set[str]] = {}
+    links: dict[str, list[str]] = {}
+    for rel in pages:
+        c = _Collect()
+        c.feed((tree / rel).read_text(encoding="utf-8", errors="replace"))
+        ids[rel], links[rel] = c.ids, c.links
+    broken = set()
+    for rel in pages:
+        for href in links[rel]:
+            parts = urlsplit(href.strip())
+            if parts.scheme or parts.netloc:
+                continue
+            target = rel
+            if parts.path:
+                target = posixpath.normpath(
+                    posixpath.join(posixpath.dirname(rel), unquote(parts.path))
+                )
+                if not (tree / target).is_file():
+                    broken.add((rel, href.strip()))
+                    continue
+            frag = parts.fragment
+            missing = frag not in ids.get(target, ()) and unquote(frag) not in ids.get(target, ())
+            if frag and target.endswith((".html", ".htm")) and missing:
+                broken.add((rel, href.strip()))
+    return broken
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--tree", type=Path, default=TREE)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-reference", action="store_true")
+    ap.add_argument("--no-linkinator", action="store_true")
+    args = ap.parse_args()
+    tree = args.tree.resolve()
+    if not tree.is_dir():
+        sys.exit(
+            f"{args.tree} not found: install Debian's python3-doc (apt-get install python3-doc)"
+        )
+    watcloud = Path(sys.executable).parent / "watcloud"
+    pages = sorted(tree.rglob("*.html"))
+    size = sum(p.stat().st_size for p in pages)
+    print(f"tree: {tree} ({len(pages)} pages, {size / 1e6:.1f} MB of HTML), {os.cpu_count()} cores")
+
+    t_floor = min(floor(pages) for _ in range(args.repeat))
+    print(f"floor (read + lxml parse, 1 process):   {t_floor:6.2f} s")
+
+    walls = []
+    for _ in range(args.repeat):
+        wall, rss, proc = run_measured(
+            [str(watcloud), "links", "internal", str(tree), "-o", "json"]
+        )
+        if proc.returncode not in (0, 1):
+            sys.exit(f"watcloud failed: {proc.stderr}")
+        walls.append(wall)
+    ours = min(walls)
+    report = json.loads(proc.stdout)
+    print(f"watcloud links internal (whole command): {ours:6.2f} s, peak RSS {rss / 1024:.0f} MiB")
+    print(
+        f"  {report['links']} links, {report['fragments_checked']} fragments checked, "
+        f"{report['broken_links']} broken links to {report['broken_targets']} targets"
+    )
+    for b in report["broken"]:
+        pages_with = sorted({o["page"] for o in b["occurrences"]})
+        print(
+            f"    {b['reason']:<20} {b['target']}  ({len(b['occurrences'])} links on "
+            f"{len(pages_with)} pages, e.g. {pages_with[0]})"
+        )
+    # in-process library time, 1 and 2 workers (no interpreter start-up, no JSON)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    from watcloud.links.internal import check_site
+
+    for jobs in (1, 2):
+        t = time.perf_counter()
+        check_site(tree, jobs=jobs)
+        print(f"  library check_site(jobs={jobs}):         {time.perf_counter() - t:6.2f} s")
+    print(f"ratio watcloud / floor: {ours / t_floor:.2f}x (target <= 2x)")
+
+    ours_set = {(o["page"], o["href"]) for b in report["broken"] for o in b["occurrences"]}
+    if not args.no_reference:
+        t = time.perf_counter()
+        ref = reference(tree)
+        print(
+            f"reference checker (stdlib html.parser): {time.perf_counter() - t:6.2f} s, "
+            f"{len(ref)} broken (page, href) pairs"
+        )
+        missed, extra = ref - ours_set, ours_set - ref
+        print(f"  missed by watcloud: {len(missed)}; reported by watcloud only: {len(extra)}")
+        for m in sorted(missed)[:10]:
+            print(f"    missed: {m}")
+        for m in sorted(extra)[:10]:
+            print(f"    only watcloud: {m}")
+
+    if not args.no_linkinator:
+        exe = ensure_linkinator()
+        cmd = [
+            str(exe),
+            str(tree),
+            "--recurse",
+            "--check-fragments",
+            "--skip",
+            "^(?!http://localhost)",
+            "--format",
+            "json",
+        ]
+        wall, rss, proc = run_measured(cmd, cwd=CACHE)
+        try:
+            data = json.loads(proc.stdout)
+        except json.JSONDecodeError:
+            sys.exit(f"linkinator output not JSON: {proc.stderr[-500:]}")
+        broken = [x for x in data["links"] if x["state"] == "BROKEN"]
+        frag = [x for x in broken if "#" in x["url"] and not x["url"].startswith("http")]
+        print(
+            f"linkinator {LINKINATOR} --recurse --check-fragments: {wall:6.2f} s, "
+            f"peak RSS {rss / 1024:.0f} MiB (largest process so far)"
+        )
+        print(f"  {len(broken)} broken entries, {len(frag)} of them internal fragments")
+        for x in broken[:20]:
+            print(f"    {x['status']} {x['url']}  (from {x.get('parent', '?')})")
+        ours_frag = sum(
+            len(b["occurrences"]) for b in report["broken"] if b["reason"] == "fragment-not-found"
+        )
+        print(f"  broken fragments: watcloud {ours_frag}, linkinator {len(frag)}")
+        print(f"ratio linkinator / watcloud: {wall / ours:.1f}x (target >= 10x)")
+
+
+if __name__ == "__main__":
+    main()
