@@ -593,7 +593,7 @@ def check_external(
                         res.status,
                         verdict,
                         detail,
-                        sorted(pages.get(res.url, []), key=lambda w: (w.page, w.line)),
+                        _unique(pages.get(res.url, [])),
                         res.http_status,
                         res.redirect_to,
                         state.first_failure,
@@ -615,6 +615,13 @@ def check_external(
     order = {Verdict.fail: 0, Verdict.warning: 1, Verdict.unverified: 2, Verdict.ok: 3}
     entries.sort(key=lambda e: (order[e.verdict], e.url))
     return ExternalReport(entries, now, str(path))
+
+
+def _unique(wheres: list[Where]) -> list[Where]:
+    seen: dict[tuple[str, int, str], Where] = {}
+    for w in wheres:
+        seen.setdefault((w.page, w.line, w.xpath), w)
+    return sorted(seen.values(), key=lambda w: (w.page, w.line, w.xpath))
 
 
 def _iso(dt: datetime | None) -> str | None:

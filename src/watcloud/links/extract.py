@@ -7,6 +7,7 @@ locators come from `getpath`. Measured against selectolax in docs/links.md.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,17 +120,15 @@ def extract(data: bytes | str, *, with_xpath: bool = True, skip_hints: bool = Fa
                     append((url, line, xp, label))
             else:
                 append((value, line, xp, label))
+    ids = _xpaths()["ids"](root)
     anchors = page.anchors
-    seen: dict[str, int] = {}
-    for el in root.xpath("//*[@id]"):
-        ident = el.get("id")
-        line = el.sourceline or 0
-        if ident in seen:
-            page.duplicate_ids.setdefault(ident, [seen[ident]]).append(line)
-        else:
-            seen[ident] = line
-    anchors.update(seen)
-    anchors.update(root.xpath("//a/@name"))
+    anchors.update(ids)
+    if len(anchors) != len(ids):  # duplicates: find their lines (rare, so a second query)
+        by_id = _xpaths()["by_id"]
+        for ident, n in Counter(ids).items():
+            if n > 1:
+                page.duplicate_ids[ident] = [el.sourceline or 0 for el in by_id(root, v=ident)]
+    anchors.update(_xpaths()["names"](root))
     base = root.find("head/base")
     if base is not None and base.get("href"):
         page.base_href = base.get("href")
@@ -141,6 +140,20 @@ def anchors_of(data: bytes | str) -> set[str]:
     root = parse_html(data)
     if root is None:
         return set()
-    out = {str(v) for v in root.xpath("//*/@id")}
-    out.update(str(v) for v in root.xpath("//a/@name"))
+    out = set(_xpaths()["ids"](root))
+    out.update(_xpaths()["names"](root))
     return out
+
+
+_XPATHS: dict[str, Any] = {}
+
+
+def _xpaths() -> dict[str, Any]:
+    """Compiled queries; plain strings (smart strings would keep the tree alive)."""
+    if not _XPATHS:
+        from lxml import etree
+
+        _XPATHS["ids"] = etree.XPath("//@id", smart_strings=False)
+        _XPATHS["names"] = etree.XPath("//a/@name", smart_strings=False)
+        _XPATHS["by_id"] = etree.XPath("//*[@id=$v]")
+    return _XPATHS

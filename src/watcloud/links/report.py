@@ -185,7 +185,7 @@ def external_text(
             continue
         w(f"{_LABEL[e.verdict]:<10} {e.url}  [{e.status}] {e.detail}\n")
         for p in e.pages[:max_pages]:
-            w(f"             {p.page}:{p.line}  {p.xpath}\n")
+            w(f"{'':13}{p.page}:{p.line}  {p.xpath}\n" if p.line else f"{'':13}{p.page}\n")
         if len(e.pages) > max_pages:
             w(f"             ... and {len(e.pages) - max_pages} more page(s)\n")
     counts = ", ".join(f"{report.count(v)} {v.value}" for v in Verdict)
