@@ -115,9 +115,13 @@ def reference(tree: Path) -> set[tuple[str, str]]:
                 continue
             target = rel
             if parts.path:
-                target = posixpath.normpath(
-                    posixpath.join(posixpath.dirname(rel), unquote(parts.path))
-                )
+                path = unquote(parts.path)
+                if path.startswith("/"):  # the tree is served as the site's root
+                    target = posixpath.normpath(path.lstrip("/"))
+                else:
+                    target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), path))
+                if (tree / target).is_dir() and (tree / target / "index.html").is_file():
+                    target = posixpath.join(target, "index.html")
                 if not (tree / target).is_file():
                     broken.add((rel, href.strip()))
                     continue

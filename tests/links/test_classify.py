@@ -119,6 +119,11 @@ R = "/repos/WATonomous/infra-config"
             "tree at ref",
         ),
         ("https://github.com/orgs/WATonomous", ("/orgs/WATonomous",), "organisation"),
+        (
+            "https://github.com/WATonomous/infra-config/releases/tag/v1.2",
+            (f"{R}/releases/tags/v1.2",),
+            "release",
+        ),
     ],
 )
 def test_github_api_mapping(url: str, paths: tuple[str, ...], what: str) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +13,7 @@ import typer
 
 from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app
 from watcloud.core.errors import InputError
-from watcloud.core.output import OutputFormat, emit_json
+from watcloud.core.output import OutputFormat, console, emit_json
 
 app = new_app("Broken internal links (with fragments) and external links (with a grace period).")
 
@@ -43,6 +45,24 @@ def _write_markdown(dest: str, text: str) -> None:
         atomic_write(Path(dest), text)
     except OSError as exc:
         raise InputError(f"{dest}: cannot write the Markdown summary: {exc.strerror}") from None
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[tuple[Callable[[int], None] | None, Callable[[str], None] | None]]:
+    """A progress bar on a terminal (standard error); nothing when piped."""
+    from watcloud.core.clikit import show_progress
+
+    if not show_progress():
+        yield None, None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=console(stderr=True)) as bar:
+        task = bar.add_task("checking external links", total=None)
+        yield (
+            lambda n: bar.update(task, total=n),
+            lambda url: bar.advance(task),
+        )
 
 
 @app.command()
@@ -142,14 +162,17 @@ def external(
                 found.setdefault(url, []).extend(where)
         else:
             raise InputError(f"{target}: neither a directory nor an http(s) URL")
-    result = check_external(
-        found,
-        cfg.external,
-        state_path=state,
-        check_fragments=check_fragments,
-        github_token=read_secret("GITHUB_TOKEN"),
-        github_api=os.environ.get("GITHUB_API_URL") or None,
-    )
+    with _progress() as (on_start, on_done):
+        result = check_external(
+            found,
+            cfg.external,
+            state_path=state,
+            check_fragments=check_fragments,
+            github_token=read_secret("GITHUB_TOKEN"),
+            github_api=os.environ.get("GITHUB_API_URL") or None,
+            progress=on_done,
+            on_start=on_start,
+        )
     if output is OutputFormat.json:
         emit_json(rep.external_json(result))
     else:

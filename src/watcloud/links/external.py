@@ -151,8 +151,10 @@ class Checker:
         clock: Clock | None = None,
         resolver: Resolver = default_resolver,
         check_fragments: bool | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.cfg = cfg
+        self.progress = progress
         self.token = github_token
         self.api = github_api.rstrip("/")
         self.sleep = sleep
@@ -228,7 +230,7 @@ class Checker:
         for attempt in range(attempts):
             final = attempt == attempts - 1
             try:
-                async with self._global, limiter.slot():
+                async with limiter.slot(), self._global:  # host first: no hogging
                     req = client.build_request(method, url, headers=headers)
                     resp = await client.send(req, stream=True)
                     try:
@@ -290,9 +292,18 @@ class Checker:
         async with make_async_client(
             "links", timeout=self.cfg.timeout, connect_retries=0, limits=limits
         ) as client:
-            tasks = [self._check_one(client, url, frags) for url, frags in urls.items()]
+            tasks = [self._tracked(client, url, frags) for url, frags in urls.items()]
             nested = await asyncio.gather(*tasks)
         return [r for group in nested for r in group]
+
+    async def _tracked(
+        self, client: httpx.AsyncClient, url: str, fragments: set[str]
+    ) -> list[LinkResult]:
+        try:
+            return await self._check_one(client, url, fragments)
+        finally:
+            if self.progress is not None:
+                self.progress(url)
 
     async def _check_one(
         self, client: httpx.AsyncClient, url: str, fragments: set[str]
@@ -520,6 +531,8 @@ def check_external(
     clock: Clock | None = None,
     sleep: Sleep = asyncio.sleep,
     resolver: Resolver = default_resolver,
+    progress: Callable[[str], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> ExternalReport:
     """Check `targets` (URL -> where it is used), update the state, decide each verdict."""
     from watcloud.core.state import open_db, transaction
@@ -535,7 +548,10 @@ def check_external(
         clock=clock,
         resolver=resolver,
         check_fragments=fragments_on,
+        progress=progress,
     )
+    if on_start is not None:
+        on_start(len(urls))
     results = asyncio.run(checker.check_all(urls))
     now = clock()
     if now.tzinfo is None:

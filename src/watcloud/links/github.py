@@ -85,6 +85,8 @@ def api_check(url: str) -> ApiCheck | None:
         return ApiCheck((f"{repo}/issues/{rest[0]}",), "issue")
     if kind == "pull" and rest and rest[0].isdigit():
         return ApiCheck((f"{repo}/pulls/{rest[0]}",), "pull request")
+    if kind == "releases" and len(rest) >= 2 and rest[0] == "tag":
+        return ApiCheck((f"{repo}/releases/tags/{_q('/'.join(rest[1:]))}",), "release")
     if kind == "commit" and rest:
         return ApiCheck((f"{repo}/commits/{_q(rest[0])}",), "commit")
     return ApiCheck((repo,), "repository", note=f"only the repository was verified, not /{kind}")
