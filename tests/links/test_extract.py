@@ -39,7 +39,7 @@ def test_links_in_document_order_with_locators() -> None:
         ("/embed", 13, "iframe@src"),
         ("/map", 14, "area@href"),
     ]
-    xpaths = {url: xp for url, _l, xp, _a in page.links}
+    xpaths = {url: page.xpath(el) for url, _l, el, _a in page.links}
     assert xpaths["/one"] == "/html/body/div/a[1]"
     assert xpaths["/two#frag"] == "/html/body/div/a[4]"
     assert xpaths["/a.js"] == "/html/head/script"

@@ -44,6 +44,28 @@ def test_fixture_site_every_broken_link_and_nothing_else(jobs: int) -> None:
     assert not report.ok
 
 
+def locators(report: Any) -> list[tuple[str, str, int, str]]:
+    return [(b.target, o.page, o.line, o.xpath) for b in report.broken for o in b.occurrences]
+
+
+@pytest.mark.parametrize("budget", [0, None])
+def test_locators_same_whichever_process_and_budget(
+    budget: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """XPaths of links found broken at the end come from the process that kept the page
+    parsed, or were computed at once when the page was over the memory budget."""
+    import watcloud.links.internal as internal
+
+    if budget is not None:
+        monkeypatch.setattr(internal, "KEEP_BUDGET", budget)
+    one = locators(check_site(SITE, base_path="/docs", jobs=1))
+    two = locators(check_site(SITE, base_path="/docs", jobs=3))
+    assert one == two
+    assert all(xp.startswith("/html/") for *_, xp in one)
+    assert ("/docs/about#no-such-section", "index.html", 28, "/html/body/main/p[2]/a[4]") in one
+    assert internal._KEPT == {}
+
+
 def test_locators_are_xpaths() -> None:
     report = check_site(SITE, base_path="/docs", jobs=1)
     by_target = {b.target: b for b in report.broken}

@@ -31,7 +31,9 @@ MarkdownOpt = Annotated[
 ]
 BasePathOpt = Annotated[
     str | None,
-    typer.Option("--base-path", help="Next.js basePath, e.g. /docs [default: config, else none]."),
+    typer.Option(
+        "--base-path", help="Next.js basePath, e.g. /docs (default: from the config, else none)."
+    ),
 ]
 
 
@@ -117,14 +119,15 @@ def external(
         bool | None,
         typer.Option(
             "--check-fragments/--no-check-fragments",
-            help="Check #fragments on external HTML pages [default: config, else off].",
+            help="Check #fragments on external HTML pages (default: from the config, else off).",
         ),
     ] = None,
     state: Annotated[
         Path | None,
         typer.Option(
             "--state",
-            help="SQLite state [default: config, else $XDG_STATE_HOME/watcloud/links.sqlite3].",
+            help="SQLite state (default: from the config, else "
+            "$XDG_STATE_HOME/watcloud/links.sqlite3).",
         ),
     ] = None,
     base_path: BasePathOpt = None,

@@ -29,8 +29,9 @@ _SRCSET_SPLIT = re.compile(r"\s*,\s*(?=\S)")
 
 
 # One link on one page: (url as written (one candidate of a srcset), 1-based source line (0 when
-# unknown), XPath, "tag@attribute")
-Occurrence = tuple[str, int, str, str]
+# unknown), the lxml element (for its XPath, computed only when needed: `Page.xpath`),
+# "tag@attribute")
+Occurrence = tuple[str, int, Any, str]
 
 
 @dataclass(slots=True)
@@ -39,6 +40,14 @@ class Page:
     anchors: set[str] = field(default_factory=set)  # ids and <a name>
     duplicate_ids: dict[str, list[int]] = field(default_factory=dict)  # id -> lines
     base_href: str | None = None
+    root: Any = None  # the parsed document (kept alive as long as the page is)
+    _getpath: Any = None
+
+    def xpath(self, element: Any) -> str:
+        """The XPath (`/html/body/div[2]/a`) of one of this page's elements."""
+        if self._getpath is None:
+            self._getpath = self.root.getroottree().getpath
+        return str(self._getpath(element))
 
 
 def parse_srcset(value: str) -> list[str]:
@@ -88,13 +97,17 @@ def parse_html(data: bytes | str) -> Any:
     return root
 
 
-def extract(data: bytes | str, *, with_xpath: bool = True, skip_hints: bool = False) -> Page:
-    """Parse one page: link occurrences in document order, anchors, duplicate ids."""
+def extract(data: bytes | str, *, skip_hints: bool = False) -> Page:
+    """Parse one page: link occurrences in document order, anchors, duplicate ids.
+
+    XPath locators cost about as much as the rest of the extraction together, and only broken
+    links need one: each occurrence carries its element, `Page.xpath` makes the locator.
+    """
     page = Page()
     root = parse_html(data)
     if root is None:
         return page
-    getpath = root.getroottree().getpath
+    page.root = root
     links = page.links
     append = links.append
     for el in root.iter(TAGS):
@@ -102,7 +115,7 @@ def extract(data: bytes | str, *, with_xpath: bool = True, skip_hints: bool = Fa
         if tag == "a":
             href = el.get("href")
             if href is not None:
-                append((href, el.sourceline or 0, getpath(el) if with_xpath else "", "a@href"))
+                append((href, el.sourceline or 0, el, "a@href"))
             continue
         if tag == "link" and skip_hints:
             rel = (el.get("rel") or "").lower().split()
@@ -112,14 +125,13 @@ def extract(data: bytes | str, *, with_xpath: bool = True, skip_hints: bool = Fa
             value = el.get(attr)
             if value is None:
                 continue
-            xp = getpath(el) if with_xpath else ""
             line = el.sourceline or 0
             label = f"{tag}@{attr}"
             if attr == "srcset":
                 for url in parse_srcset(value):
-                    append((url, line, xp, label))
+                    append((url, line, el, label))
             else:
-                append((value, line, xp, label))
+                append((value, line, el, label))
     ids = _xpaths()["ids"](root)
     anchors = page.anchors
     anchors.update(ids)

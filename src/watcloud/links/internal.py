@@ -79,19 +79,31 @@ class InternalReport:
 
 # Set in the parent before the worker processes fork; read-only in the workers.
 _CTX: dict[str, Any] = {}
+# Pages kept parsed in this process until the end, so that the XPath of a link found broken
+# only once every page's anchors are known can still be computed: rel -> Page.
+_KEPT: dict[str, Any] = {}
+# Parsed trees take about 12 bytes of memory per byte of HTML; pages are kept within this
+# budget (per process), beyond it their pending links get their XPath at once.
+KEEP_BUDGET = 64 * 1024 * 1024
+TREE_BYTES_PER_BYTE = 12
 
-# Per page, from a worker: (rel, anchors, duplicate ids, pending cross-page fragment checks,
-# broken occurrences, external occurrences, number of links)
-PageResult = tuple[
-    str,
-    list[str],
-    dict[str, list[int]],
-    list[tuple[str, str, str, str, int, str, str]],
-    list[tuple[str, str, str, int, str, str]],
-    list[tuple[str, str, int, str, str]],
-    int,
-    int,
-]
+# A cross-page fragment check decided at the end: (target page, fragment, target URL, href,
+# line, xpath ("" = ask the page's process with the link's index), attr, link index)
+Pending = tuple[str, str, str, str, int, str, str, int]
+# A broken occurrence: (reason, target URL, href, line, xpath, attr)
+Broken = tuple[str, str, str, int, str, str]
+
+
+@dataclass
+class PageResult:
+    rel: str
+    anchors: list[str]
+    duplicate_ids: dict[str, list[int]]
+    pending: list[Pending]
+    broken: list[Broken]
+    external: list[tuple[str, str, int, str, str]]
+    links: int
+    fragments: int
 
 
 def list_site(root: Path) -> tuple[list[str], list[str]]:
@@ -107,6 +119,11 @@ def list_site(root: Path) -> tuple[list[str], list[str]]:
 
 
 def _work(pages: Sequence[str]) -> list[PageResult]:
+    """Read and parse each page once; resolve its links; decide what can be decided here.
+
+    Pages go smallest first, so that the big index pages, which link everywhere, come when
+    most targets' anchors are already known and their links are decided on the spot.
+    """
     index: SiteIndex = _CTX["index"]
     root: Path = _CTX["root"]
     ignore: list[re.Pattern[str]] = _CTX["ignore"]
@@ -114,22 +131,26 @@ def _work(pages: Sequence[str]) -> list[PageResult]:
     check_fragments: bool = _CTX["check_fragments"]
     out: list[PageResult] = []
     cache: dict[tuple[str, str], Resolved] = {}
-    for rel in pages:
+    known: dict[str, set[str]] = {}  # anchors of the pages done here
+    budget = KEEP_BUDGET
+    for rel in sorted(pages, key=lambda p: _size(root / p)):
         try:
             data = (root / rel).read_bytes()
         except OSError as exc:
             raise InputError(f"{root / rel}: cannot read page: {exc.strerror}") from None
         page = extract(data, skip_hints=collect_external)
+        xpath = page.xpath
         page_url = index.page_url(rel)
         if page.base_href:
             page_url = base_url(page_url, page.base_href)
         page_dir = page_url.rsplit("/", 1)[0]
-        pending: list[tuple[str, str, str, str, int, str, str]] = []
-        broken: list[tuple[str, str, str, int, str, str]] = []
+        pending: list[Pending] = []
+        broken: list[Broken] = []
         external: list[tuple[str, str, int, str, str]] = []
         anchors = page.anchors
+        known[rel] = anchors
         nfrag = 0
-        for href, line, xpath, attr in page.links:
+        for i, (href, line, el, attr) in enumerate(page.links):
             bare, hashmark, frag = href.partition("#")
             fragment = frag if hashmark else None
             key = (page_dir, bare)
@@ -146,24 +167,31 @@ def _work(pages: Sequence[str]) -> list[PageResult]:
                 if ignore and _ignored(ignore, href, f"{res.url}#{fragment}"):
                     continue
                 nfrag += 1
-                if target == rel and not bare:
-                    if not fragment_ok(fragment, anchors):
-                        broken.append(
-                            ("fragment-not-found", f"{res.url}#{fragment}", href, line, xpath, attr)
-                        )
-                else:
-                    pending.append((target, fragment, res.url, href, line, xpath, attr))
+                target_anchors = known.get(target)
+                if target_anchors is None:
+                    pending.append((target, fragment, res.url, href, line, "", attr, i))
+                elif not fragment_ok(fragment, target_anchors):
+                    where = f"{res.url}#{fragment}"
+                    broken.append(("fragment-not-found", where, href, line, xpath(el), attr))
             elif kind is Kind.external:
                 if collect_external:
-                    external.append((res.target, href, line, xpath, attr))
+                    external.append((res.target, href, line, xpath(el), attr))
             elif kind is Kind.skipped:
                 continue
             else:
                 if ignore and _ignored(ignore, href, res.url):
                     continue
-                broken.append((kind.value, res.url, href, line, xpath, attr))
+                broken.append((kind.value, res.url, href, line, xpath(el), attr))
+        if pending:
+            cost = len(data) * TREE_BYTES_PER_BYTE
+            if cost <= budget:
+                budget -= cost
+                _KEPT[rel] = page
+            else:  # over the budget: locators now, the tree goes
+                links = page.links
+                pending = [(*p[:5], xpath(links[p[7]][2]), *p[6:]) for p in pending]
         out.append(
-            (
+            PageResult(
                 rel,
                 sorted(anchors),
                 page.duplicate_ids,
@@ -175,6 +203,34 @@ def _work(pages: Sequence[str]) -> list[PageResult]:
             )
         )
     return out
+
+
+def _locate(wanted: dict[str, list[int]]) -> dict[tuple[str, int], str]:
+    """XPaths of links (page, link index) on the pages kept in this process."""
+    out = {}
+    for rel, indexes in wanted.items():
+        page = _KEPT[rel]
+        for i in indexes:
+            out[(rel, i)] = page.xpath(page.links[i][2])
+    return out
+
+
+def _child(conn: Any, parent_end: Any, pages: Sequence[str]) -> None:
+    """A worker process: its pages' results, then the XPaths the parent asks for (None: none)."""
+    parent_end.close()
+    try:
+        try:
+            conn.send(("ok", _work(pages)))
+        except InputError as exc:
+            conn.send(("error", str(exc)))
+            return
+        wanted = conn.recv()
+        if wanted is not None:
+            conn.send(_locate(wanted))
+    except (EOFError, BrokenPipeError, KeyboardInterrupt):
+        pass
+    finally:
+        conn.close()
 
 
 def _ignored(patterns: list[re.Pattern[str]], href: str, resolved: str) -> bool:
@@ -235,32 +291,73 @@ def check_site(
         check_fragments=check_fragments,
     )
     jobs = jobs or default_jobs(len(pages))
-    results: list[PageResult] = []
-    if jobs <= 1:
-        results = _work(pages)
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+    children: list[tuple[Any, Any]] = []
+    try:
+        mine, *theirs = _chunks(root, pages, max(1, jobs))
+        if theirs:
+            import multiprocessing
 
-        # The parent works too: it takes one share and the children the others (bins of
-        # about equal bytes), so no core idles and only the children's results are pickled.
-        ctx = multiprocessing.get_context("fork")
-        mine, *theirs = _chunks(root, pages, jobs)
-        with ProcessPoolExecutor(max_workers=max(1, len(theirs)), mp_context=ctx) as pool:
-            futures = [pool.submit(_work, chunk) for chunk in theirs]
-            results = _work(mine)
-            for future in futures:
-                results.extend(future.result())
-    _CTX.clear()
-    return _assemble(root, bp, len(files), results)
+            # The parent works too: it takes one share and the children the others (bins of
+            # about equal bytes), so no core idles and only the children's results travel.
+            ctx = multiprocessing.get_context("fork")
+            for chunk in theirs:
+                here, there = ctx.Pipe()
+                proc = ctx.Process(target=_child, args=(there, here, chunk), daemon=True)
+                proc.start()
+                there.close()
+                children.append((here, proc))
+        results = _work(mine)
+        owner: dict[str, Any] = {}
+        for conn, _proc in children:
+            status, payload = _receive(conn)
+            if status == "error":
+                raise InputError(payload)
+            results.extend(payload)
+            for r in payload:
+                owner[r.rel] = conn
+        report, unlocated = _assemble(root, bp, len(files), results)
+        asks: dict[Any, dict[str, list[int]]] = {}
+        for rel, i in unlocated:
+            asks.setdefault(owner.get(rel), {}).setdefault(rel, []).append(i)
+        xpaths = _locate(asks.pop(None, {}))
+        for conn, _proc in children:
+            wanted = asks.get(conn)
+            conn.send(wanted)
+            if wanted is not None:
+                xpaths.update(_receive(conn))
+        if unlocated:
+            for (rel, i), where in unlocated.items():
+                where.xpath = xpaths[(rel, i)]
+            for group in report.broken:
+                group.occurrences.sort(key=lambda w: (w.page, w.line, w.xpath))
+    finally:
+        for conn, proc in children:
+            conn.close()
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.kill()
+        _CTX.clear()
+        _KEPT.clear()
+    return report
 
 
-def _assemble(root: Path, bp: str, nfiles: int, results: list[PageResult]) -> InternalReport:
+def _receive(conn: Any) -> Any:
+    from watcloud.core.errors import WatcloudError
+
+    try:
+        return conn.recv()
+    except EOFError:
+        raise WatcloudError("a worker process died (out of memory?); try --jobs 1") from None
+
+
+def _assemble(
+    root: Path, bp: str, nfiles: int, results: list[PageResult]
+) -> tuple[InternalReport, dict[tuple[str, int], Where]]:
+    """The report, and the occurrences whose XPath is still to be computed (page, index)."""
     report = InternalReport(site=str(root), base_path=bp, pages=len(results), files=nfiles)
-    anchors: dict[str, frozenset[str]] = {}
-    for rel, anc, *_ in results:
-        anchors[rel] = frozenset(anc)
+    anchors: dict[str, frozenset[str]] = {r.rel: frozenset(r.anchors) for r in results}
     groups: dict[tuple[str, str], BrokenTarget] = {}
+    unlocated: dict[tuple[str, int], Where] = {}
 
     def add(reason: str, target: str, where: Where) -> None:
         group = groups.get((reason, target))
@@ -269,24 +366,28 @@ def _assemble(root: Path, bp: str, nfiles: int, results: list[PageResult]) -> In
         group.occurrences.append(where)
 
     verdicts: dict[tuple[str, str], bool] = {}
-    for rel, _anc, dups, pending, broken, external, nlinks, nfrag in results:
-        report.links += nlinks
-        report.fragments_checked += nfrag
-        for ident, lines in dups.items():
+    for r in results:
+        rel = r.rel
+        report.links += r.links
+        report.fragments_checked += r.fragments
+        for ident, lines in r.duplicate_ids.items():
             report.duplicate_ids.append(DuplicateId(rel, ident, lines))
-        for reason, target, href, line, xpath, attr in broken:
+        for reason, target, href, line, xpath, attr in r.broken:
             add(reason, target, Where(rel, line, xpath, attr, href))
-        for target, fragment, url, href, line, xpath, attr in pending:
+        for target, fragment, url, href, line, xpath, attr, i in r.pending:
             key = (target, fragment)
             ok = verdicts.get(key)
             if ok is None:
                 ok = verdicts[key] = fragment_ok(fragment, anchors.get(target, frozenset()))
             if not ok:
-                add("fragment-not-found", f"{url}#{fragment}", Where(rel, line, xpath, attr, href))
-        for url, href, line, xpath, attr in external:
+                where = Where(rel, line, xpath, attr, href)
+                if not xpath:
+                    unlocated[(rel, i)] = where
+                add("fragment-not-found", f"{url}#{fragment}", where)
+        for url, href, line, xpath, attr in r.external:
             report.external.setdefault(url, []).append(Where(rel, line, xpath, attr, href))
     for group in groups.values():
         group.occurrences.sort(key=lambda w: (w.page, w.line, w.xpath))
     report.broken = sorted(groups.values(), key=lambda g: (g.target, g.reason))
     report.duplicate_ids.sort(key=lambda d: (d.page, d.id))
-    return report
+    return report, unlocated
