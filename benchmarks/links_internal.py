@@ -25,7 +25,7 @@ import sys
 import time
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 TREE = Path("/usr/share/doc/python3/html")
@@ -33,10 +33,14 @@ CACHE = Path.home() / ".cache" / "watcloud-bench"
 LINKINATOR = "7.6.1"
 
 
-def run_measured(
-    cmd: list[str], cwd: Path | None = None
-) -> tuple[float, int, subprocess.CompletedProcess[str]]:
-    """(wall seconds, peak RSS KiB of the process or its largest descendant, result)."""
+class Run(NamedTuple):
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the process and its children
+    rss: int  # peak RSS, KiB, of the process or its largest child
+    result: subprocess.CompletedProcess[str]
+
+
+def run_measured(cmd: list[str], cwd: Path | None = None) -> Run:
     import tempfile
 
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
@@ -48,17 +52,46 @@ def run_measured(
         out.seek(0)
         err.seek(0)
         result = subprocess.CompletedProcess(cmd, proc.returncode, out.read(), err.read())
-    return wall, usage.ru_maxrss, result
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, result)
 
 
-def floor(pages: list[Path]) -> float:
+def floor(pages: list[Path]) -> tuple[float, float]:
+    """(wall, CPU) seconds to read and parse every page once with lxml, as the checker does."""
     from lxml import etree
 
     parser = etree.HTMLParser(collect_ids=False)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     for p in pages:
         etree.fromstring(p.read_bytes(), parser)
-    return time.perf_counter() - t
+    return time.perf_counter() - t, time.process_time() - c
+
+
+def parsers(pages: list[Path], repeat: int) -> None:
+    """Parse-only times of the candidate parsers (selectolax is optional)."""
+    import lxml.html
+    from lxml import etree
+
+    datas = [p.read_bytes() for p in pages]
+    cands = {
+        "lxml etree.HTMLParser": lambda d, p=etree.HTMLParser(collect_ids=False): etree.fromstring(
+            d, p
+        ),
+        "lxml.html.document_fromstring": lxml.html.document_fromstring,
+    }
+    try:
+        from selectolax.lexbor import LexborHTMLParser  # type: ignore[import-not-found]
+
+        cands["selectolax (lexbor), no line numbers"] = LexborHTMLParser
+    except ImportError:
+        print("  (pip install selectolax to compare it)")
+    for name, fn in cands.items():
+        best = 9e9
+        for _ in range(repeat):
+            t = time.perf_counter()
+            for d in datas:
+                fn(d)
+            best = min(best, time.perf_counter() - t)
+        print(f"  parse only, {name:<38} {best:6.2f} s")
 
 
 def ensure_linkinator() -> Path:
@@ -159,19 +192,26 @@ def main() -> None:
     print(f"tree: {tree} ({len(pages)} pages, {size / 1e6:.1f} MB of HTML), {os.cpu_count()} cores")
 
     # interleaved, best of --repeat: the machine is shared, so each side gets the same chances
-    floors, walls = [], []
+    floors: list[tuple[float, float]] = []
+    runs: list[Run] = []
     cmd = [str(watcloud), "links", "internal", str(tree), "-o", "json"]
     for _ in range(args.repeat):
         floors.append(floor(pages))
-        wall, rss, proc = run_measured(cmd)
-        if proc.returncode not in (0, 1):
-            sys.exit(f"watcloud failed: {proc.stderr}")
-        walls.append(wall)
-    t_floor, ours = min(floors), min(walls)
-    print(f"floor (read + lxml parse, 1 process):   {t_floor:6.2f} s  (runs: {_fmt(floors)})")
+        run = run_measured(cmd)
+        if run.result.returncode not in (0, 1):
+            sys.exit(f"watcloud failed: {run.result.stderr}")
+        runs.append(run)
+    t_floor, c_floor = min(f[0] for f in floors), min(f[1] for f in floors)
+    ours, c_ours = min(r.wall for r in runs), min(r.cpu for r in runs)
+    proc = runs[-1].result
     print(
-        f"watcloud links internal (whole command): {ours:6.2f} s  (runs: {_fmt(walls)}), "
-        f"peak RSS {rss / 1024:.0f} MiB"
+        f"floor (read + lxml parse, 1 process):    {t_floor:6.2f} s wall, {c_floor:5.2f} s CPU"
+        f"  (wall runs: {_fmt([f[0] for f in floors])})"
+    )
+    print(
+        f"watcloud links internal (whole command): {ours:6.2f} s wall, {c_ours:5.2f} s CPU"
+        f"  (wall runs: {_fmt([r.wall for r in runs])}), peak RSS "
+        f"{max(r.rss for r in runs) / 1024:.0f} MiB"
     )
     report = json.loads(proc.stdout)
     print(
@@ -192,7 +232,11 @@ def main() -> None:
         t = time.perf_counter()
         check_site(tree, jobs=jobs)
         print(f"  library check_site(jobs={jobs}):         {time.perf_counter() - t:6.2f} s")
-    print(f"ratio watcloud / floor: {ours / t_floor:.2f}x (target <= 2x)")
+    print(
+        f"ratio watcloud / floor: {ours / t_floor:.2f}x wall (target <= 2x), "
+        f"{c_ours / c_floor:.2f}x CPU"
+    )
+    parsers(pages, args.repeat)
 
     ours_set = {(o["page"], o["href"]) for b in report["broken"] for o in b["occurrences"]}
     if not args.no_reference:
@@ -221,16 +265,16 @@ def main() -> None:
             "--format",
             "json",
         ]
-        wall, rss, proc = run_measured(cmd, cwd=CACHE)
+        lk = run_measured(cmd, cwd=CACHE)
         try:
-            data = json.loads(proc.stdout)
+            data = json.loads(lk.result.stdout)
         except json.JSONDecodeError:
-            sys.exit(f"linkinator output not JSON: {proc.stderr[-500:]}")
+            sys.exit(f"linkinator output not JSON: {lk.result.stderr[-500:]}")
         broken = [x for x in data["links"] if x["state"] == "BROKEN"]
         frag = [x for x in broken if "#" in x["url"] and not x["url"].startswith("http")]
         print(
-            f"linkinator {LINKINATOR} --recurse --check-fragments: {wall:6.2f} s, "
-            f"peak RSS {rss / 1024:.0f} MiB"
+            f"linkinator {LINKINATOR} --recurse --check-fragments: {lk.wall:6.2f} s wall, "
+            f"{lk.cpu:5.2f} s CPU, peak RSS {lk.rss / 1024:.0f} MiB"
         )
         print(f"  {len(broken)} broken entries, {len(frag)} of them internal fragments")
         for x in broken[:20]:
@@ -239,7 +283,10 @@ def main() -> None:
             len(b["occurrences"]) for b in report["broken"] if b["reason"] == "fragment-not-found"
         )
         print(f"  broken fragments: watcloud {ours_frag}, linkinator {len(frag)}")
-        print(f"ratio linkinator / watcloud: {wall / ours:.1f}x (target >= 10x)")
+        print(
+            f"ratio linkinator / watcloud: {lk.wall / ours:.1f}x wall (target >= 10x), "
+            f"{lk.cpu / c_ours:.1f}x CPU"
+        )
 
 
 if __name__ == "__main__":

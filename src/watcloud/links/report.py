@@ -105,13 +105,17 @@ def internal_annotations(report: InternalReport, out: TextIO) -> None:
             out.write(
                 annotation(
                     "error",
-                    f"{o.href} -> {b.target}: {b.message} ({o.xpath})",
+                    f"{_shown(o.href, b.target)}: {b.message} ({o.xpath})",
                     file=path,
                     line=o.line,
                     title=f"broken link ({b.reason})",
                 )
                 + "\n"
             )
+
+
+def _shown(href: str, target: str) -> str:
+    return target if href == target else f"{href} -> {target}"
 
 
 def _md(s: str) -> str:
