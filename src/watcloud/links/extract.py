@@ -132,14 +132,16 @@ def extract(data: bytes | str, *, skip_hints: bool = False) -> Page:
                     append((url, line, el, label))
             else:
                 append((value, line, el, label))
-    ids = _xpaths()["ids"](root)
+    # ids as "smart" strings: each knows its element, for the lines of duplicates
+    ids = _xpaths()["smart_ids"](root)
     anchors = page.anchors
-    anchors.update(ids)
-    if len(anchors) != len(ids):  # duplicates: find their lines (rare, so a second query)
-        by_id = _xpaths()["by_id"]
-        for ident, n in Counter(ids).items():
-            if n > 1:
-                page.duplicate_ids[ident] = [el.sourceline or 0 for el in by_id(root, v=ident)]
+    anchors.update(str(i) for i in ids)
+    if len(anchors) != len(ids):
+        counts = Counter(ids)
+        dups = page.duplicate_ids
+        for i in ids:
+            if counts[i] > 1:
+                dups.setdefault(str(i), []).append(i.getparent().sourceline or 0)
     anchors.update(_xpaths()["names"](root))
     base = root.find("head/base")
     if base is not None and base.get("href"):
@@ -167,5 +169,5 @@ def _xpaths() -> dict[str, Any]:
 
         _XPATHS["ids"] = etree.XPath("//@id", smart_strings=False)
         _XPATHS["names"] = etree.XPath("//a/@name", smart_strings=False)
-        _XPATHS["by_id"] = etree.XPath("//*[@id=$v]")
+        _XPATHS["smart_ids"] = etree.XPath("//@id")
     return _XPATHS
