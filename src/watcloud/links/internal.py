@@ -130,7 +130,7 @@ def _work(pages: Sequence[str]) -> list[PageResult]:
     collect_external: bool = _CTX["collect_external"]
     check_fragments: bool = _CTX["check_fragments"]
     out: list[PageResult] = []
-    cache: dict[tuple[str, str], Resolved] = {}
+    cache: dict[str, dict[str, Resolved]] = {}  # page directory -> href -> resolution
     known: dict[str, set[str]] = {}  # anchors of the pages done here
     budget = KEEP_BUDGET
     for rel in sorted(pages, key=lambda p: _size(root / p)):
@@ -150,33 +150,36 @@ def _work(pages: Sequence[str]) -> list[PageResult]:
         anchors = page.anchors
         known[rel] = anchors
         nfrag = 0
+        self_link = resolve(index, page_url, "", rel)  # "#x" and "": this page
+        dir_cache = cache.setdefault(page_dir, {})
+        ok, external_kind, skipped = Kind.ok, Kind.external, Kind.skipped
         for i, (href, line, el, attr) in enumerate(page.links):
-            bare, hashmark, frag = href.partition("#")
-            fragment = frag if hashmark else None
-            key = (page_dir, bare)
-            res = cache.get(key) if bare else None
-            if res is None:
-                res = resolve(index, page_url, bare, rel)
-                if bare:
-                    cache[key] = res
+            bare, hashmark, fragment = href.partition("#")
+            if not bare:
+                res = self_link
+            else:
+                cached = dir_cache.get(bare)
+                if cached is None:
+                    cached = dir_cache[bare] = resolve(index, page_url, bare, rel)
+                res = cached
             kind = res.kind
-            if kind is Kind.ok:
-                if fragment is None or not check_fragments or not res.html:
+            if kind is ok:
+                if not hashmark or not check_fragments or not res.html:
                     continue
-                target = res.target
                 if ignore and _ignored(ignore, href, f"{res.url}#{fragment}"):
                     continue
                 nfrag += 1
+                target = res.target
                 target_anchors = known.get(target)
                 if target_anchors is None:
                     pending.append((target, fragment, res.url, href, line, "", attr, i))
-                elif not fragment_ok(fragment, target_anchors):
+                elif fragment not in target_anchors and not fragment_ok(fragment, target_anchors):
                     where = f"{res.url}#{fragment}"
                     broken.append(("fragment-not-found", where, href, line, xpath(el), attr))
-            elif kind is Kind.external:
+            elif kind is external_kind:
                 if collect_external:
                     external.append((res.target, href, line, xpath(el), attr))
-            elif kind is Kind.skipped:
+            elif kind is skipped:
                 continue
             else:
                 if ignore and _ignored(ignore, href, res.url):

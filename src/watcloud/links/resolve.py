@@ -10,6 +10,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
@@ -25,8 +26,7 @@ class Kind(StrEnum):
     outside_base_path = "outside-base-path"  # absolute path not under basePath
 
 
-@dataclass(frozen=True, slots=True)
-class Resolved:
+class Resolved(NamedTuple):
     kind: Kind
     target: str  # site file (ok), absolute URL (external), URL path (not found), raw (skipped)
     fragment: str | None = None  # raw fragment as written (percent-encoded), None when absent
