@@ -1,7 +1,7 @@
 # The README's two commands: `make demo` and `make test`. Both install what they need.
 VENV ?= .venv
 PY := $(VENV)/bin/python
-SRC := src tests benchmarks
+SRC := $(wildcard src tests benchmarks)
 
 .PHONY: demo test venv debs lint typecheck pytest clean
 

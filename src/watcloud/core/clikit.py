@@ -21,7 +21,7 @@ ConfigOpt = Annotated[
     typer.Option(
         "--config",
         "-c",
-        help="YAML config file [default: ~/.config/watcloud/<tool>.yaml when it exists].",
+        help="YAML config file \\[default: ~/.config/watcloud/<tool>.yaml when it exists].",
         dir_okay=False,
     ),
 ]

@@ -1,0 +1,201 @@
+"""Text rendering (Rich) for the three commands. Colour only on a terminal (Rich decides)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from watcloud.cluster.daemon import DaemonReport
+from watcloud.cluster.quota import QuotaRow
+from watcloud.cluster.slurm import Reservation
+from watcloud.cluster.status import MachineStatus, SourceStatus, StatusReport
+from watcloud.core.timez import local
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+STATE_STYLE = {
+    "up": "green",
+    "degraded": "yellow",
+    "down": "bold red",
+    "maintenance": "magenta",
+    "unknown": "dim",
+}
+ROLE_TITLE = {
+    "compute": "Compute nodes",
+    "login": "Login nodes",
+    "other": "Other machines",
+    "unlisted": "Hosts only in health checks",
+}
+
+
+def when(dt: datetime | None) -> str:
+    return local(dt).strftime("%Y-%m-%d %H:%M %Z") if dt else "?"
+
+
+def window(r: Reservation) -> str:
+    """`2026-11-24 12:00-16:00 EST` within a day, else both ends in full."""
+    if r.start and r.end:
+        a, b = local(r.start), local(r.end)
+        if a.date() == b.date() and a.tzname() == b.tzname():
+            return f"{a:%Y-%m-%d %H:%M}-{b:%H:%M %Z}"
+    return f"{when(r.start)} to {when(r.end)}"
+
+
+def machine_details(m: MachineStatus, now: datetime, *, health_known: bool = True) -> str:
+    bits: list[str] = []
+    if m.maintenance is not None:
+        what = "in maintenance" if m.maintenance.active(now) else "maintenance scheduled"
+        why = f": {m.maintenance.reason}" if m.maintenance.reason else ""
+        bits.append(f"{what} {window(m.maintenance)} ({m.maintenance.name}){why}")
+    if m.checks:
+        up = sum(1 for c in m.checks if c.status in ("up", "grace"))
+        bits.append(f"{up}/{len(m.checks)} checks up")
+    for c in m.failing:
+        bits.append(f"{c.name} {c.status} (last ping {when(c.last_ping)})")
+    for c in m.checks:
+        if c.status not in ("up", "grace", "down"):
+            bits.append(f"{c.name} {c.status}")
+    if m.slurm is not None and (m.slurm.verdict() != "up" or m.slurm.reason):
+        s = f"SLURM {m.slurm.state}"
+        if m.slurm.reason:
+            s += f": {m.slurm.reason}"
+        bits.append(s)
+    if not m.checks:
+        if not health_known:
+            bits.append("health unknown (healthchecks unavailable)")
+        else:
+            bits.append("no health checks" if m.slurm is not None else "no health data")
+    return "; ".join(bits)
+
+
+def source_line(s: SourceStatus) -> str:
+    if s.skipped:
+        return f"{s.name}: skipped ({s.error})"
+    if s.ok:
+        age = f" (cached, {s.age_seconds:.0f} s old)" if s.age_seconds is not None else ""
+        return f"{s.name}: ok{age}"
+    stale = f"; showing cached data {s.age_seconds:.0f} s old" if s.stale else ""
+    return f"{s.name}: FAILED: {s.error}{stale}"
+
+
+def status_text(report: StatusReport, out: Console) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    now = report.generated_at
+    counts = {st: 0 for st in STATE_STYLE}
+    for m in report.machines:
+        counts[m.state] = counts.get(m.state, 0) + 1
+    summary = ", ".join(f"{n} {st}" for st, n in counts.items() if n)
+    out.print(
+        f"WATcloud status at {when(now)}: {len(report.machines)} machines"
+        + (f" ({summary})" if summary else ""),
+        soft_wrap=True,
+    )
+    for role, title in ROLE_TITLE.items():
+        rows = [m for m in report.machines if m.role == role]
+        if not rows:
+            continue
+        table = Table(
+            title=title,
+            title_justify="left",
+            title_style="bold",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+        )
+        table.add_column("MACHINE", no_wrap=True)
+        table.add_column("STATE", no_wrap=True)
+        table.add_column("DETAILS")
+        for m in rows:
+            table.add_row(
+                Text(m.name),
+                Text(m.state, style=STATE_STYLE[m.state]),
+                Text(machine_details(m, now, health_known=report.health_known)),
+            )
+        out.print()
+        out.print(table)
+    if report.upcoming:
+        out.print()
+        out.print("Upcoming maintenance:")
+        for r in report.upcoming:
+            nodes = ", ".join(r.nodes) if r.nodes else "(no nodes)"
+            why = f": {r.reason}" if r.reason else ""
+            out.print(Text(f"  {r.name}  {window(r)}  {nodes}{why}"), soft_wrap=True)
+    if not report.machines:
+        out.print("No machines known (machine-info unavailable and no health data).")
+    out.print()
+    for s in report.sources:
+        style = "red" if not s.ok and not s.skipped else ("dim" if s.skipped else "")
+        out.print(Text("source " + source_line(s), style=style), soft_wrap=True)
+    for note in report.notes:
+        out.print(Text("note: " + note, style="yellow"), soft_wrap=True)
+
+
+def quota_value(value: float | None, unit: str) -> str:
+    from watcloud.cluster.quota import human_bytes
+
+    if value is None:
+        return "unknown"
+    if unit == "bytes":
+        return human_bytes(value)
+    if unit == "cores":
+        return f"{value:.2f} cores"
+    return f"{value:,.0f}"
+
+
+def quota_text(rows: Sequence[QuotaRow], notes: Sequence[str], out: Console) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    for col in ("RESOURCE", "USED", "LIMIT", "PERCENT", "SOURCE"):
+        right = col in ("USED", "LIMIT", "PERCENT")
+        table.add_column(
+            col,
+            justify="right" if right else "left",
+            no_wrap=right,
+            overflow="fold" if col == "SOURCE" else "ellipsis",
+        )
+    for r in rows:
+        limit = "none" if r.unlimited else quota_value(r.limit, r.unit)
+        pct = r.percent
+        style = "" if pct is None else ("red" if pct >= 90 else "yellow" if pct >= 75 else "")
+        table.add_row(
+            Text(r.resource),
+            quota_value(r.used, r.unit),
+            limit,
+            Text("unknown" if pct is None else f"{pct:.1f}%", style=style),
+            Text(r.source),
+        )
+    out.print(table)
+    for note in notes:
+        out.print(Text("note: " + note, style="dim"), soft_wrap=True)
+
+
+def daemon_text(reports: Sequence[DaemonReport], out: Console) -> None:
+    from rich.text import Text
+
+    style = {"running": "green", "stopped": "yellow", "not installed": "red"}
+    for r in reports:
+        line = Text(f"{r.name}: ")
+        line.append(r.state, style=style.get(r.state, ""))
+        if r.state == "running":
+            line.append(f" (socket {r.socket}" + (f", Docker {r.version}" if r.version else ""))
+            line.append(f", via {r.how})" if r.how else ")")
+        elif r.socket:
+            line.append(f" (expected socket {r.socket})")
+        out.print(line, soft_wrap=True)
+        for d in r.details:
+            out.print(Text(f"  {d}"), soft_wrap=True)
+        if r.start_command:
+            out.print(Text(f"  start it with: {r.start_command}"), soft_wrap=True)
+        elif r.state == "not installed":
+            out.print(
+                "  not installed here: see https://cloud.watonomous.ca/docs/compute-cluster/"
+                "docker for how WATcloud runs Docker rootless",
+                soft_wrap=True,
+            )

@@ -1,0 +1,6 @@
+"""GitHub Actions run tracing: a workflow run as a trace, `needs:` dependencies as flow arrows.
+
+Pure parts: `workflow` (read a workflow file), `mapping` (API jobs -> workflow jobs -> edges),
+`analysis` (critical path, waiting times), `trace` (Perfetto protobuf and Chrome JSON).
+I/O: `github` (REST API client). `cli` is the thin shell.
+"""

@@ -1,0 +1,87 @@
+"""Fetch a run and everything its trace needs, then build the trace and the summary."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from watcloud.core.errors import InputError, WatcloudError
+from watcloud.gha.analysis import Summary, summarize
+from watcloud.gha.github import GitHub
+from watcloud.gha.mapping import Mapping, map_jobs
+from watcloud.gha.model import Run, run_from_api
+from watcloud.gha.trace import TraceModel, build
+from watcloud.gha.workflow import Workflow, parse_workflow
+
+RUN_URL = re.compile(
+    r"https?://[^/]+/(?P<repo>[\w.-]+/[\w.-]+)/actions/runs/(?P<run>\d+)"
+    r"(?:/attempts/(?P<attempt>\d+))?(?:[/?#].*)?$"
+)
+REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
+
+
+def parse_target(target: str, run_id: str | None) -> tuple[str, int, int | None]:
+    """`OWNER/REPO RUN_ID` or a run URL -> (repo, run id, attempt or None)."""
+    if m := RUN_URL.match(target):
+        if run_id is not None:
+            raise InputError("give either a run URL or OWNER/REPO RUN_ID, not both")
+        attempt = m.group("attempt")
+        return m.group("repo"), int(m.group("run")), int(attempt) if attempt else None
+    if not REPO.match(target):
+        raise InputError(f"{target!r} is neither OWNER/REPO nor a workflow run URL")
+    if run_id is None or not run_id.isdigit():
+        raise InputError("missing or non-numeric RUN_ID after OWNER/REPO")
+    return target, int(run_id), None
+
+
+@dataclass
+class Result:
+    run: Run
+    workflow: Workflow
+    mapping: Mapping
+    summary: Summary
+    model: TraceModel
+    notes: list[str] = field(default_factory=list)
+
+
+def trace_run(gh: GitHub, repo: str, run_id: int, attempt: int | None = None) -> Result:
+    run_data = gh.run(repo, run_id, attempt)
+    attempt = attempt or int(run_data.get("run_attempt") or 1)
+    jobs = gh.jobs(repo, run_id, attempt)
+    run = run_from_api({**run_data, "run_attempt": attempt}, jobs)
+    if not run.repo:
+        run = Run(**{**run.__dict__, "repo": repo})
+    workflow = parse_workflow(gh.file(repo, run.path, run.head_sha), run.path)
+    notes: list[str] = []
+    called: dict[str, Workflow | None] = {}
+    for job in workflow.jobs.values():
+        if job.uses:
+            called[job.id] = _called_workflow(gh, repo, run.head_sha, job.uses, notes)
+    mapping = map_jobs(list(run.jobs), workflow, called)
+    for name in mapping.unmapped:
+        notes.append(f"job {name!r} matches no job of {run.path}: drawn without dependencies")
+    for name, cands in mapping.ambiguous.items():
+        notes.append(f"job {name!r} could be any of {', '.join(cands)}: drawn without dependencies")
+    model = build(run, mapping.edges)
+    notes += [f"flow not drawn: {n}" for n in model.not_drawn]
+    summary = summarize(run, mapping.edges, set(mapping.jobs))
+    return Result(run, workflow, mapping, summary, model, notes)
+
+
+def _called_workflow(
+    gh: GitHub, repo: str, sha: str, uses: str, notes: list[str]
+) -> Workflow | None:
+    """The reusable workflow a job calls: `./path` in this repo, or `owner/repo/path@ref`."""
+    if uses.startswith("./"):
+        src_repo, path, ref = repo, uses[2:], sha
+    else:
+        m = re.match(r"^([\w.-]+/[\w.-]+)/(.+)@(.+)$", uses)
+        if not m:
+            notes.append(f"reusable workflow {uses!r}: unrecognised reference")
+            return None
+        src_repo, path, ref = m.group(1), m.group(2), m.group(3)
+    try:
+        return parse_workflow(gh.file(src_repo, path, ref), f"{src_repo}/{path}@{ref}")
+    except WatcloudError as exc:
+        notes.append(f"reusable workflow {uses!r} not read ({exc}): its inner `needs:` are unknown")
+        return None

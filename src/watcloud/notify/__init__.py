@@ -1,0 +1,86 @@
+"""Delivery for every WATcloud tool: pooled SMTP with rate limit, retry and spool; Discord;
+dark-mode HTML email templates.
+
+Importing this package is cheap (stdlib dataclasses only): Jinja2, the CSS inliner, pydantic
+and httpx are imported inside the functions that need them, so tools can import it at top level.
+
+    from watcloud.notify import Message, load_smtp_settings, send_batch, render
+
+    r = render("announcement", {"title": "Hello", "body": "First.\\n\\nSecond.", "link": None})
+    results = send_batch([r.to_message(["a@example.org"])], load_smtp_settings())
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from watcloud.notify.model import Message, Rendered, SendResult
+
+if TYPE_CHECKING:
+    from watcloud.notify.settings import SmtpSettings
+
+__all__ = [
+    "Message",
+    "Rendered",
+    "SendResult",
+    "SmtpSettings",
+    "load_smtp_settings",
+    "render",
+    "send_batch",
+    "send_discord",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # SmtpSettings is a pydantic model: imported on first use, not with the package.
+    if name == "SmtpSettings":
+        from watcloud.notify.settings import SmtpSettings
+
+        return SmtpSettings
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def load_smtp_settings(path: Path | None = None) -> SmtpSettings:
+    """SMTP settings from a YAML file (`path`, else ~/.config/watcloud/notify.yaml when it
+    exists), with `WATCLOUD_SMTP_*` environment variables filling in or overriding keys."""
+    from watcloud.notify.settings import load_smtp_settings as _load
+
+    return _load(path)
+
+
+def send_batch(
+    messages: Iterable[Message], settings: SmtpSettings, **kwargs: Any
+) -> list[SendResult]:
+    """Send `messages` through the SMTP pool; one result per message, in order.
+
+    Keyword arguments (`sleep`, `clock`, `rng`) are for tests; see `watcloud.notify.smtp.deliver`.
+    """
+    from watcloud.notify.smtp import deliver
+
+    return deliver(messages, settings, **kwargs).results
+
+
+def render(
+    template: str, data: Mapping[str, Any], *, inline_css: bool = True, **kwargs: Any
+) -> Rendered:
+    """Render one of the bundled templates (`outage`, `expiry-warning`, `expiry-deletion`,
+    `announcement`) to subject, HTML (CSS inlined, dark-mode rules kept) and plain text."""
+    from watcloud.notify.templating import render as _render
+
+    return _render(template, data, inline_css=inline_css, **kwargs)
+
+
+def send_discord(
+    webhook_url: str,
+    *,
+    content: str | None = None,
+    embeds: list[dict[str, Any]] | None = None,
+    **kwargs: Any,
+) -> None:
+    """Post to a Discord webhook, waiting out `429` replies (`retry_after`); raises
+    `DeliveryError` when it cannot be delivered."""
+    from watcloud.notify.discord import send_discord as _send
+
+    _send(webhook_url, content=content, embeds=embeds, **kwargs)

@@ -1,0 +1,417 @@
+"""`watcloud notify`: send email (one message or a JSONL batch), preview templates, Discord."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app, show_progress
+from watcloud.core.errors import InputError, WatcloudError
+from watcloud.core.output import OutputFormat, console, emit_json, print_table, warn
+from watcloud.notify.model import Message, SendResult
+
+app = new_app("Send email and Discord notifications.")
+
+SpoolOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--spool",
+        help="SQLite outbox for exactly-once delivery (default: smtp.spool from the config,"
+        " else $XDG_STATE_HOME/watcloud/notify-outbox.sqlite).",
+        dir_okay=False,
+    ),
+]
+NoSpoolOpt = Annotated[
+    bool, typer.Option("--no-spool", help="No outbox: undeliverable messages are just reported.")
+]
+
+
+def _settings(config: Path | None, spool: Path | None, no_spool: bool) -> Any:
+    from watcloud.core.paths import state_dir
+    from watcloud.notify.settings import load_smtp_settings
+
+    settings = load_smtp_settings(config)
+    if no_spool:
+        return settings.model_copy(update={"spool": None})
+    chosen = spool or settings.spool or state_dir() / "notify-outbox.sqlite"
+    return settings.model_copy(update={"spool": chosen})
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read: {exc}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read: {exc}") from None
+
+
+def message_from_spec(spec: Any, where: str) -> Message:
+    """A Message from a JSON object: to, subject, text and/or html, or template + data; id."""
+    from watcloud.notify.templating import render
+
+    if not isinstance(spec, dict):
+        raise InputError(f"{where}: expected a JSON object")
+    unknown = set(spec) - {"to", "subject", "text", "html", "template", "data", "id", "headers"}
+    if unknown:
+        raise InputError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
+    to = spec.get("to")
+    if isinstance(to, str):
+        to = [to]
+    if not to or not isinstance(to, list) or not all(isinstance(t, str) and "@" in t for t in to):
+        raise InputError(f"{where}: 'to' must be an address or a list of addresses")
+    headers = spec.get("headers") or {}
+    if not isinstance(headers, dict):
+        raise InputError(f"{where}: 'headers' must be an object")
+    msg_id = spec.get("id")
+    if msg_id is not None and not isinstance(msg_id, str):
+        msg_id = str(msg_id)
+    if "template" in spec:
+        if "text" in spec or "html" in spec:
+            raise InputError(f"{where}: give 'template' and 'data', or 'text'/'html', not both")
+        try:
+            rendered = render(str(spec["template"]), spec.get("data") or {})
+        except InputError as exc:
+            raise InputError(f"{where}: {exc}") from None
+        msg = rendered.to_message(to, id=msg_id, headers=headers)
+        if spec.get("subject"):
+            msg.subject = str(spec["subject"])
+            msg.id = msg_id  # recomputed below when None
+            if msg.id is None:
+                msg.__post_init__()
+        return msg
+    if not spec.get("subject"):
+        raise InputError(f"{where}: 'subject' is required (or use 'template')")
+    text, html = spec.get("text"), spec.get("html")
+    if text is None and html is None:
+        raise InputError(f"{where}: give 'text' and/or 'html' (or 'template' and 'data')")
+    return Message(
+        to=list(to),
+        subject=str(spec["subject"]),
+        text=text,
+        html=html,
+        id=msg_id,
+        headers={str(k): str(v) for k, v in headers.items()},
+    )
+
+
+def _report(
+    results: list[SendResult],
+    drained: list[SendResult],
+    stats: Any,
+    output: OutputFormat,
+    fatal: str | None = None,
+) -> None:
+    if output is OutputFormat.json:
+        emit_json(
+            {
+                "results": [r.to_dict() for r in results],
+                "drained": [r.to_dict() for r in drained],
+                "stats": stats,
+            }
+        )
+    else:
+        rows = []
+        for tag, group in (("", results), ("spool", drained)):
+            for r in group:
+                bad = {k: v for k, v in r.recipients.items() if v != "ok"}
+                detail = r.error or (", ".join(r.recipients) if not bad else "")
+                rows.append(
+                    [r.id[:12], r.status + (f" ({tag})" if tag else ""), r.attempts, detail]
+                )
+        print_table(["ID", "STATUS", "ATTEMPTS", "RECIPIENTS / ERROR"], rows)
+        con = console()
+        con.print(
+            f"{sum(r.status == 'sent' for r in results + drained)} sent, "
+            f"{sum(r.status == 'duplicate' for r in results)} duplicate, "
+            f"{sum(r.status == 'spooled' for r in results + drained)} spooled, "
+            f"{sum(r.status == 'failed' for r in results + drained)} failed; "
+            f"{stats.connections_opened} connection(s), {stats.retries} retries"
+        )
+    if fatal is None and any(r.status == "spooled" for r in results + drained):
+        warn("some messages are kept in the spool; the next run sends them")
+
+
+def _send(messages: list[Message], settings: Any, output: OutputFormat) -> None:
+    from watcloud.notify.smtp import deliver
+
+    progress = None
+    task = None
+    if show_progress() and len(messages) > 20:
+        from rich.progress import Progress
+
+        progress = Progress(console=console(stderr=True), transient=True)
+        task = progress.add_task("sending", total=len(messages))
+        progress.start()
+
+    def tick(_: SendResult) -> None:
+        if progress is not None and task is not None:
+            progress.advance(task)
+
+    try:
+        report = deliver(messages, settings, on_result=tick)
+    finally:
+        if progress is not None:
+            progress.stop()
+    _report(report.results, report.drained, report.stats, output, report.fatal)
+    if report.fatal is not None:
+        kept = sum(r.status == "spooled" for r in report.results + report.drained)
+        where = f"; {kept} message(s) kept in the spool for the next run" if kept else ""
+        raise WatcloudError(f"{report.fatal}{where}")
+    if any(r.status == "failed" for r in report.results + report.drained):
+        raise typer.Exit(1)
+
+
+ToOpt = Annotated[list[str], typer.Option("--to", help="Recipient (repeat for several).")]
+SubjectOpt = Annotated[str | None, typer.Option(help="Subject (a template makes its own).")]
+TextOpt = Annotated[Path | None, typer.Option("--text", help="Plain-text body file ('-': stdin).")]
+HtmlOpt = Annotated[Path | None, typer.Option("--html", help="HTML body file.")]
+TemplateOpt = Annotated[str | None, typer.Option(help="Template name instead of --text/--html.")]
+DataOpt = Annotated[Path | None, typer.Option(help="JSON data for --template.")]
+IdOpt = Annotated[str | None, typer.Option("--id", help="Idempotency key (default: from content).")]
+
+
+@app.command()
+def send(
+    to: ToOpt,
+    subject: SubjectOpt = None,
+    text: TextOpt = None,
+    html: HtmlOpt = None,
+    template: TemplateOpt = None,
+    data: DataOpt = None,
+    id: IdOpt = None,
+    config: ConfigOpt = None,
+    spool: SpoolOpt = None,
+    no_spool: NoSpoolOpt = False,
+    output: OutputOpt = OutputFormat.text,
+) -> None:
+    """Send one email: --text FILE (and/or --html FILE), or --template NAME --data FILE.json."""
+    spec: dict[str, Any] = {"to": to, "id": id}
+    if template is not None:
+        if text is not None or html is not None:
+            raise InputError("give --template and --data, or --text/--html, not both")
+        if data is None:
+            raise InputError("--template needs --data FILE.json")
+        spec.update(template=template, data=_read_json(data))
+        if subject:
+            spec["subject"] = subject
+    else:
+        if text is None and html is None:
+            raise InputError("give --text FILE, --html FILE, or --template NAME --data FILE.json")
+        if not subject:
+            raise InputError("--subject is required with --text/--html")
+        spec["subject"] = subject
+        if text is not None:
+            spec["text"] = _read_text(text)
+        if html is not None:
+            spec["html"] = _read_text(html)
+    message = message_from_spec(spec, "command line")
+    _send([message], _settings(config, spool, no_spool), output)
+
+
+@app.command("send-batch")
+def send_batch_cmd(
+    messages: Annotated[
+        Path, typer.Argument(help="JSONL file, one message per line ('-': stdin).")
+    ],
+    config: ConfigOpt = None,
+    spool: SpoolOpt = None,
+    no_spool: NoSpoolOpt = False,
+    output: OutputOpt = OutputFormat.text,
+) -> None:
+    """Send every message of a JSONL file; prints a result per message, exit 1 if any failed."""
+    text = _read_text(messages)
+    batch: list[Message] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            spec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{messages}:{n}: invalid JSON: {exc.msg}") from None
+        batch.append(message_from_spec(spec, f"{messages}:{n}"))
+    if not batch:
+        raise InputError(f"{messages}: no messages")
+    _send(batch, _settings(config, spool, no_spool), output)
+
+
+TemplateArg = Annotated[
+    str, typer.Argument(help="outage, expiry-warning, expiry-deletion or announcement.")
+]
+DarkOpt = Annotated[bool, typer.Option("--dark", help="Apply the dark-mode rules unconditionally.")]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="HTML file to write (default: ./TEMPLATE.html or ./TEMPLATE-dark.html).",
+        dir_okay=False,
+    ),
+]
+ShowTextOpt = Annotated[bool, typer.Option("--text", help="Print the subject and text part too.")]
+
+
+@app.command()
+def preview(
+    template: TemplateArg,
+    data: Annotated[Path, typer.Option(help="JSON data for the template.")],
+    dark: DarkOpt = False,
+    out: OutOpt = None,
+    text: ShowTextOpt = False,
+) -> None:
+    """Render a template to an HTML file to open in a browser (logo embedded as a data: URI)."""
+    from watcloud.core.fsutil import atomic_write
+    from watcloud.notify.templating import render
+
+    rendered = render(template, _read_json(data), force_dark=dark, logo="data")
+    target = out or Path(f"{template}{'-dark' if dark else ''}.html")
+    try:
+        atomic_write(target, rendered.html)
+    except OSError as exc:
+        raise WatcloudError(f"{target}: cannot write: {exc.strerror}") from None
+    if text:
+        sys.stdout.write(f"Subject: {rendered.subject}\n\n{rendered.text}\n")
+    sys.stdout.write(f"wrote {target} ({len(rendered.html)} bytes)\n")
+
+
+@app.command()
+def outbox(
+    config: ConfigOpt = None,
+    spool: SpoolOpt = None,
+    output: OutputOpt = OutputFormat.text,
+) -> None:
+    """List the messages waiting in the spool for the next run."""
+    from watcloud.notify.outbox import Outbox
+
+    settings = _settings(config, spool, False)
+    box = Outbox(settings.spool)
+    try:
+        rows = box.list_outbox()
+    finally:
+        box.close()
+    if output is OutputFormat.json:
+        emit_json(rows)
+        return
+    print_table(
+        ["ID", "SUBJECT", "PENDING", "ATTEMPTS", "LAST ERROR"],
+        [
+            [r["id"][:12], r["subject"], ", ".join(r["pending"]), r["attempts"], r["last_error"]]
+            for r in rows
+        ],
+    )
+
+
+@app.command()
+def discord(
+    webhook_env: Annotated[
+        str, typer.Option(help="Environment variable holding the webhook URL.")
+    ] = "WATCLOUD_DISCORD_WEBHOOK",
+    webhook_file: Annotated[Path | None, typer.Option(help="File holding the webhook URL.")] = None,
+    content: Annotated[str | None, typer.Option(help="Message text.")] = None,
+    template: Annotated[str | None, typer.Option(help="Template rendered as an embed.")] = None,
+    data: Annotated[Path | None, typer.Option(help="JSON data for --template.")] = None,
+) -> None:
+    """Post to a Discord webhook (a template becomes an embed); waits out 429s."""
+    from watcloud.core.config import read_secret
+    from watcloud.notify.discord import embed_for, send_discord
+    from watcloud.notify.model import DeliveryError
+
+    url = read_secret(webhook_env, webhook_file, required=True)
+    assert url is not None
+    if not url.startswith(("http://", "https://")):
+        raise InputError("the Discord webhook URL must start with https://")
+    embeds = None
+    if template is not None:
+        from watcloud.notify.templating import render
+
+        if data is None:
+            raise InputError("--template needs --data FILE.json")
+        payload = _read_json(data)
+        rendered = render(template, payload)
+        link = (
+            payload.get("notice_url") or payload.get("link") if isinstance(payload, dict) else None
+        )
+        status = payload.get("status") if isinstance(payload, dict) else None
+        embeds = [embed_for(rendered, url=link or None, status=status)]
+    if not content and not embeds:
+        raise InputError("give --content or --template/--data")
+    try:
+        send_discord(url, content=content, embeds=embeds)
+    except DeliveryError as exc:
+        sys.stderr.write(f"watcloud notify: {exc}\n")
+        raise typer.Exit(1) from None
+    sys.stdout.write("posted to Discord\n")
+
+
+@app.command()
+def check(
+    out_dir: Annotated[
+        Path | None, typer.Option("--screenshots", help="Directory for PNG screenshots.")
+    ] = None,
+    chromium: Annotated[
+        str | None, typer.Option(help="Chromium binary (default: chromium on PATH).")
+    ] = None,
+    output: OutputOpt = OutputFormat.text,
+) -> None:
+    """Check every template in headless Chromium, light and dark: WCAG contrast of all text
+    (>= 4.5) and of the logo (>= 3), with screenshots. Exit 1 on a problem."""
+    from watcloud.notify.browser import check_templates, find_chromium, sample_data
+
+    exe = chromium or find_chromium()
+    if exe is None:
+        raise WatcloudError("chromium not found (install the Debian package `chromium`)")
+    try:
+        checks = check_templates(sample_data(), out_dir=out_dir, chromium=exe)
+    except (RuntimeError, OSError) as exc:
+        raise WatcloudError(str(exc)) from None
+    rows: list[dict[str, Any]] = []
+    for name, c in checks:
+        worst = c.worst
+        rows.append(
+            {
+                "template": name,
+                "scheme": c.scheme,
+                "scheme_applied": c.dark_matched == (c.scheme == "dark"),
+                "background": "#{:02x}{:02x}{:02x}".format(*(int(v) for v in c.body_bg)),
+                "texts": len(c.texts),
+                "min_contrast": round(c.min_ratio, 2),
+                "worst": (worst.cls.split()[0] if worst.cls else worst.tag) if worst else "",
+                "screenshot": str(c.screenshot) if c.screenshot else None,
+                "problems": c.problems,
+            }
+        )
+    if output is OutputFormat.json:
+        emit_json(rows)
+    else:
+        print_table(
+            ["TEMPLATE", "SCHEME", "BG", "TEXTS", "MIN RATIO", "LOWEST", "PROBLEMS"],
+            [
+                [
+                    r["template"],
+                    r["scheme"],
+                    r["background"],
+                    r["texts"],
+                    r["min_contrast"],
+                    r["worst"],
+                    "; ".join(r["problems"]) or "none",
+                ]
+                for r in rows
+            ],
+        )
+    if any(r["problems"] for r in rows):
+        raise typer.Exit(1)

@@ -1,0 +1,134 @@
+"""Build the MIME message: multipart/alternative (text + HTML), inline images as
+multipart/related, Message-ID, Date, List-Unsubscribe. Stdlib `email` only.
+
+The compat32 API (`email.mime`) is used on purpose: it builds a message about four times faster
+than `EmailMessage` with the modern header policy (0.4 ms vs 1.6 ms here), which matters when a
+batch has thousands of messages. Bodies are quoted-printable (7-bit: no relay needs 8BITMIME).
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from email import charset as _charset
+from email.header import Header
+from email.mime.base import MIMEBase
+from email.mime.image import MIMEImage
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, getaddresses, parseaddr
+
+from watcloud.core.timez import now
+from watcloud.notify.model import Message
+from watcloud.notify.settings import SmtpSettings
+
+LOGO_CID = "watcloud-logo"
+_RESERVED = {
+    "from",
+    "to",
+    "subject",
+    "date",
+    "message-id",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+}
+_UTF8_QP = _charset.Charset("utf-8")
+_UTF8_QP.header_encoding = _charset.QP
+_UTF8_QP.body_encoding = _charset.QP
+
+
+def message_id(msg: Message, settings: SmtpSettings) -> str:
+    """A stable Message-ID from the idempotency key: a retried or re-spooled message keeps it,
+    so a receiving system can recognise a copy."""
+    domain = settings.message_id_domain or settings.envelope_sender.rpartition("@")[2]
+    return f"<{msg.key}@{domain or 'localhost'}>"
+
+
+def html_to_text(html: str) -> str:
+    """A plain-text fallback for an HTML-only message (tags dropped, links kept)."""
+    s = re.sub(r"(?is)<(script|style|head)\b.*?</\1>", "", html)
+    s = re.sub(r'(?is)<a\b[^>]*href="([^"]+)"[^>]*>(.*?)</a>', r"\2 (\1)", s)
+    s = re.sub(r"(?i)<br\s*/?>", "\n", s)
+    s = re.sub(r"(?i)</(p|div|h[1-6]|li|tr|table)>", "\n\n", s)
+    s = re.sub(r"(?s)<[^>]+>", "", s)
+    s = htmllib.unescape(s)
+    lines = [re.sub(r"[ \t\r\f\v]+", " ", ln).strip() for ln in s.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+def _header(value: str) -> str:
+    """A header value, RFC 2047-encoded when it is not ASCII."""
+    return value if value.isascii() else Header(value, "utf-8").encode()
+
+
+def _addresses(values: list[str]) -> str:
+    out = []
+    for name, addr in getaddresses(values):
+        out.append(formataddr((name, addr), charset="utf-8") if name else addr)
+    return ", ".join(out)
+
+
+def _text(body: str, subtype: str) -> MIMENonMultipart:
+    if body.isascii() and all(len(line) < 900 for line in body.splitlines()):
+        return MIMEText(body, subtype, "us-ascii")
+    return MIMEText(body, subtype, _UTF8_QP)  # type: ignore[arg-type]  # a Charset works
+
+
+def build(msg: Message, settings: SmtpSettings) -> MIMEBase:
+    """The message as it goes on the wire (headers the caller set win, except the reserved)."""
+    text = msg.text
+    if text is None and msg.html is not None:
+        text = html_to_text(msg.html)
+    root: MIMEBase
+    if msg.html is None:
+        root = _text(text or "", "plain")
+    else:
+        html_part: MIMEBase = _text(msg.html, "html")
+        images = dict(msg.inline_images)
+        if f"cid:{LOGO_CID}" in msg.html and LOGO_CID not in images:
+            from watcloud.notify.templating import logo_png
+
+            images[LOGO_CID] = logo_png()
+        if images:
+            related = MIMEMultipart("related")
+            related.attach(html_part)
+            for cid, data in images.items():
+                img = MIMEImage(data, "png")
+                img["Content-ID"] = f"<{cid}>"
+                img.add_header("Content-Disposition", "inline", filename=f"{cid}.png")
+                related.attach(img)
+            html_part = related
+        root = MIMEMultipart("alternative")
+        root.attach(_text(text or "", "plain"))
+        root.attach(html_part)
+    name, addr = parseaddr(settings.sender)
+    root["From"] = formataddr((name, addr), charset="utf-8") if name else addr
+    root["To"] = _addresses(msg.to)
+    root["Subject"] = _header(" ".join(msg.subject.split()))  # no line breaks in a subject
+    root["Date"] = msg.headers.get("Date") or format_datetime(now())
+    root["Message-ID"] = msg.headers.get("Message-ID") or message_id(msg, settings)
+    if settings.list_unsubscribe and "List-Unsubscribe" not in msg.headers:
+        root["List-Unsubscribe"] = settings.list_unsubscribe
+        if settings.list_unsubscribe_post:
+            root["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    root["X-Watcloud-Id"] = msg.key
+    for hname, value in msg.headers.items():
+        if not re.fullmatch(r"[!-9;-~]+", hname) or "\r" in value or "\n" in value:
+            raise ValueError(f"invalid header {hname!r}: bad name or a line break in the value")
+        if hname.lower() in _RESERVED:
+            continue
+        del root[hname]
+        root[hname] = _header(value)
+    return root
+
+
+def to_bytes(em: MIMEBase) -> bytes:
+    # SMTP wants CRLF; smtplib's data() also normalises bare LFs, this keeps the spool exact.
+    return em.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def addr_spec(address: str) -> str:
+    """The bare address of `Name <a@b>` (what goes in RCPT TO)."""
+    return parseaddr(address)[1] or address

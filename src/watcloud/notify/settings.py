@@ -1,0 +1,154 @@
+"""SMTP settings: a YAML file (validated) and `WATCLOUD_SMTP_*` environment variables.
+
+The password is never read from the file: it comes from `$WATCLOUD_SMTP_PASSWORD` (or the
+variable `password_env` names) or from `password_file`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+
+from watcloud.core.config import StrictModel, describe_validation_error, parse_config, read_secret
+from watcloud.core.errors import ConfigError
+from watcloud.core.paths import default_config_path
+
+Security = Literal["none", "starttls", "tls"]
+DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
+ENV_PREFIX = "WATCLOUD_SMTP_"
+# Environment variable suffix -> settings key.
+ENV_KEYS = {
+    "HOST": "host",
+    "PORT": "port",
+    "SECURITY": "security",
+    "USERNAME": "username",
+    "FROM": "from",
+    "POOL_SIZE": "pool_size",
+    "MESSAGES_PER_CONNECTION": "messages_per_connection",
+    "RATE_PER_SECOND": "rate_per_second",
+    "RATE_PER_MINUTE": "rate_per_minute",
+    "MAX_ATTEMPTS": "max_attempts",
+    "TIMEOUT": "timeout",
+    "SPOOL": "spool",
+    "LIST_UNSUBSCRIBE": "list_unsubscribe",
+}
+
+
+class SmtpSettings(StrictModel):
+    """How to reach the relay and how hard to push it. Every key has a default."""
+
+    host: str = "localhost"
+    port: int | None = Field(default=None, ge=1, le=65535)  # None: 25 / 587 / 465 by security
+    security: Security = "starttls"
+    username: str | None = None
+    # Secrets: never in the file. `password` may be set by code (and by $WATCLOUD_SMTP_PASSWORD).
+    password: str | None = Field(default=None, repr=False, exclude=True)
+    password_env: str = "WATCLOUD_SMTP_PASSWORD"
+    password_file: Path | None = None
+    sender: str = Field(
+        default="WATcloud <no-reply@localhost>",
+        validation_alias=AliasChoices("from", "sender", "from_"),
+    )
+    ehlo_name: str | None = None  # None: the machine's FQDN (smtplib's default)
+    timeout: float = Field(default=30.0, gt=0)
+    tls_verify: bool = True
+    ca_file: Path | None = None  # extra CA bundle (a private relay's certificate)
+    # Pool
+    pool_size: int = Field(default=4, ge=1, le=64)
+    messages_per_connection: int = Field(default=100, ge=1)
+    # Rate limit shared by the whole pool (token buckets); None = unlimited.
+    rate_per_second: float | None = Field(default=None, gt=0)
+    rate_per_minute: float | None = Field(default=None, gt=0)
+    burst: int = Field(default=1, ge=1)  # tokens the per-second bucket can save up
+    # Retries (transient failures only: 421, other 4xx, timeouts, dropped connections)
+    max_attempts: int = Field(default=5, ge=1)
+    backoff_base: float = Field(default=1.0, ge=0)
+    backoff_cap: float = Field(default=60.0, ge=0)
+    jitter: float = Field(default=0.5, ge=0, le=1)  # delay * uniform(1 - jitter, 1 + jitter)
+    # Spool: SQLite outbox + sent log (exactly-once across runs). None: no spool.
+    spool: Path | None = None
+    spool_keep_days: float = Field(default=90.0, gt=0)  # how long a sent id stays "duplicate"
+    # Headers
+    list_unsubscribe: str | None = None  # e.g. "<mailto:unsub@example.org>, <https://...>"
+    list_unsubscribe_post: bool = False  # RFC 8058 one-click (needs an https URL above)
+    message_id_domain: str | None = None  # None: the domain of `from`
+
+    @field_validator("sender")
+    @classmethod
+    def _check_sender(cls, value: str) -> str:
+        from email.utils import parseaddr
+
+        address = parseaddr(value)[1]
+        if "@" not in address:
+            raise ValueError("'from' must be an email address like 'WATcloud <a@example.org>'")
+        if not address.isascii():
+            raise ValueError("the 'from' address must be ASCII (the display name may not be)")
+        return value
+
+    @property
+    def effective_port(self) -> int:
+        return self.port if self.port is not None else DEFAULT_PORTS[self.security]
+
+    @property
+    def envelope_sender(self) -> str:
+        from email.utils import parseaddr
+
+        return parseaddr(self.sender)[1]
+
+    def resolve_password(self) -> str | None:
+        """The password: set by code, else from `password_env`, else from `password_file`."""
+        if self.password:
+            return self.password
+        return read_secret(self.password_env, self.password_file)
+
+
+def load_smtp_settings(path: Path | None = None) -> SmtpSettings:
+    """Settings from `path` (must exist) or the default config file when it exists, then
+    `WATCLOUD_SMTP_*` variables on top (an empty variable is ignored)."""
+    source = "<defaults>"
+    data: dict[str, Any] = {}
+    file = Path(path) if path is not None else default_config_path("notify")
+    if path is not None or file.exists():
+        try:
+            text = file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{file}: config file not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{file}: cannot read config file: {exc}") from None
+        source = str(file)
+        raw = parse_config(_RawConfig, text, source)
+        data = dict(raw.smtp or {})
+        if "password" in data:
+            raise ConfigError(
+                f"{source}: key 'smtp.password': secrets are not read from the config file; "
+                "set WATCLOUD_SMTP_PASSWORD or smtp.password_file"
+            )
+    for suffix, key in ENV_KEYS.items():
+        value = os.environ.get(ENV_PREFIX + suffix)
+        if value:
+            data[key] = value
+    try:
+        settings = SmtpSettings.model_validate(data)
+    except ValidationError as exc:
+        detail = describe_validation_error(exc)
+        if source != "<defaults>":
+            detail = re.sub(r"key '(?!<)", "key 'smtp.", detail)
+            where = f"{source} (with WATCLOUD_SMTP_* variables)"
+        else:
+            where = "WATCLOUD_SMTP_* environment"
+        raise ConfigError(f"{where}: {detail}") from None
+    if settings.password_file is not None and not settings.password_file.is_absolute():
+        base = file.parent if source != "<defaults>" else Path.cwd()
+        settings = settings.model_copy(update={"password_file": base / settings.password_file})
+    return settings
+
+
+class _RawConfig(StrictModel):
+    """The notify config file: an `smtp:` mapping (validated by SmtpSettings) and `discord:`."""
+
+    smtp: dict[str, Any] | None = None
+    discord: dict[str, Any] | None = None

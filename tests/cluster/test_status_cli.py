@@ -1,0 +1,190 @@
+"""End to end: the installed `watcloud status` against a loopback server and fake SLURM."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cluster.conftest import API_KEY, CHECKS, MACHINES, FakeSite, serve_text, write_config
+from tests.cluster.slurm_text import SINFO, scontrol_nodes, scontrol_reservations
+
+pytestmark = pytest.mark.integration
+ENV = {"WATCLOUD_HEALTHCHECKS_API_KEY": API_KEY}
+
+
+@pytest.fixture
+def fake_slurm(fake_bin: Path) -> Path:
+    serve_text(fake_bin, "sinfo", {"--Node --noheader --format=%N|%P|%T|%E": SINFO})
+    serve_text(
+        fake_bin,
+        "scontrol",
+        {
+            "show node --oneliner": scontrol_nodes(),
+            "show reservation --oneliner": scontrol_reservations(datetime.now(UTC)),
+        },
+    )
+    return fake_bin
+
+
+def test_text_table(run_watcloud: Any, site: FakeSite, tmp_path: Path, fake_slurm: Path) -> None:
+    cfg = write_config(tmp_path, site)
+    proc = run_watcloud("status", "--config", str(cfg), env=ENV)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "\x1b[" not in out  # piped: no colour
+    for title in ("Compute nodes", "Login nodes", "Other machines", "Hosts only in health checks"):
+        assert title in out
+    lines = {line.split()[0]: line for line in out.splitlines() if "-slurm1" in line[:14]}
+    assert "maintenance" in lines["delta-slurm1"]
+    assert " down " in lines["gamma-slurm1"]
+    assert "degraded" in lines["beta-slurm1"]
+    assert "Upcoming maintenance:" in out and "maint-later" in out
+    assert "Ceph upgrade" in out
+    assert "source healthchecks: ok" in out and "source slurm: ok" in out
+    assert proc.stderr == ""
+
+
+def test_reasons_are_printed_verbatim(
+    run_watcloud: Any, site: FakeSite, tmp_path: Path, fake_slurm: Path
+) -> None:
+    # SLURM reasons carry "[user@time]", which a Rich console would take for markup
+    cfg = write_config(tmp_path, site)
+    out = run_watcloud("status", "-c", str(cfg), env={**ENV, "COLUMNS": "250"}).stdout
+    assert "SLURM IDLE+DRAIN: Kernel upgrade pending [root@2026-11-24T09:12:00]" in out
+
+
+def test_failed_health_source_is_not_reported_as_no_checks(
+    run_watcloud: Any, site: FakeSite, tmp_path: Path, fake_slurm: Path
+) -> None:
+    site.set_raw(CHECKS, b"[]")
+    cfg = write_config(tmp_path, site)
+    out = run_watcloud("status", "-c", str(cfg), env={**ENV, "COLUMNS": "250"}).stdout
+    alpha = next(line for line in out.splitlines() if line.lstrip().startswith("alpha-slurm1"))
+    assert "health unknown (healthchecks unavailable)" in alpha
+    assert " up " in alpha  # SLURM alone says the node takes jobs
+
+
+def test_json_and_all(run_watcloud: Any, site: FakeSite, tmp_path: Path, fake_slurm: Path) -> None:
+    cfg = write_config(tmp_path, site)
+    data = json.loads(run_watcloud("status", "-c", str(cfg), "-o", "json", env=ENV).stdout)
+    machines = {m["name"]: m for m in data["machines"]}
+    assert machines["storage1"]["state"] == "up"
+    assert machines["gamma-slurm1"]["slurm"]["reason"].startswith("Not responding")
+    assert machines["delta-slurm1"]["maintenance"]["reservation"] == "maint-now"
+    assert datetime.fromisoformat(data["generated_at"]).tzinfo is not None
+    everything = json.loads(
+        run_watcloud("status", "-c", str(cfg), "-o", "json", "--all", env=ENV).stdout
+    )
+    storage = next(m for m in everything["machines"] if m["name"] == "storage1")
+    assert storage["state"] == "degraded"
+    assert {c["name"] for c in storage["checks"]} == {"ceph-health", "cluster-connection"}
+
+
+def test_second_run_is_replayed_and_refresh_asks_again(
+    run_watcloud: Any, site: FakeSite, tmp_path: Path, fake_bin: Path
+) -> None:
+    cfg = write_config(tmp_path, site)
+    first = run_watcloud("status", "-c", str(cfg), env=ENV)
+    assert site.count(CHECKS) == 1
+    # change the server's answer: the replay must still show the first one
+    site.set_json(CHECKS, {"checks": []})
+    second = run_watcloud("status", "-c", str(cfg), env=ENV)
+    assert second.stdout == first.stdout and second.returncode == 0
+    assert site.count(CHECKS) == 1
+    third = run_watcloud("status", "-c", str(cfg), "--refresh", env=ENV)
+    assert site.count(CHECKS) == 2
+    assert "8 machines" in first.stdout and "8 machines" not in third.stdout
+
+
+def test_hanging_server_shows_what_is_known(
+    run_watcloud: Any, site: FakeSite, tmp_path: Path, fake_slurm: Path
+) -> None:
+    site.set_json(CHECKS, {"checks": []}, delay=30)
+    cfg = write_config(tmp_path, site, source_timeout=0.5)
+    proc = run_watcloud("status", "-c", str(cfg), env=ENV)
+    assert proc.returncode == 0
+    assert "source healthchecks: FAILED: no answer within 0.5 s" in proc.stdout
+    assert proc.stderr.startswith("warning: source healthchecks failed: no answer within 0.5 s")
+    assert "Traceback" not in proc.stderr
+    # SLURM and machine-info still count
+    assert "maintenance" in proc.stdout and "login2" in proc.stdout
+    # a failed run is not replayed: the next run asks again
+    site.set_json(CHECKS, {"checks": []})
+    again = run_watcloud("status", "-c", str(cfg), env=ENV)
+    assert "source healthchecks: ok" in again.stdout
+
+
+def test_malformed_json_from_a_source(
+    run_watcloud: Any, site: FakeSite, tmp_path: Path, fake_bin: Path
+) -> None:
+    site.set_raw(MACHINES, b'{"machines": {"slurm_compute_nodes": [')
+    cfg = write_config(tmp_path, site)
+    proc = run_watcloud("status", "-c", str(cfg), "-o", "json", env=ENV)
+    assert proc.returncode == 0
+    data = json.loads(proc.stdout)
+    src = {s["name"]: s for s in data["sources"]}
+    assert not src["machine-info"]["ok"] and "malformed JSON" in src["machine-info"]["error"]
+    # machines still come from the health checks
+    assert {m["name"] for m in data["machines"]} >= {"alpha-slurm1", "login1"}
+    assert "machine-info failed" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_unknown_host_tag_is_named(
+    run_watcloud: Any, site: FakeSite, tmp_path: Path, fake_bin: Path
+) -> None:
+    payload = {
+        "checks": [
+            {
+                "name": "x",
+                "status": "down",
+                "tags": "host=ghost check=ping public=True",
+                "last_ping": None,
+            }
+        ]
+    }
+    site.set_json(CHECKS, payload)
+    cfg = write_config(tmp_path, site)
+    proc = run_watcloud("status", "-c", str(cfg), env=ENV)
+    assert proc.returncode == 0
+    assert "note: health checks name host(s) missing from machine-info: ghost" in proc.stdout
+    ghost = next(line for line in proc.stdout.splitlines() if line.lstrip().startswith("ghost"))
+    assert "down" in ghost and "ping down (last ping ?)" in ghost
+
+
+def test_missing_config_file(run_watcloud: Any, tmp_path: Path) -> None:
+    proc = run_watcloud("status", "-c", str(tmp_path / "nope.yaml"))
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1
+    assert "nope.yaml: config file not found" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ("source_timeout: soon\n", "key 'source_timeout'"),
+        ("machine_info: x\n", "key 'machine_info': unknown key"),
+        ("daemons: [{unit: x}]\n", "key 'daemons.0.name': required key is missing"),
+        ("a: [\n", "invalid YAML"),
+    ],
+)
+def test_bad_config(run_watcloud: Any, tmp_path: Path, text: str, expect: str) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(text)
+    proc = run_watcloud("status", "-c", str(cfg))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert expect in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_no_sources_at_all(run_watcloud: Any, tmp_path: Path, fake_bin: Path) -> None:
+    cfg = write_config(
+        tmp_path, None, machine_info_url="http://127.0.0.1:9/none", source_timeout=0.5
+    )
+    proc = run_watcloud("status", "-c", str(cfg))
+    assert proc.returncode == 0
+    assert "No machines known" in proc.stdout
+    assert "source machine-info: FAILED" in proc.stdout
+    assert "source healthchecks: skipped (no API key" in proc.stdout
