@@ -121,6 +121,15 @@ def test_bad_input(tmp_path: Path) -> None:
         check_site(tmp_path, ignore=["("])
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_unreadable_page_is_a_one_line_error(tmp_path: Path, jobs: int) -> None:
+    for i in range(4):
+        (tmp_path / f"p{i}.html").write_text("<a href='p0.html'>x</a>" * 50)
+    (tmp_path / "dangling.html").symlink_to(tmp_path / "nowhere.html")
+    with pytest.raises(InputError, match=r"dangling\.html: cannot read page"):
+        check_site(tmp_path, jobs=jobs)
+
+
 def test_annotations_and_markdown() -> None:
     import io
 

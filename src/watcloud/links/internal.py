@@ -224,8 +224,9 @@ def _child(conn: Any, parent_end: Any, pages: Sequence[str]) -> None:
     try:
         try:
             conn.send(("ok", _work(pages)))
-        except InputError as exc:
-            conn.send(("error", str(exc)))
+        except Exception as exc:  # reported by the parent as one line
+            text = str(exc) if isinstance(exc, InputError) else f"worker failed: {exc!r}"
+            conn.send(("error", text))
             return
         wanted = conn.recv()
         if wanted is not None:
