@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -96,6 +97,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=1000)
     ap.add_argument("--rate", type=int, default=100, help="R: the relay's limit, msg/s")
+    ap.add_argument("--repeat", type=int, default=3, help="repeats of the loopback comparisons")
     args = ap.parse_args()
     n, rate = args.messages, args.rate
     print(
@@ -103,40 +105,46 @@ def main() -> int:
         f" Python {platform.python_version()}, relay: aiosmtpd in a separate process"
     )
 
-    ratios = {}
+    ratios: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         cert, key = self_signed_cert(Path(tmp))
-        for label, relay_args, extra in (
-            ("plain SMTP on loopback", (), {}),
-            ("plain SMTP, 5 ms emulated latency per reply", ("--latency", "0.005"), {}),
-            (
-                "STARTTLS + AUTH (production setup)",
-                ("--tls-cert", str(cert), "--tls-key", str(key), "--user", "watcloud:s3cret"),
-                {
-                    "security": "starttls",
-                    "ca_file": cert,
-                    "username": "watcloud",
-                    "password": "s3cret",
-                },
-            ),
-        ):
+        tls_relay = ("--tls-cert", str(cert), "--tls-key", str(key), "--user", "watcloud:s3cret")
+        tls = {
+            "security": "starttls",
+            "ca_file": cert,
+            "username": "watcloud",
+            "password": "s3cret",
+        }
+        scenarios: list[tuple[str, tuple[str, ...], dict[str, Any], int]] = [
+            ("plain SMTP on loopback", (), {}, args.repeat),
+            ("plain SMTP, 5 ms emulated latency per reply", ("--latency", "0.005"), {}, 1),
+            ("STARTTLS + AUTH (production setup)", tls_relay, tls, args.repeat),
+        ]
+        for label, relay_args, extra, repeat in scenarios:
+            print(f"1) {n} messages, no rate limit, {label}")
             relay = RelayProcess(*relay_args)
+            runs = []
             try:
-                t_single, r_single, s_single = run(
-                    relay, n, "single", pool_size=1, messages_per_connection=1, **extra
-                )
-                t_pool, r_pool, s_pool = run(
-                    relay, n, "pool", pool_size=4, messages_per_connection=100, **extra
-                )
+                for _ in range(repeat):
+                    t_single, r_single, s_single = run(
+                        relay, n, "single", pool_size=1, messages_per_connection=1, **extra
+                    )
+                    t_pool, r_pool, s_pool = run(
+                        relay, n, "pool", pool_size=4, messages_per_connection=100, **extra
+                    )
+                    print(
+                        line("one connection per message (peer)", t_single, n, r_single, s_single)
+                    )
+                    print(line("pool: 4 connections x 100 messages", t_pool, n, r_pool, s_pool))
+                    runs.append(t_single / t_pool)
             finally:
                 relay.close()
-            print(f"1) {n} messages, no rate limit, {label}")
-            print(line("one connection per message (peer)", t_single, n, r_single, s_single))
-            print(line("pool: 4 connections x 100 messages", t_pool, n, r_pool, s_pool))
-            ratios[label] = ratio = t_single / t_pool
-            print(f"  ratio: pool is {ratio:.1f}x faster than one connection per message")
-    ratio = max(ratios.values())
-
+            ratios[label] = ratio = statistics.median(runs)
+            each = ", ".join(f"{r:.1f}x" for r in runs)
+            print(
+                f"  ratio: pool is {ratio:.1f}x faster than one connection per message"
+                + (f" (median of {repeat}: {each})" if repeat > 1 else "")
+            )
     relay = RelayProcess("--window-limit", str(rate), "--window-seconds", "1")
     try:
         t_rl, r_rl, s_rl = run(
@@ -171,12 +179,16 @@ def main() -> int:
         f"  rate-limited: {s_rl['distinct']}/{n} delivered, max copies {s_rl['max_copies']},"
         f" time {t_rl / ideal:.2f}x ideal (target <= 1.2x): {'OK' if all_in else 'LOST/DUPLICATED'}"
     )
-    ok = ratio >= 5 and all_in and t_rl <= 1.2 * ideal
+    print("targets:")
+    for label, r in ratios.items():
+        print(f"  pool >= 5x faster, {label}: {r:.1f}x {'met' if r >= 5 else 'NOT met'}")
+    in_time = t_rl <= 1.2 * ideal
     print(
-        "targets: pool >= 5x: "
-        + ", ".join(f"{k}: {v:.1f}x" for k, v in ratios.items())
-        + f"; rate-limited within 1.2x of ideal: {t_rl / ideal:.2f}x; all met: {ok}"
+        f"  rate-limited: all delivered once: {'met' if all_in else 'NOT met'};"
+        f" within 1.2x of ideal: {t_rl / ideal:.2f}x {'met' if in_time else 'NOT met'}"
     )
+    # The exit code reports correctness (nothing lost or doubled), not the speed targets.
+    ok = all_in and all(r.status == "sent" for r in r_rl.results)
     return 0 if ok else 1
 
 

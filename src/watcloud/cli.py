@@ -38,7 +38,12 @@ COMMANDS: dict[str, Entry] = {
     "links": Entry("watcloud.links.cli", "app", "Broken internal and external links."),
     "expiry": Entry("watcloud.expiry.cli", "app", "Files on scratch nobody used for a long time."),
     "dns-failover": Entry("watcloud.dnsfailover.cli", "app", "Health-checked DNS failover."),
-    "users": Entry("watcloud.users.cli", "app", "Linux users, groups and SSH keys."),
+    "users": Entry(
+        "watcloud.users.cli",
+        "app",
+        "Linux users, groups and SSH keys.",
+        fast="watcloud.users.run:fast",
+    ),
     "gha": Entry("watcloud.gha.cli", "app", "GitHub Actions runs as traces."),
 }
 

@@ -91,3 +91,40 @@ def test_one_recipient_refused_does_not_fail_the_others(relay_factory, settings_
     assert r.attempts == 1 and sleeps.calls == []  # 5xx: no retry
     [d] = relay.delivered
     assert d.rcpt_tos == ["a@example.org", "b@example.org"]
+
+
+def test_header_injection_is_refused_and_subject_line_breaks_folded(relay_factory, settings_for):
+    relay = relay_factory()
+    bad = Message(
+        to=["a@example.org"], subject="s", text="t", headers={"X-Tag": "a\r\nBcc: evil@example.org"}
+    )
+    ok = Message(
+        to=["b@example.org"],
+        subject="two\nlines",
+        text="t",
+        headers={"Reply-To": "ops@example.org"},
+    )
+    results = send_batch([bad, ok], settings_for(relay))
+    assert results[0].status == "failed" and "line break" in (results[0].error or "")
+    assert results[1].status == "sent"
+    [d] = relay.delivered
+    em = message_from_bytes(d.data)
+    assert em["Subject"] == "two lines" and em["Reply-To"] == "ops@example.org"
+    assert d.rcpt_tos == ["b@example.org"]
+
+
+def test_unsendable_addresses_are_refused_locally(relay_factory, settings_for):
+    relay = relay_factory()
+    [r] = send_batch(
+        [Message(to=["ok@example.org", "jörg@exämple.org", "no-at-sign"], subject="s", text="t")],
+        settings_for(relay),
+    )
+    assert r.status == "failed"
+    assert r.recipients["ok@example.org"] == "ok"
+    assert r.recipients["jörg@exämple.org"].startswith("553 5.6.7")
+    assert r.recipients["no-at-sign"].startswith("553 5.1.3")
+    [d] = relay.delivered
+    assert d.rcpt_tos == ["ok@example.org"]
+    # Nobody valid: nothing is sent at all.
+    [r2] = send_batch([Message(to=["bad"], subject="s2", text="t")], settings_for(relay))
+    assert r2.status == "failed" and r2.attempts == 0 and len(relay.delivered) == 1

@@ -183,11 +183,11 @@ def test_slow_replies_and_timeouts(relay_factory, settings_for):
     report = deliver(_msgs(4, "slow"), settings_for(relay, pool_size=2))
     assert all(r.status == "sent" and r.attempts == 1 for r in report.results)
     # The first reply takes longer than the client's timeout: a timeout is transient.
-    relay2 = relay_factory(RelayBehaviour(delay=1.5, delay_times=1))
+    relay2 = relay_factory(RelayBehaviour(delay=4.0, delay_times=1))
     sleeps = Sleeps()
     [r] = send_batch(
         [Message(to=["a@example.org"], subject="slow", text="t")],
-        settings_for(relay2, timeout=0.5),
+        settings_for(relay2, timeout=1.0),
         sleep=sleeps,
     )
     assert r.status == "sent" and r.attempts == 2 and len(sleeps.calls) == 1
@@ -213,3 +213,22 @@ def test_unreachable_server_trips_the_breaker_quickly(settings_for, tmp_path):
     # 3 connection failures in a row stop the run: far fewer attempts than 50 x 3.
     assert sum(r.attempts for r in report.results) <= 3 + 2
     assert len(sleeps.calls) <= 3
+
+
+def test_idle_connection_closed_by_the_relay_is_reopened_without_backoff(
+    relay_factory, settings_for
+):
+    # The relay closes connections idle for 0.3 s. The first message's recipient is busy once;
+    # its backoff (really slept, 0.6 s) outlasts the idle timeout, so the pooled connection is
+    # dead when the retry starts: reconnect at once, no extra attempt, no extra wait.
+    relay = relay_factory(
+        RelayBehaviour(idle_timeout=0.3, rcpt_replies={"busy@example.org": ("452 4.2.2 busy", 1)})
+    )
+    sleeps = Sleeps(scale=1.0)
+    settings = settings_for(relay, pool_size=1, backoff_base=0.6, backoff_cap=0.6, jitter=0.0)
+    [r] = send_batch(
+        [Message(to=["busy@example.org"], subject="s", text="t")], settings, sleep=sleeps
+    )
+    assert r.status == "sent" and r.attempts == 2
+    assert sleeps.calls == [0.6]
+    assert relay.connections == 2 and len(relay.delivered) == 1

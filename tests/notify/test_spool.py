@@ -132,3 +132,15 @@ def test_two_outboxes_never_claim_the_same_row(tmp_path):
     assert len(claimed1) == 5 and claimed2 == []
     for b in (box, first, second):
         b.close()
+
+
+def test_old_done_entries_are_pruned(tmp_path):
+    spool = tmp_path / "s.sqlite"
+    box = Outbox(spool)
+    box.finish("old", "sent", {"a@x": "ok"}, 1, "s")
+    box.finish("new", "sent", {"a@x": "ok"}, 1, "s")
+    box.db.execute("UPDATE done SET finished_at = '2020-01-01T00:00:00+00:00' WHERE id = 'old'")
+    box.close()
+    box = Outbox(spool, keep_days=30)
+    assert box.done("old") is None and box.done("new") is not None
+    box.close()

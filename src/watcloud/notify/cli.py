@@ -20,8 +20,8 @@ SpoolOpt = Annotated[
     Path | None,
     typer.Option(
         "--spool",
-        help="SQLite outbox for exactly-once delivery [default: `smtp.spool` from the config,"
-        " else $XDG_STATE_HOME/watcloud/notify-outbox.sqlite].",
+        help="SQLite outbox for exactly-once delivery (default: smtp.spool from the config,"
+        " else $XDG_STATE_HOME/watcloud/notify-outbox.sqlite).",
         dir_okay=False,
     ),
 ]
@@ -113,7 +113,11 @@ def message_from_spec(spec: Any, where: str) -> Message:
 
 
 def _report(
-    results: list[SendResult], drained: list[SendResult], stats: Any, output: OutputFormat
+    results: list[SendResult],
+    drained: list[SendResult],
+    stats: Any,
+    output: OutputFormat,
+    fatal: str | None = None,
 ) -> None:
     if output is OutputFormat.json:
         emit_json(
@@ -141,7 +145,7 @@ def _report(
             f"{sum(r.status == 'failed' for r in results + drained)} failed; "
             f"{stats.connections_opened} connection(s), {stats.retries} retries"
         )
-    if any(r.status == "spooled" for r in results + drained):
+    if fatal is None and any(r.status == "spooled" for r in results + drained):
         warn("some messages are kept in the spool; the next run sends them")
 
 
@@ -166,7 +170,11 @@ def _send(messages: list[Message], settings: Any, output: OutputFormat) -> None:
     finally:
         if progress is not None:
             progress.stop()
-    _report(report.results, report.drained, report.stats, output)
+    _report(report.results, report.drained, report.stats, output, report.fatal)
+    if report.fatal is not None:
+        kept = sum(r.status == "spooled" for r in report.results + report.drained)
+        where = f"; {kept} message(s) kept in the spool for the next run" if kept else ""
+        raise WatcloudError(f"{report.fatal}{where}")
     if any(r.status == "failed" for r in report.results + report.drained):
         raise typer.Exit(1)
 
@@ -177,7 +185,7 @@ TextOpt = Annotated[Path | None, typer.Option("--text", help="Plain-text body fi
 HtmlOpt = Annotated[Path | None, typer.Option("--html", help="HTML body file.")]
 TemplateOpt = Annotated[str | None, typer.Option(help="Template name instead of --text/--html.")]
 DataOpt = Annotated[Path | None, typer.Option(help="JSON data for --template.")]
-IdOpt = Annotated[str | None, typer.Option("--id", help="Idempotency key [default: from content].")]
+IdOpt = Annotated[str | None, typer.Option("--id", help="Idempotency key (default: from content).")]
 
 
 @app.command()
@@ -250,7 +258,10 @@ TemplateArg = Annotated[
 DarkOpt = Annotated[bool, typer.Option("--dark", help="Apply the dark-mode rules unconditionally.")]
 OutOpt = Annotated[
     Path | None,
-    typer.Option(help="HTML file to write [default: ./TEMPLATE[-dark].html].", dir_okay=False),
+    typer.Option(
+        help="HTML file to write (default: ./TEMPLATE.html or ./TEMPLATE-dark.html).",
+        dir_okay=False,
+    ),
 ]
 ShowTextOpt = Annotated[bool, typer.Option("--text", help="Print the subject and text part too.")]
 
@@ -345,3 +356,62 @@ def discord(
         sys.stderr.write(f"watcloud notify: {exc}\n")
         raise typer.Exit(1) from None
     sys.stdout.write("posted to Discord\n")
+
+
+@app.command()
+def check(
+    out_dir: Annotated[
+        Path | None, typer.Option("--screenshots", help="Directory for PNG screenshots.")
+    ] = None,
+    chromium: Annotated[
+        str | None, typer.Option(help="Chromium binary (default: chromium on PATH).")
+    ] = None,
+    output: OutputOpt = OutputFormat.text,
+) -> None:
+    """Check every template in headless Chromium, light and dark: WCAG contrast of all text
+    (>= 4.5) and of the logo (>= 3), with screenshots. Exit 1 on a problem."""
+    from watcloud.notify.browser import check_templates, find_chromium, sample_data
+
+    exe = chromium or find_chromium()
+    if exe is None:
+        raise WatcloudError("chromium not found (install the Debian package `chromium`)")
+    try:
+        checks = check_templates(sample_data(), out_dir=out_dir, chromium=exe)
+    except (RuntimeError, OSError) as exc:
+        raise WatcloudError(str(exc)) from None
+    rows: list[dict[str, Any]] = []
+    for name, c in checks:
+        worst = c.worst
+        rows.append(
+            {
+                "template": name,
+                "scheme": c.scheme,
+                "scheme_applied": c.dark_matched == (c.scheme == "dark"),
+                "background": "#{:02x}{:02x}{:02x}".format(*(int(v) for v in c.body_bg)),
+                "texts": len(c.texts),
+                "min_contrast": round(c.min_ratio, 2),
+                "worst": (worst.cls.split()[0] if worst.cls else worst.tag) if worst else "",
+                "screenshot": str(c.screenshot) if c.screenshot else None,
+                "problems": c.problems,
+            }
+        )
+    if output is OutputFormat.json:
+        emit_json(rows)
+    else:
+        print_table(
+            ["TEMPLATE", "SCHEME", "BG", "TEXTS", "MIN RATIO", "LOWEST", "PROBLEMS"],
+            [
+                [
+                    r["template"],
+                    r["scheme"],
+                    r["background"],
+                    r["texts"],
+                    r["min_contrast"],
+                    r["worst"],
+                    "; ".join(r["problems"]) or "none",
+                ]
+                for r in rows
+            ],
+        )
+    if any(r["problems"] for r in rows):
+        raise typer.Exit(1)

@@ -106,7 +106,7 @@ def build(msg: Message, settings: SmtpSettings) -> MIMEBase:
     name, addr = parseaddr(settings.sender)
     root["From"] = formataddr((name, addr), charset="utf-8") if name else addr
     root["To"] = _addresses(msg.to)
-    root["Subject"] = _header(msg.subject)
+    root["Subject"] = _header(" ".join(msg.subject.split()))  # no line breaks in a subject
     root["Date"] = msg.headers.get("Date") or format_datetime(now())
     root["Message-ID"] = msg.headers.get("Message-ID") or message_id(msg, settings)
     if settings.list_unsubscribe and "List-Unsubscribe" not in msg.headers:
@@ -115,6 +115,8 @@ def build(msg: Message, settings: SmtpSettings) -> MIMEBase:
             root["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     root["X-Watcloud-Id"] = msg.key
     for hname, value in msg.headers.items():
+        if not re.fullmatch(r"[!-9;-~]+", hname) or "\r" in value or "\n" in value:
+            raise ValueError(f"invalid header {hname!r}: bad name or a line break in the value")
         if hname.lower() in _RESERVED:
             continue
         del root[hname]

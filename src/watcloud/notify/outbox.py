@@ -13,6 +13,7 @@ import json
 import sqlite3
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -69,10 +70,21 @@ class DoneEntry:
 class Outbox:
     """One run's view of the spool. Used from one thread (the pool reports to it)."""
 
-    def __init__(self, path: Path, *, lease_seconds: float = 3600.0) -> None:
+    def __init__(
+        self, path: Path, *, lease_seconds: float = 3600.0, keep_days: float | None = None
+    ) -> None:
         self.path = Path(path)
         self.db: sqlite3.Connection = open_db(self.path, MIGRATIONS)
         self.lease_seconds = lease_seconds
+        if keep_days is not None:
+            self.prune(keep_days)
+
+    def prune(self, keep_days: float) -> int:
+        """Forget finished ids older than `keep_days` (the same content may then go out again)."""
+        cutoff = (now() - timedelta(days=keep_days)).isoformat()
+        with transaction(self.db):
+            cur = self.db.execute("DELETE FROM done WHERE finished_at < ?", (cutoff,))
+        return cur.rowcount
 
     def close(self) -> None:
         self.db.close()

@@ -7,10 +7,11 @@ variable `password_env` names) or from `password_file`.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 
 from watcloud.core.config import StrictModel, describe_validation_error, parse_config, read_secret
 from watcloud.core.errors import ConfigError
@@ -49,7 +50,8 @@ class SmtpSettings(StrictModel):
     password_env: str = "WATCLOUD_SMTP_PASSWORD"
     password_file: Path | None = None
     sender: str = Field(
-        default="WATcloud <no-reply@localhost>", validation_alias=AliasChoices("from", "sender")
+        default="WATcloud <no-reply@localhost>",
+        validation_alias=AliasChoices("from", "sender", "from_"),
     )
     ehlo_name: str | None = None  # None: the machine's FQDN (smtplib's default)
     timeout: float = Field(default=30.0, gt=0)
@@ -69,18 +71,23 @@ class SmtpSettings(StrictModel):
     jitter: float = Field(default=0.5, ge=0, le=1)  # delay * uniform(1 - jitter, 1 + jitter)
     # Spool: SQLite outbox + sent log (exactly-once across runs). None: no spool.
     spool: Path | None = None
+    spool_keep_days: float = Field(default=90.0, gt=0)  # how long a sent id stays "duplicate"
     # Headers
     list_unsubscribe: str | None = None  # e.g. "<mailto:unsub@example.org>, <https://...>"
     list_unsubscribe_post: bool = False  # RFC 8058 one-click (needs an https URL above)
     message_id_domain: str | None = None  # None: the domain of `from`
 
-    @model_validator(mode="after")
-    def _check(self) -> SmtpSettings:
+    @field_validator("sender")
+    @classmethod
+    def _check_sender(cls, value: str) -> str:
         from email.utils import parseaddr
 
-        if "@" not in parseaddr(self.sender)[1]:
-            raise ValueError(f"'from' must be an email address, got {self.sender!r}")
-        return self
+        address = parseaddr(value)[1]
+        if "@" not in address:
+            raise ValueError("'from' must be an email address like 'WATcloud <a@example.org>'")
+        if not address.isascii():
+            raise ValueError("the 'from' address must be ASCII (the display name may not be)")
+        return value
 
     @property
     def effective_port(self) -> int:
@@ -127,8 +134,13 @@ def load_smtp_settings(path: Path | None = None) -> SmtpSettings:
     try:
         settings = SmtpSettings.model_validate(data)
     except ValidationError as exc:
-        where = f"{source} + environment" if source != "<defaults>" else "environment"
-        raise ConfigError(f"{where}: {describe_validation_error(exc)}") from None
+        detail = describe_validation_error(exc)
+        if source != "<defaults>":
+            detail = re.sub(r"key '(?!<)", "key 'smtp.", detail)
+            where = f"{source} (with WATCLOUD_SMTP_* variables)"
+        else:
+            where = "WATCLOUD_SMTP_* environment"
+        raise ConfigError(f"{where}: {detail}") from None
     if settings.password_file is not None and not settings.password_file.is_absolute():
         base = file.parent if source != "<defaults>" else Path.cwd()
         settings = settings.model_copy(update={"password_file": base / settings.password_file})

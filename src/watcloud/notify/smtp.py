@@ -24,6 +24,7 @@ from watcloud.notify.ratelimit import RateLimiter
 from watcloud.notify.settings import SmtpSettings
 
 Sleep = Callable[[float], None]
+BUILD_CHUNK = 64  # messages built and written to the outbox per step
 Clock = Callable[[], float]
 
 
@@ -33,6 +34,11 @@ class _Fatal(Exception):
 
 class _Drop(Exception):
     """The connection is gone (421, reset, timeout): reconnect before the next attempt."""
+
+
+class _Stale(Exception):
+    """A reused connection turned out closed before MAIL got an answer (the relay's idle
+    timeout): nothing was sent, so reconnect and try again at once, without backoff."""
 
 
 @dataclass
@@ -142,7 +148,8 @@ class Pool:
                     s.host, s.effective_port, local_hostname=s.ehlo_name, timeout=s.timeout
                 )
         except smtplib.SMTPConnectError as exc:
-            if 400 <= exc.smtp_code < 500:
+            if 400 <= exc.smtp_code < 500:  # "421 busy" at the greeting
+                self._connect_failed(_reply(exc.smtp_code, exc.smtp_error))
                 raise _Drop(_reply(exc.smtp_code, exc.smtp_error)) from None
             raise _Fatal(
                 f"server refused the connection: {_reply(exc.smtp_code, exc.smtp_error)}"
@@ -178,10 +185,12 @@ class Pool:
         except smtplib.SMTPResponseException as exc:
             _close(conn)
             if 400 <= exc.smtp_code < 500:
+                self._connect_failed(_reply(exc.smtp_code, exc.smtp_error))
                 raise _Drop(_reply(exc.smtp_code, exc.smtp_error)) from None
             raise _Fatal(_reply(exc.smtp_code, exc.smtp_error)) from None
         except (OSError, smtplib.SMTPException) as exc:
             _close(conn)
+            self._connect_failed(f"connection setup failed: {exc}")
             raise _Drop(f"connection setup failed: {exc}") from None
         with self._lock:
             self._connect_failures = 0
@@ -210,7 +219,10 @@ class Pool:
             self.stats.transactions += 1
         try:
             resp: bytes | str
-            code, resp = conn.mail(job.sender)
+            try:
+                code, resp = conn.mail(job.sender)
+            except smtplib.SMTPServerDisconnected:
+                raise _Stale() from None
             if code == 421:
                 raise _Drop(_reply(code, resp))
             if code >= 400:
@@ -270,25 +282,50 @@ class Pool:
 
     # -- workers -----------------------------------------------------------------------------
 
-    def run(self, jobs: list[_Job], on_done: Callable[[_Job], None]) -> None:
-        """Run every job; `on_done` is called on this (the calling) thread for each."""
-        todo: queue.Queue[_Job | None] = queue.Queue()
-        done: queue.Queue[_Job] = queue.Queue()
-        for job in jobs:
-            todo.put(job)
-        workers = [
-            threading.Thread(target=self._worker, args=(todo, done), daemon=True, name=f"smtp-{i}")
-            for i in range(min(self.s.pool_size, max(1, len(jobs))))
+    def start(self, n_jobs: int) -> None:
+        """Start min(pool_size, n_jobs) workers; then `submit` jobs, `close`, collect."""
+        self._todo: queue.Queue[_Job | None] = queue.Queue()
+        self._done: queue.Queue[_Job] = queue.Queue()
+        self._workers = [
+            threading.Thread(
+                target=self._worker, args=(self._todo, self._done), daemon=True, name=f"smtp-{i}"
+            )
+            for i in range(min(self.s.pool_size, max(1, n_jobs)))
         ]
-        for _ in workers:
-            todo.put(None)
-        for w in workers:
+        for w in self._workers:
             w.start()
-        for _ in jobs:
-            on_done(done.get())
-        for w in workers:
+
+    def submit(self, job: _Job) -> None:
+        self._todo.put(job)
+
+    def close(self) -> None:
+        """No more jobs: each worker finishes the queue, QUITs its connection and stops."""
+        for _ in self._workers:
+            self._todo.put(None)
+
+    def finished(self, *, block: bool) -> _Job | None:
+        """The next finished job (waiting for one when `block`), else None."""
+        try:
+            return self._done.get(block=block)
+        except queue.Empty:
+            return None
+
+    def join(self) -> None:
+        for w in self._workers:
             w.join()
         self.stats.rate_limited_seconds = self.limiter.waited
+
+    def run(self, jobs: list[_Job], on_done: Callable[[_Job], None]) -> None:
+        """Run every job; `on_done` is called on this (the calling) thread for each."""
+        self.start(len(jobs))
+        for job in jobs:
+            self.submit(job)
+        self.close()
+        for _ in jobs:
+            done = self.finished(block=True)
+            assert done is not None
+            on_done(done)
+        self.join()
 
     def _worker(self, todo: queue.Queue[_Job | None], done: queue.Queue[_Job]) -> None:
         conn: smtplib.SMTP | None = None
@@ -311,6 +348,7 @@ class Pool:
     def _run_job(
         self, job: _Job, conn: smtplib.SMTP | None, used: int
     ) -> tuple[smtplib.SMTP | None, int]:
+        stale_retried = False
         while job.pending:
             if self._fatal is not None:
                 job.error = self._fatal
@@ -336,6 +374,20 @@ class Pool:
                 _close(conn)
                 conn = None
                 break
+            except _Stale:
+                _close(conn)
+                conn = None
+                if used > 1 and not stale_retried:
+                    # An idle pooled connection the relay had closed: not this message's
+                    # fault, so it costs neither an attempt nor a backoff.
+                    stale_retried = True
+                    job.attempts -= 1
+                    with self._lock:
+                        self.stats.reconnects += 1
+                    continue
+                job.error = "connection closed by the server before MAIL"
+                for rcpt in job.pending:
+                    job.outcome[rcpt] = job.error
             except _Drop as exc:
                 job.error = str(exc)
                 if conn is not None:
@@ -364,6 +416,16 @@ def _close(conn: smtplib.SMTP | None) -> None:
             conn.close()
 
 
+def _bad_address(address: str) -> str | None:
+    """Why `address` cannot go in RCPT TO (a permanent, local refusal), or None."""
+    if not address.isascii():
+        return "553 5.6.7 non-ASCII address (SMTPUTF8 is not supported)"
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain or any(c in address for c in " <>\r\n"):
+        return "553 5.1.3 not a valid address"
+    return None
+
+
 def _rset(conn: smtplib.SMTP) -> None:
     try:
         conn.rset()
@@ -386,7 +448,11 @@ def deliver(
 ) -> BatchReport:
     """Send `messages` (and, with a spool, what earlier runs left in it) through one pool."""
     msgs = list(messages)
-    outbox = Outbox(settings.spool) if settings.spool is not None else None
+    outbox = (
+        Outbox(settings.spool, keep_days=settings.spool_keep_days)
+        if settings.spool is not None
+        else None
+    )
     try:
         return _deliver(msgs, settings, outbox, sleep, clock, rng, on_result, drain_spool)
     finally:
@@ -423,10 +489,10 @@ def _deliver(
             )
             from_spool.append(sp.id)
 
-    new: list[_Job] = []
+    to_build: list[tuple[Message, list[str]]] = []
     for i, msg in enumerate(msgs):
         key = msg.key
-        if key in jobs:
+        if key in waiting or key in jobs:
             waiting.setdefault(key, []).append(i)
             continue
         if outbox is not None:
@@ -449,15 +515,8 @@ def _deliver(
         if not rcpts or (not msg.subject and msg.text is None and msg.html is None):
             results[i] = SendResult(key, "failed", {}, 0, "message has no recipients or content")
             continue
-        raw = mime.to_bytes(mime.build(msg, settings))
-        job = _Job(key, settings.envelope_sender, raw, msg.subject, list(dict.fromkeys(rcpts)), {})
-        jobs[key] = job
-        new.append(job)
         waiting.setdefault(key, []).append(i)
-    if outbox is not None and new:
-        outbox.add(
-            [Spooled(j.id, j.sender, j.pending, j.outcome, j.raw, j.subject, 0, None) for j in new]
-        )
+        to_build.append((msg, list(dict.fromkeys(rcpts))))
 
     drained: list[SendResult] = []
     spool_ids = set(from_spool)
@@ -475,7 +534,7 @@ def _deliver(
             error = "refused: " + "; ".join(f"{r}: {v}" for r, v in bad.items())
         elif status == "sent":
             error = None
-        elif error is not None and status in ("spooled", "failed"):
+        elif error is not None and job.attempts > 0:
             error = f"gave up after {job.attempts} attempt(s): {error}"
         if outbox is not None:
             if job.pending:
@@ -493,8 +552,49 @@ def _deliver(
         if on_result is not None:
             on_result(result)
 
+    # Messages are built (MIME) and written to the outbox in chunks while the pool already
+    # sends the earlier ones: the first message goes out after one chunk, not after all.
     pool = Pool(settings, sleep=sleep, clock=clock, rng=rng)
-    pool.run(list(jobs.values()), finished)
+    pool.start(len(jobs) + len(to_build))
+    submitted = 0
+    for job in jobs.values():
+        pool.submit(job)
+        submitted += 1
+    completed = 0
+    for start in range(0, len(to_build), BUILD_CHUNK):
+        chunk: list[_Job] = []
+        for msg, rcpts in to_build[start : start + BUILD_CHUNK]:
+            try:
+                raw = mime.to_bytes(mime.build(msg, settings))
+            except ValueError as exc:
+                for idx in waiting.pop(msg.key):
+                    results[idx] = SendResult(msg.key, "failed", {}, 0, str(exc))
+                continue
+            refused = {r: why for r in rcpts if (why := _bad_address(r))}
+            pending = [r for r in rcpts if r not in refused]
+            chunk.append(
+                _Job(msg.key, settings.envelope_sender, raw, msg.subject, pending, refused)
+            )
+        if outbox is not None and chunk:
+            outbox.add(
+                [
+                    Spooled(j.id, j.sender, j.pending, j.outcome, j.raw, j.subject, 0, None)
+                    for j in chunk
+                ]
+            )
+        for job in chunk:
+            pool.submit(job)
+            submitted += 1
+        while (done_job := pool.finished(block=False)) is not None:
+            finished(done_job)
+            completed += 1
+    pool.close()
+    while completed < submitted:
+        done_job = pool.finished(block=True)
+        assert done_job is not None
+        finished(done_job)
+        completed += 1
+    pool.join()
     final = [r for r in results if r is not None]
     assert len(final) == len(msgs)
     return BatchReport(results=final, drained=drained, stats=pool.stats, fatal=pool.fatal)

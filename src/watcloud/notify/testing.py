@@ -53,6 +53,8 @@ class RelayBehaviour:
     delay_times: int | None = None
     # Seconds before every reply, greeting and EHLO included (a relay far away on the network).
     latency: float = 0.0
+    # Seconds a connection may sit idle before the relay closes it.
+    idle_timeout: float = 30.0
     # AUTH: username -> password (None: no AUTH offered).
     users: dict[str, str] | None = None
 
@@ -84,7 +86,7 @@ class _Handler:
         await self._slow()
         relay, b = self.relay, self.relay.behaviour
         with relay.lock:
-            per_conn = relay.conn_messages.get(id(session), 0)
+            per_conn = getattr(session, "watcloud_messages", 0)
             if b.per_connection_limit is not None and per_conn >= b.per_connection_limit:
                 relay.replies_421 += 1
                 _close_after_reply(server)
@@ -99,7 +101,7 @@ class _Handler:
                     _close_after_reply(server)
                     return "421 4.7.0 Rate limit exceeded, try again later"
                 q.append(now)
-            relay.conn_messages[id(session)] = per_conn + 1
+            session.watcloud_messages = per_conn + 1
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 OK"
@@ -183,8 +185,6 @@ class SmtpRelay:
         self.rcpt_refusals: list[tuple[str, str]] = []
         self.auth_ok: list[str] = []
         self.window: collections.deque[float] = collections.deque()
-        self.conn_messages: dict[int, int] = {}
-        self.peers: set[Any] = set()
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.base_events.Server | None = None
@@ -223,11 +223,10 @@ class SmtpRelay:
 
         class CountingSMTP(SMTP):  # type: ignore[misc]
             def connection_made(self, transport: Any) -> None:
-                # Called again on the same connection after STARTTLS: count each peer once.
-                peer = transport.get_extra_info("peername")
-                with relay.lock:
-                    if peer not in relay.peers:
-                        relay.peers.add(peer)
+                # aiosmtpd calls this again on the same connection after STARTTLS (then
+                # `_tls_protocol` is set): count each TCP connection once.
+                if getattr(self, "_tls_protocol", None) is None:
+                    with relay.lock:
                         relay.connections += 1
                 super().connection_made(transport)
 
@@ -236,7 +235,7 @@ class SmtpRelay:
                     await asyncio.sleep(relay.behaviour.latency)
                 await super().push(status)
 
-        kwargs: dict[str, Any] = {"hostname": "relay.test", "timeout": 30}
+        kwargs: dict[str, Any] = {"hostname": "relay.test", "timeout": self.behaviour.idle_timeout}
         if self.security == "none" and self.tls_context is not None:
             kwargs["tls_context"] = self.tls_context
             kwargs["require_starttls"] = self.require_starttls
@@ -387,7 +386,6 @@ def main(argv: list[str] | None = None) -> int:
             with relay.lock:
                 relay.delivered.clear()
                 relay.connections = 0
-                relay.peers.clear()
                 relay.replies_421 = 0
                 relay.rcpt_refusals.clear()
                 relay.window.clear()

@@ -1,0 +1,1 @@
+"""watcloud.expiry: file auto-expiration scanner (see docs/expiry.md)."""

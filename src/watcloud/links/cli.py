@@ -1,0 +1,188 @@
+"""`watcloud links internal|external`: a thin shell over `internal`, `external` and `report`."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app
+from watcloud.core.errors import InputError
+from watcloud.core.output import OutputFormat, console, emit_json
+
+app = new_app("Broken internal links (with fragments) and external links (with a grace period).")
+
+AnnotationsOpt = Annotated[
+    bool,
+    typer.Option("--github-annotations", help="Also print GitHub Actions ::error/::warning lines."),
+]
+MarkdownOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--markdown",
+        metavar="FILE",
+        help="Write a Markdown summary (for a PR comment); '-' for stdout.",
+    ),
+]
+BasePathOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--base-path", help="Next.js basePath, e.g. /docs (default: from the config, else none)."
+    ),
+]
+
+
+def _write_markdown(dest: str, text: str) -> None:
+    if dest == "-":
+        sys.stdout.write(text)
+        return
+    from watcloud.core.fsutil import atomic_write
+
+    try:
+        atomic_write(Path(dest), text)
+    except OSError as exc:
+        raise InputError(f"{dest}: cannot write the Markdown summary: {exc.strerror}") from None
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[tuple[Callable[[int], None] | None, Callable[[str], None] | None]]:
+    """A progress bar on a terminal (standard error); nothing when piped."""
+    from watcloud.core.clikit import show_progress
+
+    if not show_progress():
+        yield None, None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=console(stderr=True)) as bar:
+        task = bar.add_task("checking external links", total=None)
+        yield (
+            lambda n: bar.update(task, total=n),
+            lambda url: bar.advance(task),
+        )
+
+
+@app.command()
+def internal(
+    site_dir: Annotated[Path, typer.Argument(help="The exported site (e.g. out/).")],
+    base_path: BasePathOpt = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option("--ignore", help="Regex of links to skip (repeatable).")
+    ] = None,
+    no_fragments: Annotated[
+        bool, typer.Option("--no-fragments", help="Do not check #fragments.")
+    ] = False,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=0, help="Worker processes (0 = auto).")
+    ] = None,
+    github_annotations: AnnotationsOpt = False,
+    markdown: MarkdownOpt = None,
+    config: ConfigOpt = None,
+    output: OutputOpt = OutputFormat.text,
+) -> None:
+    """Check every link between the pages of a built site, fragments included. Exit 1 when any
+    link is broken."""
+    from watcloud.links import config as cfgmod
+    from watcloud.links import report as rep
+    from watcloud.links.internal import check_site
+
+    cfg = cfgmod.load(config).internal
+    result = check_site(
+        site_dir,
+        base_path=cfg.base_path if base_path is None else base_path,
+        ignore=[*cfg.ignore, *(ignore or [])],
+        site_hosts=cfg.site_hosts,
+        check_fragments=cfg.check_fragments and not no_fragments,
+        jobs=cfg.jobs if jobs is None else jobs,
+    )
+    if output is OutputFormat.json:
+        emit_json(rep.internal_json(result))
+    else:
+        rep.internal_text(result, sys.stdout)
+    if github_annotations:
+        rep.internal_annotations(result, sys.stdout)
+    if markdown:
+        _write_markdown(markdown, rep.internal_markdown(result))
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def external(
+    targets: Annotated[list[str], typer.Argument(help="Exported site directories and/or URLs.")],
+    check_fragments: Annotated[
+        bool | None,
+        typer.Option(
+            "--check-fragments/--no-check-fragments",
+            help="Check #fragments on external HTML pages (default: from the config, else off).",
+        ),
+    ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            "--state",
+            help="SQLite state (default: from the config, else "
+            "$XDG_STATE_HOME/watcloud/links.sqlite3).",
+        ),
+    ] = None,
+    base_path: BasePathOpt = None,
+    show_ok: Annotated[bool, typer.Option("--show-ok", help="List ok links too.")] = False,
+    github_annotations: AnnotationsOpt = False,
+    markdown: MarkdownOpt = None,
+    config: ConfigOpt = None,
+    output: OutputOpt = OutputFormat.text,
+) -> None:
+    """Check external links; a link fails the build only once it has failed past the grace
+    period (or N runs in a row). Exit 1 when any link does."""
+    from watcloud.core.config import read_secret
+    from watcloud.links import config as cfgmod
+    from watcloud.links import report as rep
+    from watcloud.links.external import check_external
+    from watcloud.links.internal import Where, check_site
+
+    cfg = cfgmod.load(config)
+    found: dict[str, list[Where]] = {}
+    sites = []
+    for target in targets:
+        if target.startswith(("http://", "https://")):
+            found.setdefault(target, []).append(Where("<command line>", 0, "", "", target))
+        elif Path(target).is_dir():
+            sites.append(target)
+            site = check_site(
+                Path(target),
+                base_path=cfg.internal.base_path if base_path is None else base_path,
+                site_hosts=[*cfg.internal.site_hosts, *cfg.external.site_hosts],
+                check_fragments=False,
+                collect_external=True,
+                jobs=cfg.internal.jobs,
+            )
+            for url, where in site.external.items():
+                found.setdefault(url, []).extend(where)
+        else:
+            raise InputError(f"{target}: neither a directory nor an http(s) URL")
+    with _progress() as (on_start, on_done):
+        result = check_external(
+            found,
+            cfg.external,
+            state_path=state,
+            check_fragments=check_fragments,
+            github_token=read_secret("GITHUB_TOKEN"),
+            github_api=os.environ.get("GITHUB_API_URL") or None,
+            progress=on_done,
+            on_start=on_start,
+        )
+    if output is OutputFormat.json:
+        emit_json(rep.external_json(result))
+    else:
+        rep.external_text(result, sys.stdout, show_ok=show_ok)
+    if github_annotations:
+        rep.external_annotations(result, sites[0] if len(sites) == 1 else None, sys.stdout)
+    if markdown:
+        _write_markdown(markdown, rep.external_markdown(result))
+    if not result.ok:
+        raise typer.Exit(1)

@@ -1,0 +1,181 @@
+"""The PlantOps web source: the listing page and the notice pages, fetched politely.
+
+- the listing's anchors `a.w3-leftbar` -> `notice.php?ID=N` (title = anchor text);
+- conditional requests: `If-None-Match` / `If-Modified-Since` from the last response
+  (validators and body kept in the state database), so an unchanged page costs a `304`;
+- at most one request per `min_interval` seconds (>= 1 s), a User-Agent naming WATcloud and a
+  contact, timeouts, retries with backoff (`core.http.request_with_retries`).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin
+
+from watcloud.core.http import make_client, request_with_retries
+from watcloud.outage.config import WebSource
+
+if TYPE_CHECKING:
+    import httpx
+
+    from watcloud.outage.state import State
+
+
+class SourceError(Exception):
+    """The source answered with something unusable (HTTP error, changed shape)."""
+
+
+@dataclass(frozen=True)
+class Listed:
+    id: str
+    title: str
+    url: str
+
+
+class _Anchors(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, str]] = []
+        self._href: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "a":
+            return
+        a = dict(attrs)
+        classes = (a.get("class") or "").split()
+        if "w3-leftbar" in classes and a.get("href"):
+            self._href = a["href"]
+            self._text = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._href is not None:
+            self.found.append((self._href, " ".join("".join(self._text).split())))
+            self._href = None
+
+    def handle_data(self, data: str) -> None:
+        if self._href is not None:
+            self._text.append(data)
+
+
+def parse_listing(html: str, base_url: str) -> list[Listed]:
+    """Notices on the listing page, in page order, without duplicates."""
+    parser = _Anchors()
+    parser.feed(html)
+    parser.close()
+    out: list[Listed] = []
+    seen = set()
+    for href, title in parser.found:
+        m = re.search(r"notice\.php\?(?:[^#]*&)?ID=(\d+)", href, re.IGNORECASE)
+        if not m or m.group(1) in seen:
+            continue
+        seen.add(m.group(1))
+        out.append(Listed(m.group(1), title, urljoin(base_url, href)))
+    return out
+
+
+class RateLimiter:
+    """At most one request per `interval` seconds (injectable clock and sleep for tests)."""
+
+    def __init__(
+        self,
+        interval: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.interval = interval
+        self.clock = clock
+        self.sleep = sleep
+        self._last: float | None = None
+
+    def wait(self) -> None:
+        if self._last is not None:
+            delay = self._last + self.interval - self.clock()
+            if delay > 0:
+                self.sleep(delay)
+        self._last = self.clock()
+
+
+@dataclass
+class Page:
+    url: str
+    status: int  # 200, or 304 (not modified: body is the cached one)
+    body: str
+
+    @property
+    def changed(self) -> bool:
+        return self.status != 304
+
+
+class PlantOps:
+    def __init__(
+        self,
+        cfg: WebSource,
+        state: State,
+        *,
+        client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.cfg = cfg
+        self.state = state
+        self.client = client or make_client("outage", timeout=cfg.timeout, contact=cfg.contact)
+        self.sleep = sleep
+        self.limiter = RateLimiter(cfg.min_interval, clock=clock, sleep=sleep)
+        self.requests = 0
+        self.base = cfg.listing_url
+
+    def close(self) -> None:
+        self.client.close()
+
+    def get(self, url: str) -> Page:
+        import httpx
+
+        cached = self.state.http_get(url)
+        headers = {}
+        if cached is not None:
+            if cached["etag"]:
+                headers["If-None-Match"] = cached["etag"]
+            if cached["last_modified"]:
+                headers["If-Modified-Since"] = cached["last_modified"]
+
+        def limited_sleep(seconds: float) -> None:
+            self.sleep(max(seconds, self.cfg.min_interval))
+
+        self.limiter.wait()
+        self.requests += 1
+        try:
+            response = request_with_retries(
+                self.client,
+                "GET",
+                url,
+                attempts=self.cfg.attempts,
+                backoff=self.cfg.backoff,
+                sleep=limited_sleep,
+                headers=headers,
+            )
+        except httpx.HTTPError as exc:
+            raise SourceError(f"{url}: {type(exc).__name__}: {exc}") from None
+        if response.status_code == 304 and cached is not None:
+            return Page(str(response.url), 304, cached["body"] or "")
+        if response.status_code != 200:
+            raise SourceError(f"{url}: HTTP {response.status_code}")
+        body = response.text
+        self.state.http_put(
+            url, response.headers.get("ETag"), response.headers.get("Last-Modified"), body
+        )
+        return Page(str(response.url), 200, body)
+
+    def listing(self) -> tuple[Page, list[Listed]]:
+        page = self.get(self.cfg.listing_url)
+        self.base = page.url  # after redirects ("/service-interruptions" -> ".../")
+        return page, parse_listing(page.body, self.base)
+
+    def notice_url(self, notice_id: str) -> str:
+        return urljoin(self.base, f"notice.php?ID={notice_id}")

@@ -1,0 +1,283 @@
+"""SQLite state: notice versions, decisions, announcements sent, HTTP validators, mail seen.
+
+Exactly-once rules (see `plan`): one announcement per relevant notice; a changed time, place or
+status sends one "updated" or "cancelled" announcement; the same facts never announce twice, so
+a restart resends nothing. An announcement is recorded per channel only after that channel
+accepted it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from watcloud.core.state import open_db, transaction
+from watcloud.core.timez import now, parse_iso
+from watcloud.outage.analysis import Analysis
+
+MIGRATIONS = [
+    """
+    CREATE TABLE notices (
+        key TEXT PRIMARY KEY,           -- "plantops:2496", "mail:<message-id>"
+        source TEXT NOT NULL,
+        url TEXT,
+        title TEXT,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        event_end TEXT                  -- last window end (ISO), NULL when unknown
+    );
+    CREATE TABLE versions (
+        id INTEGER PRIMARY KEY,
+        notice_key TEXT NOT NULL REFERENCES notices(key),
+        content_hash TEXT NOT NULL,
+        fetched_at TEXT NOT NULL,
+        title TEXT,
+        body TEXT NOT NULL,
+        UNIQUE (notice_key, content_hash)
+    );
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY,
+        version_id INTEGER NOT NULL REFERENCES versions(id),
+        decided_at TEXT NOT NULL,
+        relevant INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        windows TEXT NOT NULL,          -- JSON list of {start, end}
+        buildings TEXT NOT NULL,        -- JSON list
+        reasons TEXT NOT NULL,          -- JSON list of {code, message, evidence}
+        fingerprint TEXT NOT NULL
+    );
+    CREATE TABLE announcements (
+        id INTEGER PRIMARY KEY,
+        notice_key TEXT NOT NULL REFERENCES notices(key),
+        kind TEXT NOT NULL,             -- scheduled | updated | cancelled | reminder
+        fingerprint TEXT NOT NULL,
+        channel TEXT NOT NULL,          -- email | discord
+        sent_at TEXT NOT NULL,
+        detail TEXT,
+        UNIQUE (notice_key, kind, fingerprint, channel)
+    );
+    CREATE TABLE http_cache (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        body TEXT,
+        fetched_at TEXT NOT NULL
+    );
+    CREATE TABLE warnings (
+        key TEXT PRIMARY KEY,
+        message TEXT NOT NULL,
+        last_sent TEXT NOT NULL
+    )
+    """
+]
+
+
+def fingerprint(a: Analysis) -> str:
+    """What an announcement depends on: relevance, status, windows and place."""
+    facts = {
+        "relevant": a.relevant,
+        "status": a.decision.label_status,
+        "windows": sorted((w.iso()["start"], w.iso()["end"]) for w in a.windows),
+        "buildings": sorted(a.decision.buildings),
+        "campus_wide": a.decision.campus_wide,
+    }
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass
+class Plan:
+    kind: str  # scheduled | updated | cancelled | reminder
+    fingerprint: str
+
+
+def plan(
+    a: Analysis,
+    last: tuple[str, str] | None,
+    *,
+    at: datetime,
+    reminder_hours: float | None = None,
+    reminded: bool = False,
+) -> Plan | None:
+    """What to announce now for this notice, given the last (kind, fingerprint) announced.
+
+    Pure. Nothing for a notice whose every window has passed, nothing twice for the same facts.
+    """
+    fp = fingerprint(a)
+    future = [w for w in a.windows if w.end > at]
+    if last is None:
+        if a.relevant and a.decision.label_status == "scheduled" and future:
+            return Plan("scheduled", fp)
+        return None
+    last_kind, last_fp = last
+    if last_fp == fp:
+        if (
+            reminder_hours is not None
+            and not reminded
+            and a.relevant
+            and last_kind != "cancelled"
+            and future
+            and 0 <= (future[0].start - at).total_seconds() <= reminder_hours * 3600
+        ):
+            return Plan("reminder", fp)
+        return None
+    if last_kind == "cancelled":
+        # Cancelled before: a relevant, scheduled notice again is news.
+        if a.relevant and a.decision.label_status == "scheduled" and future:
+            return Plan("updated", fp)
+        return None
+    if not a.relevant or a.decision.label_status == "cancelled":
+        return Plan("cancelled", fp)
+    if not future:
+        return None
+    return Plan("updated", fp)
+
+
+class State:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = open_db(path, MIGRATIONS)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- notices and versions -----------------------------------------------------------
+
+    def notice(self, key: str) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.db.execute(
+            "SELECT * FROM notices WHERE key = ?", (key,)
+        ).fetchone()
+        return row
+
+    def notices(self, source: str | None = None) -> list[sqlite3.Row]:
+        if source is None:
+            return list(self.db.execute("SELECT * FROM notices ORDER BY key"))
+        return list(
+            self.db.execute("SELECT * FROM notices WHERE source = ? ORDER BY key", (source,))
+        )
+
+    def record(
+        self,
+        key: str,
+        source: str,
+        url: str | None,
+        title: str,
+        body: str,
+        a: Analysis,
+        *,
+        at: datetime | None = None,
+    ) -> bool:
+        """Record a notice version and its decision. True when this version is new."""
+        at = at or now()
+        stamp = at.isoformat()
+        digest = hashlib.sha256(f"{title}\n{body}".encode()).hexdigest()
+        ends = [w.end for w in a.windows]
+        event_end = max(ends).isoformat() if ends else None
+        with transaction(self.db):
+            self.db.execute(
+                "INSERT INTO notices(key, source, url, title, first_seen, last_seen, event_end) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
+                "last_seen = excluded.last_seen, title = excluded.title, url = excluded.url, "
+                "event_end = excluded.event_end",
+                (key, source, url, title, stamp, stamp, event_end),
+            )
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO versions(notice_key, content_hash, fetched_at, title, body) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (key, digest, stamp, title, body),
+            )
+            if cur.rowcount == 0:
+                return False
+            vid = cur.lastrowid
+            self.db.execute(
+                "INSERT INTO decisions(version_id, decided_at, relevant, status, windows, buildings,"  # noqa: E501
+                " reasons, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    vid,
+                    stamp,
+                    int(a.relevant),
+                    a.decision.status,
+                    json.dumps([w.iso() for w in a.windows]),
+                    json.dumps(a.decision.buildings),
+                    json.dumps([r.__dict__ for r in a.decision.reasons]),
+                    fingerprint(a),
+                ),
+            )
+        return True
+
+    def first_seen(self, key: str) -> datetime | None:
+        row = self.notice(key)
+        return parse_iso(row["first_seen"]) if row else None
+
+    # --- announcements ------------------------------------------------------------------
+
+    def last_announced(self, key: str) -> tuple[str, str] | None:
+        row = self.db.execute(
+            "SELECT kind, fingerprint FROM announcements WHERE notice_key = ? AND kind != 'reminder'"  # noqa: E501
+            " ORDER BY id DESC LIMIT 1",
+            (key,),
+        ).fetchone()
+        return (row["kind"], row["fingerprint"]) if row else None
+
+    def reminded(self, key: str, fp: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM announcements WHERE notice_key = ? AND kind = 'reminder' AND "
+            "fingerprint = ?",
+            (key, fp),
+        ).fetchone()
+        return row is not None
+
+    def sent_channels(self, key: str, kind: str, fp: str) -> set[str]:
+        rows = self.db.execute(
+            "SELECT channel FROM announcements WHERE notice_key = ? AND kind = ? AND fingerprint = ?",  # noqa: E501
+            (key, kind, fp),
+        )
+        return {r["channel"] for r in rows}
+
+    def mark_sent(self, key: str, kind: str, fp: str, channel: str, detail: str) -> None:
+        with transaction(self.db):
+            self.db.execute(
+                "INSERT OR IGNORE INTO announcements(notice_key, kind, fingerprint, channel, "
+                "sent_at, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                (key, kind, fp, channel, now().isoformat(), detail),
+            )
+
+    def announcements(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.execute("SELECT * FROM announcements ORDER BY id")]
+
+    # --- HTTP validators ------------------------------------------------------------------
+
+    def http_get(self, url: str) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.db.execute(
+            "SELECT * FROM http_cache WHERE url = ?", (url,)
+        ).fetchone()
+        return row
+
+    def http_put(self, url: str, etag: str | None, last_modified: str | None, body: str) -> None:
+        with transaction(self.db):
+            self.db.execute(
+                "INSERT INTO http_cache(url, etag, last_modified, body, fetched_at) VALUES "
+                "(?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, "
+                "last_modified = excluded.last_modified, body = excluded.body, "
+                "fetched_at = excluded.fetched_at",
+                (url, etag, last_modified, body, now().isoformat()),
+            )
+
+    # --- admin warnings (at most one mail per warning per day) ----------------------------
+
+    def should_warn(self, key: str, message: str, *, at: datetime | None = None) -> bool:
+        at = at or now()
+        row = self.db.execute("SELECT last_sent FROM warnings WHERE key = ?", (key,)).fetchone()
+        if row is not None and (at - parse_iso(row["last_sent"])).total_seconds() < 86400:
+            return False
+        with transaction(self.db):
+            self.db.execute(
+                "INSERT INTO warnings(key, message, last_sent) VALUES (?, ?, ?) ON CONFLICT(key) "
+                "DO UPDATE SET message = excluded.message, last_sent = excluded.last_sent",
+                (key, message, at.isoformat()),
+            )
+        return True

@@ -1,0 +1,227 @@
+"""One poll: fetch notices (web and mail), record versions and decisions, announce what is new.
+
+A listing that changed shape, a garbled notice or a source that is down is a warning to the
+admins (stderr, and email when `admins` is set; at most once a day per problem), never a crash
+and never an announcement; the next good poll continues where this one left off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from watcloud.core.timez import CLUSTER_TZ, now, parse_iso
+from watcloud.outage import announce
+from watcloud.outage.analysis import Analysis, analyze
+from watcloud.outage.config import OutageConfig
+from watcloud.outage.delivery import Delivery
+from watcloud.outage.parse import Notice, parse_html
+from watcloud.outage.sources.plantops import PlantOps, SourceError
+from watcloud.outage.state import Plan, State, fingerprint, plan
+
+
+@dataclass
+class PassReport:
+    fetched: int = 0
+    not_modified: int = 0
+    new_versions: int = 0
+    relevant: int = 0
+    announcements: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def garbled(notice: Notice) -> str | None:
+    """Why a parsed notice cannot be trusted, or None."""
+    if not notice.title:
+        return "no title"
+    headed = [k for k in ("where", "what", "when", "how") if notice.sections.get(k)]
+    if not headed:
+        return "none of the question sections ('What is happening?', ...) was found"
+    return None
+
+
+class Watcher:
+    def __init__(
+        self,
+        cfg: OutageConfig,
+        state: State,
+        delivery: Delivery,
+        *,
+        web: PlantOps | None = None,
+        clock: Callable[[], datetime] = now,
+    ) -> None:
+        self.cfg = cfg
+        self.state = state
+        self.delivery = delivery
+        self.web = web
+        self.clock = clock
+        self.report = PassReport()
+
+    # --- warnings -------------------------------------------------------------------------
+
+    def warn(self, key: str, subject: str, body: str) -> None:
+        self.report.warnings.append(f"{subject}: {body}")
+        if self.state.should_warn(key, body, at=self.clock()):
+            msg_id = (
+                "outage-warning-"
+                + hashlib.sha256(f"{key}{self.clock():%Y%m%d}".encode()).hexdigest()[:16]
+            )
+            self.delivery.warn_admins(subject, body, msg_id)
+        else:
+            sys.stderr.write(f"warning: {subject}: {body} (admins already told today)\n")
+
+    # --- one pass -------------------------------------------------------------------------
+
+    def run(self, mail: Iterable[tuple[str, Notice]] = ()) -> PassReport:
+        self.report = PassReport()
+        if self.web is not None:
+            self._web_pass()
+        for key, notice in mail:
+            self.process(key, "mail", notice, notice.url)
+        return self.report
+
+    def _web_pass(self) -> None:
+        assert self.web is not None
+        at = self.clock()
+        listed_ids: list[str] = []
+        try:
+            page, listed = self.web.listing()
+            self.report.fetched += 1
+            self.report.not_modified += not page.changed
+            if not listed:
+                self.warn(
+                    "listing-shape",
+                    "PlantOps listing changed shape",
+                    f"no notices (a.w3-leftbar -> notice.php?ID=N) found on {page.url}; "
+                    "nothing was announced from the web this time",
+                )
+            listed_ids = [x.id for x in listed]
+        except SourceError as exc:
+            self.warn("listing-fetch", "PlantOps listing unavailable", str(exc))
+        # Re-fetch known notices until their event has passed (they are edited in place).
+        grace = timedelta(days=self.cfg.web.refetch_days_after_event)
+        ids = list(listed_ids)
+        for row in self.state.notices("plantops"):
+            nid = row["key"].split(":", 1)[1]
+            if nid in ids:
+                continue
+            if row["event_end"] is not None and parse_iso(row["event_end"]) + grace < at:
+                continue
+            if row["event_end"] is None and parse_iso(row["first_seen"]) + timedelta(days=60) < at:
+                continue
+            ids.append(nid)
+        for nid in ids:
+            key = f"plantops:{nid}"
+            known = self.state.notice(key)
+            if (
+                known is not None
+                and known["event_end"] is not None
+                and parse_iso(known["event_end"]) + grace < at
+            ):
+                continue  # over: no need to ask again
+            url = self.web.notice_url(nid)
+            try:
+                page = self.web.get(url)
+            except SourceError as exc:
+                self.warn(f"notice-fetch:{nid}", f"PlantOps notice {nid} unavailable", str(exc))
+                continue
+            self.report.fetched += 1
+            if not page.changed:
+                self.report.not_modified += 1
+            notice = parse_html(page.body, id=nid, url=url)
+            why = garbled(notice)
+            if why is not None:
+                self.warn(
+                    f"garbled:{nid}",
+                    f"PlantOps notice {nid} could not be read",
+                    f"{url}: {why}; not announced",
+                )
+                continue
+            self.process(key, "plantops", notice, url)
+
+    def posted_for(self, key: str, notice: Notice) -> date:
+        if notice.posted is not None:
+            return notice.posted
+        first = self.state.first_seen(key)
+        return (first or self.clock()).astimezone(CLUSTER_TZ).date()
+
+    def process(self, key: str, source: str, notice: Notice, url: str | None) -> Analysis:
+        at = self.clock()
+        posted = self.posted_for(key, notice)
+        a = analyze(notice, posted, self.cfg.buildings, campus_wide=self.cfg.campus_wide)
+        if self.state.record(key, source, url, notice.title, notice.text, a, at=at):
+            self.report.new_versions += 1
+        if a.relevant:
+            self.report.relevant += 1
+            if not a.windows:
+                self.warn(
+                    f"no-window:{key}",
+                    f"relevant notice {key} has no date",
+                    f"{url or notice.title}: could not find when it happens; not announced",
+                )
+                return a
+        last = self.state.last_announced(key)
+        fp = fingerprint(a)
+        p = plan(
+            a,
+            last,
+            at=at,
+            reminder_hours=self.cfg.reminder_hours,
+            reminded=self.state.reminded(key, fp),
+        )
+        channels = self.delivery.channels()
+        if p is None and last is not None and last[1] == fp:
+            # A channel that failed last time is retried with the same announcement.
+            missing = set(channels) - self.state.sent_channels(key, last[0], fp)
+            if missing:
+                p = Plan(last[0], fp)
+        if p is not None:
+            self._announce(key, a, p, url, channels)
+        return a
+
+    def _announce(
+        self, key: str, a: Analysis, p: Plan, url: str | None, channels: list[str]
+    ) -> None:
+        status = "scheduled" if p.kind == "reminder" else p.kind
+        ann = announce.build(
+            a,
+            status,
+            machines=self.cfg.machines_affected,
+            slurm_note=self.cfg.slurm_note,
+            url=url,
+            reminder=p.kind == "reminder",
+        )
+        done = self.state.sent_channels(key, p.kind, p.fingerprint)
+        if not channels:
+            self.warn(
+                "no-channels",
+                "no delivery channel configured",
+                "set email.to or a Discord webhook; announcements are not sent",
+            )
+            return
+        for channel in channels:
+            if channel in done:
+                continue
+            sent = self.delivery.send(ann, f"outage-{key}-{p.kind}-{p.fingerprint}", channel)
+            self.report.announcements.append(
+                {
+                    "notice": key,
+                    "kind": p.kind,
+                    "channel": channel,
+                    "ok": sent.ok,
+                    "detail": sent.detail,
+                    "subject": ann.subject,
+                }
+            )
+            if sent.ok:
+                self.state.mark_sent(key, p.kind, p.fingerprint, channel, sent.detail)
+            else:
+                self.warn(
+                    f"delivery:{channel}",
+                    f"{channel} delivery failed",
+                    f"{ann.subject}: {sent.detail} (will retry next poll)",
+                )

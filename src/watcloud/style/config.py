@@ -1,0 +1,123 @@
+"""`.watcloud-style.yaml`: what to check and how (every option has a default)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from watcloud.core.config import StrictModel, load_config
+from watcloud.style.rules import Rule
+
+CONFIG_NAME = ".watcloud-style.yaml"
+
+DEFAULT_INCLUDE = ["**/*.md", "**/*.mdx"]
+DEFAULT_EXCLUDE = [
+    "**/node_modules/**",
+    "**/.git/**",
+    "**/.venv/**",
+    "**/venv/**",
+    "**/build/**",
+    "**/dist/**",
+    "**/.next/**",
+    "**/CHANGELOG.md",
+]
+DEFAULT_COMMENT_INCLUDE = [
+    "**/*.py",
+    "**/*.js",
+    "**/*.jsx",
+    "**/*.ts",
+    "**/*.tsx",
+    "**/*.sh",
+    "**/*.go",
+    "**/*.rs",
+    "**/*.c",
+    "**/*.h",
+    "**/*.cpp",
+    "**/*.java",
+    "**/*.rb",
+]
+# Harper rules that are noise on technical docs (measured on the WATcloud docs; see
+# docs/style.md): spelling of technical words, title case, sentence capitalization of
+# list items, splitting compound words, "expand" shorthand rules, long sentences, dashes.
+HARPER_NOISY = [
+    "SpellCheck",
+    "UseTitleCase",
+    "SentenceCapitalization",
+    "SplitWords",
+    "ExpandMemoryShorthands",
+    "ExpandConfiguration",
+    "ExpandDependencies",
+    "ExpandParameter",
+    "DisjointPrefixes",
+    "CompoundNouns",
+    "LongSentences",
+    "OrthographicConsistency",
+    "Dashes",
+    "NumericRangeEnDash",
+    "UseEllipsisCharacter",
+    "NoFrenchSpaces",
+    "Spaces",
+    "UnclosedQuotes",
+    "ToDoHyphen",
+    "CondenseAllThe",
+    "RepeatedWords",
+    "AnA",
+]
+
+
+class Vocabulary(StrictModel):
+    accept: list[str] = Field(default_factory=list)  # extra words the spelling check accepts
+    reject: list[str] = Field(default_factory=list)  # words always reported (case-sensitive)
+
+
+class HarperSettings(StrictModel):
+    enabled: bool = False
+    disable: list[str] = Field(default_factory=lambda: list(HARPER_NOISY))
+    enable: list[str] = Field(default_factory=list)
+    severity: Literal["error", "warning", "suggestion"] = "warning"
+    dialect: Literal["american", "british", "canadian", "australian", "indian"] = "american"
+
+
+class CommentSettings(StrictModel):
+    include: list[str] = Field(default_factory=lambda: list(DEFAULT_COMMENT_INCLUDE))
+
+
+class StyleSettings(StrictModel):
+    include: list[str] = Field(default_factory=lambda: list(DEFAULT_INCLUDE))
+    exclude: list[str] = Field(default_factory=lambda: list(DEFAULT_EXCLUDE))
+    default_style: bool = True
+    disable: list[str] = Field(default_factory=list)
+    enable: list[str] = Field(default_factory=list)
+    severity: dict[str, Literal["error", "warning", "suggestion"]] = Field(default_factory=dict)
+    vocabulary: Vocabulary = Field(default_factory=Vocabulary)
+    rules: list[Rule] = Field(default_factory=list)
+    baseline: str | None = None
+    comments: CommentSettings = Field(default_factory=CommentSettings)
+    harper: HarperSettings = Field(default_factory=HarperSettings)
+
+
+def find_config(start: Path) -> Path | None:
+    """`.watcloud-style.yaml` in `start` or the nearest parent directory that has one."""
+    start = start.resolve()
+    for d in (start, *start.parents):
+        candidate = d / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(path: Path | None, cwd: Path | None = None) -> tuple[StyleSettings, Path]:
+    """Settings and the project root (the config file's directory, else `cwd`)."""
+    cwd = cwd or Path.cwd()
+    if path is None:
+        path = find_config(cwd)
+    if path is None:
+        return StyleSettings(), cwd.resolve()
+    settings = load_config(StyleSettings, path)
+    return settings, Path(path).resolve().parent
+
+
+def settings_from_dict(data: dict[str, Any]) -> StyleSettings:
+    return StyleSettings.model_validate(data)

@@ -1,0 +1,195 @@
+"""The checker: settings + rules -> findings for a document, with suppressions applied."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from watcloud.core.errors import ConfigError
+from watcloud.style import grammar
+from watcloud.style.config import StyleSettings
+from watcloud.style.grammar import Context
+from watcloud.style.model import Finding, Hit
+from watcloud.style.prose import BREAK, TOKEN, Prose
+from watcloud.style.rules import Rule, default_rules, run_rule
+
+MARKDOWN_SUFFIXES = (".md", ".mdx", ".markdown")
+
+
+class Checker:
+    """Checks documents against the configured rules. Build once, reuse for many files."""
+
+    def __init__(
+        self, settings: StyleSettings | None = None, *, harper: bool | None = None
+    ) -> None:
+        self.settings = settings or StyleSettings()
+        s = self.settings
+        rules: list[Rule] = list(default_rules()) if s.default_style else []
+        own_codes = {r.code for r in s.rules}
+        rules = [r for r in rules if r.code not in own_codes] + list(s.rules)
+        if s.vocabulary.reject:
+            rules.append(
+                Rule(
+                    code="vocabulary-reject",
+                    kind="existence",
+                    severity="error",
+                    message="'{match}' is on the project's list of rejected words.",
+                    tokens=[re.escape(w) for w in s.vocabulary.reject],
+                )
+            )
+        known = {r.code for r in rules}
+        for code in [*s.disable, *s.enable, *s.severity]:
+            if code not in known:
+                raise ConfigError(
+                    f"unknown rule {code!r} in settings (known: {', '.join(sorted(known))})"
+                )
+        active = []
+        for r in rules:
+            on = (r.enabled or r.code in s.enable) and r.code not in s.disable
+            if not on:
+                continue
+            if r.code in s.severity:
+                r = r.model_copy(update={"severity": s.severity[r.code]})
+            active.append(r)
+        self.rules = active
+        self.all_rules = rules
+        self.ctx = Context(frozenset(s.vocabulary.accept))
+        use_harper = s.harper.enabled if harper is None else harper
+        self.harper = None
+        if use_harper:
+            from watcloud.style.harper_engine import HarperEngine
+
+            self.harper = HarperEngine(s.harper)
+
+    def check_prose(self, path: str, prose: Prose) -> list[Finding]:
+        hits: list[tuple[Rule | None, Hit, str, str]] = []
+        for rule in self.rules:
+            for hit in run_rule(rule, prose, self.ctx):
+                hits.append((rule, hit, rule.code, rule.severity))
+        if self.harper is not None:
+            for code, hit in self.harper.lint(prose.text):
+                hits.append((None, hit, code, self.settings.harper.severity))
+        made = [self._finding(path, prose, h, code, sev) for _, h, code, sev in hits]
+        findings = [f for f in made if f is not None]
+        findings = suppress(findings, prose)
+        findings.sort(key=lambda f: (f.line, f.column, f.rule))
+        return _dedupe(findings)
+
+    def _finding(
+        self, path: str, prose: Prose, hit: Hit, code: str, severity: str
+    ) -> Finding | None:
+        matched_prose = prose.text[hit.start : hit.end]
+        if BREAK in matched_prose:
+            return None
+        start = prose.source_offset(hit.start)
+        end = prose.source_end(hit.end) if hit.end > hit.start else start
+        line, col = prose.line_col(start)
+        end_line, end_col = prose.line_col(end)
+        fix = hit.fix
+        source_span = prose.source[start:end]
+        if fix is not None and (source_span != matched_prose or TOKEN in matched_prose):
+            fix = None  # markup inside the span: not a safe textual replacement
+        return Finding(
+            path=path,
+            line=line,
+            column=col,
+            end_line=end_line,
+            end_column=end_col,
+            rule=code,
+            severity=severity,
+            message=hit.message,
+            suggestion=hit.suggestion,
+            start_offset=start,
+            end_offset=end,
+            fix=fix,
+            matched=source_span,
+        )
+
+    def check_text(
+        self, text: str, path: str = "<text>", *, comments: bool = False
+    ) -> list[Finding]:
+        return self.check_prose(path, extract_prose(text, path, comments=comments))
+
+
+def extract_prose(text: str, path: str, *, comments: bool = False) -> Prose:
+    if comments and not path.lower().endswith(MARKDOWN_SUFFIXES):
+        from watcloud.style.comments import extract_comments
+
+        return extract_comments(text, path)
+    from watcloud.style.mdx import extract
+
+    return extract(text)
+
+
+def suppress(findings: list[Finding], prose: Prose) -> list[Finding]:
+    """Apply `style-check-disable/enable`, `...-disable-next-line` and `vale off/on`."""
+    if not prose.directives:
+        return findings
+    # Each entry: (first line, last line, rules or empty for all).
+    ranges: list[tuple[int, int, tuple[str, ...]]] = []
+    open_all: int | None = None
+    open_rules: dict[str, int] = {}
+    last_line = prose.line_col(len(prose.source))[0]
+    for d in sorted(prose.directives, key=lambda d: d.offset):
+        line = prose.line_col(d.offset)[0]
+        if d.action == "next-line":
+            ranges.append((line + 1, line + 1, d.rules))
+        elif d.action == "disable":
+            if d.rules:
+                for r in d.rules:
+                    open_rules.setdefault(r, line)
+            elif open_all is None:
+                open_all = line
+        else:  # enable
+            if d.rules:
+                for r in d.rules:
+                    if r in open_rules:
+                        ranges.append((open_rules.pop(r), line, (r,)))
+            else:
+                if open_all is not None:
+                    ranges.append((open_all, line, ()))
+                    open_all = None
+                for r, start in open_rules.items():
+                    ranges.append((start, line, (r,)))
+                open_rules.clear()
+    if open_all is not None:
+        ranges.append((open_all, last_line, ()))
+    for r, start in open_rules.items():
+        ranges.append((start, last_line, (r,)))
+
+    def hidden(f: Finding) -> bool:
+        for a, b, rules in ranges:
+            if a <= f.line <= b and (not rules or f.rule in rules or _vale_name(f.rule, rules)):
+                return True
+        return False
+
+    return [f for f in findings if not hidden(f)]
+
+
+def _vale_name(code: str, rules: Iterable[str]) -> bool:
+    """`Vale.Spelling` / `watcloud.spelling` style names match by their last part."""
+    return any(r.rsplit(".", 1)[-1].lower() == code.lower() for r in rules)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[int, int, str]] = set()
+    out = []
+    for f in findings:
+        key = (f.start_offset, f.end_offset, f.rule)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def relabel(findings: list[Finding], path: str) -> list[Finding]:
+    return [replace(f, path=path) for f in findings]
+
+
+def is_markdown(path: Path) -> bool:
+    return path.suffix.lower() in MARKDOWN_SUFFIXES
+
+
+__all__ = ["Checker", "extract_prose", "grammar", "suppress"]

@@ -1,0 +1,749 @@
+# ruff: noqa: SIM905
+"""Built-in grammar and punctuation checks, as pure functions over extracted prose.
+
+Each check yields `Match(start, end, suggestion, replacement)` in prose positions; the rule
+(code, severity, message, examples) lives in the YAML style that names the check. Patterns
+never cross a block boundary (¶) or a blank line, and never read a § token (code, URL, math)
+as a word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
+
+from watcloud.style.spelling import Speller
+
+WS = r"(?:[ \t]+\n?[ \t]*|\n[ \t]*)"  # whitespace with at most one line break
+W = r"[A-Za-z][a-z]*(?:'[a-z]+)?"
+
+
+def lead(words: str, boundary: str = r"[\w'’]", *, upper: bool = True) -> str:
+    """A regex for any of `words` (first letter in either case) not preceded by `boundary`.
+
+    It starts with a character class so that Python's regex engine can skip ahead to
+    candidate positions instead of trying every position (5x faster on our corpus than
+    a leading look-behind or \\b).
+    """
+    ws = sorted(words.split(), key=len, reverse=True)
+    firsts = sorted({c for w in ws for c in ((w[0].lower(), w[0].upper()) if upper else (w[0],))})
+    alts = []
+    for w in ws:
+        first = f"[{w[0].lower()}{w[0].upper()}]" if upper else re.escape(w[0])
+        alts.append(f"(?<={first}){re.escape(w[1:])}" if len(w) > 1 else f"(?<={first})")
+    return f"[{''.join(firsts)}](?<!{boundary}.)(?:{'|'.join(alts)})"
+
+
+def scan(rx: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Every match, including ones that start inside an earlier match (a rejected match
+    must not hide a real one that overlaps it: "that this file are")."""
+    pos = 0
+    while True:
+        m = rx.search(text, pos)
+        if m is None:
+            return
+        yield m
+        pos = m.start() + 1
+
+
+class Match(NamedTuple):
+    start: int
+    end: int
+    suggestion: str | None
+    replacement: str | None = None  # safe replacement for --fix
+
+
+class Context:
+    """What checks may need besides the text (built lazily: the speller loads a word list)."""
+
+    def __init__(self, accept: frozenset[str] = frozenset()) -> None:
+        self._accept = accept
+        self._speller: Speller | None = None
+
+    @property
+    def speller(self) -> Speller:
+        if self._speller is None:
+            self._speller = Speller(self._accept)
+        return self._speller
+
+
+Check = Callable[[str, Context], Iterator[Match]]
+CHECKS: dict[str, Check] = {}
+
+
+def check(name: str) -> Callable[[Check], Check]:
+    def register(fn: Check) -> Check:
+        CHECKS[name] = fn
+        return fn
+
+    return register
+
+
+def _case_like(template: str, word: str) -> str:
+    if template[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+# --- a / an -------------------------------------------------------------------------------
+
+# Acronyms said as words ("a SLURM job", "a RAID array"), not letter by letter.
+WORD_ACRONYMS = frozenset(
+    """SLURM NASA RAM ROM RAID SATA SCSI NAS SAN LAN WAN NAT GIF JPEG JSON YAML TOML CUDA NUMA
+    POSIX SAML SOAP REST CORS WAT MIG SIM PIN LAMP MERN WASM DAG DOS CAD PAM LUKS NIC VRAM SWAP
+    NUC DIMM SODA GUI CLI MAC""".split()
+)
+AMBIGUOUS = frozenset({"SQL", "FAQ", "URI", "IRC", "HTTPS"} - {"HTTPS"})
+LETTER_VOWEL_SOUND = frozenset("AEFHILMNORSX")
+SILENT_H = ("hour", "honest", "honor", "honour", "heir", "herb")
+U_CONSONANT = ("uni", "use", "usa", "usu", "uti", "ubiq", "ura", "ure", "uri", "uro", "uku")
+U_VOWEL_EXCEPT = ("unin", "unim", "unid", "unic", "unil", "unis")  # uninstall, unimportant
+VOWEL_CONSONANT = ("eu", "one", "once", "ewe", "oui")
+
+
+def wants_an(word: str) -> bool | None:
+    """True: 'an' goes before `word`; False: 'a'; None: cannot tell."""
+    if not word:
+        return None
+    if word[0].isdigit():
+        digits = re.match(r"[\d,]+", word)
+        num = digits.group().replace(",", "") if digits else ""
+        if num.startswith("8"):
+            return True
+        return num in ("11", "18") or (num.startswith(("11", "18")) and len(num) in (4, 5))
+    caps = re.match(r"[A-Z]+", word)
+    if caps and (len(caps.group()) >= 2 or len(word) == 1 or not word[1:2].isalpha()):
+        prefix = caps.group()
+        if prefix in AMBIGUOUS:
+            return None
+        if prefix in WORD_ACRONYMS or prefix[:3] in WORD_ACRONYMS:
+            return _word_sound(prefix.lower())
+        return prefix[0] in LETTER_VOWEL_SOUND
+    if len(word) > 1 and (word[1].isdigit() or word[1] == "-"):
+        return word[0].upper() in LETTER_VOWEL_SOUND
+    return _word_sound(word.lower())
+
+
+def _word_sound(w: str) -> bool | None:
+    if w.startswith(VOWEL_CONSONANT):
+        return False
+    if w[0] == "u":
+        return not (w.startswith(U_CONSONANT) and not w.startswith(U_VOWEL_EXCEPT))
+    if w[0] in "aeio":
+        return True
+    if w[0] == "h":
+        return w.startswith(SILENT_H)
+    return False
+
+
+_ARTICLE = re.compile(r"([Aa](?<![\w'’.\-/§].)n?)" + WS + r"(?=([\"'“‘(]?)([A-Za-z0-9][\w-]*))")
+
+
+@check("a-an")
+def a_an(text: str, ctx: Context) -> Iterator[Match]:
+    for m in _ARTICLE.finditer(text):
+        article = m.group(1)
+        word = m.group(3)
+        if article in ("A", "An") and not _sentence_start(text, m.start()):
+            continue
+        after_end = m.end() + len(m.group(2)) + len(word)
+        if (
+            after_end < len(text)
+            and text[after_end] in ".§"
+            and text[after_end - 1 :].startswith(".")
+        ):
+            # "a.k.a", "an e.g." - abbreviations and file names are left alone.
+            continue
+        want = wants_an(word)
+        if want is None:
+            continue
+        has_n = article.lower() == "an"
+        if want == has_n:
+            continue
+        fixed = _case_like(article, "an" if want else "a")
+        yield Match(m.start(1), m.end(1), f"{fixed} {word}", fixed)
+
+
+def _sentence_start(text: str, i: int) -> bool:
+    j = i - 1
+    while j >= 0 and text[j] in " \t\n\"'“(*_":
+        j -= 1
+    return j < 0 or text[j] in ".!?:¶"
+
+
+# --- its / it's ---------------------------------------------------------------------------
+
+IT_IS_FOLLOWERS = frozenset(
+    """a an the not been being going also very so too just still really likely possible
+    important recommended necessary easy hard difficult better worth okay fine here there now
+    already almost always usually often probably currently unlikely helpful actually
+    apparently basically certainly clearly definitely easily especially essentially exactly
+    generally highly mostly normally obviously possibly quite rarely simply typically
+    supposed free-to unclear true false no""".split()
+)
+POSSESSED = frozenset(
+    """own name purpose value data source contents content parent children state output input
+    configuration owner members users size type role job way length lifetime behavior behaviour
+    documentation api interface implementation dependencies resources services nodes
+    features settings""".split()
+)
+IT_IS_ADVERBS = frozenset(
+    """commonly automatically primarily mainly frequently widely fully partially completely
+    entirely heavily publicly officially recently generally currently actually simply
+    already still now mostly slightly largely""".split()
+)
+# Adjectives that take "to"/"that" after "it's": "it's common to ...", "it's likely that".
+IT_IS_ADJ = frozenset(
+    """incorrect correct wrong right true false ready available unavailable unclear clear
+    broken down up empty full slow fast inevitable unlikely likely possible impossible
+    necessary unnecessary important""".split()
+)
+_ADJ_STRONG_SUFFIX = ("able", "ible", "ous", "ful", "less", "cult")
+_NOT_ADJ = frozenset("table cable label vegetable potential".split())
+IT_IS_ADJ_TO = frozenset(
+    """common important possible impossible hard easy difficult necessary helpful useful best
+    better likely unlikely safe recommended advisable worth okay fine normal typical crucial
+    essential critical reasonable convenient tempting tricky simple good bad time""".split()
+)
+_AFTER_PARTICIPLE = frozenset(
+    "by to on in at as for with from under via using when because and within into once every "
+    "each automatically".split()
+)
+IRREGULAR_PARTICIPLES = frozenset(
+    "done made built rebuilt run set put kept held known shown given taken written seen found "
+    "sent spent lost hidden".split()
+)
+_ADJ_SUFFIX = ("ing", "ed", "ly", "ble", "ful", "ive", "ous", "al", "ic", "ent", "ant", "er", "est")
+_NOT_PLURAL = ("ss", "us", "is", "ous", "ics")
+_S_WORDS = frozenset(
+    """always perhaps sometimes various numerous nowadays afterwards towards regardless unless
+    less thus yours ours hers theirs lots plus was has does this its as us yes is""".split()
+)
+
+_ITS = re.compile(
+    r"([Ii](?<![\w'’].)ts)" + WS + r"(" + W + r")(?:" + WS + r"(" + W + r")|[ \t]*([,.;:]))?"
+)
+_IT_S = re.compile(r"([Ii](?<![\w'’].)t['’]s)" + WS + r"(" + W + r")(?:" + WS + r"(" + W + r"))?")
+
+
+def _plural_noun(w: str) -> bool:
+    return (
+        len(w) > 3
+        and w.endswith("s")
+        and not w.endswith(_NOT_PLURAL)
+        and w not in _S_WORDS
+        and w.islower()
+    )
+
+
+@check("its")
+def its(text: str, ctx: Context) -> Iterator[Match]:
+    for m in _ITS.finditer(text):
+        nxt = m.group(2)
+        low = nxt.lower()
+        after = (m.group(3) or m.group(4) or "").lower()
+        participle = (low.endswith("ed") or low in IRREGULAR_PARTICIPLES) and (
+            after in _AFTER_PARTICIPLE or after in (",", ".", ";", ":")
+        )
+        adjective = low not in _NOT_ADJ and (
+            low in IT_IS_ADJ or low.endswith(_ADJ_STRONG_SUFFIX) or low in IT_IS_ADJ_TO
+        )
+        if (
+            low in IT_IS_FOLLOWERS
+            or low in IT_IS_ADVERBS
+            or (low in IT_IS_ADJ_TO and after in ("to", "that"))
+            or (adjective and after in ("to", "that", ",", ".", ";", ":", "if", "when", "because"))
+            or participle
+        ):
+            fixed = _case_like(m.group(1), "it's")
+            yield Match(m.start(1), m.end(1), fixed)
+    for m in _IT_S.finditer(text):
+        nxt = m.group(2)
+        after = m.group(3) or ""
+        low = nxt.lower()
+        if low in IT_IS_FOLLOWERS:
+            continue
+        wrong = (
+            low in POSSESSED
+            or (_plural_noun(nxt) and low not in IT_IS_FOLLOWERS)
+            or (
+                nxt.islower()
+                and (not low.endswith(_ADJ_SUFFIX) or low.endswith(("al", "ent", "ic", "ive")))
+                and _plural_noun(after)
+                and low not in ("all", "only", "not", "like", "more", "less", "most")
+            )
+        )
+        if wrong:
+            fixed = _case_like(m.group(1), "its")
+            yield Match(m.start(1), m.end(1), fixed)
+
+
+# --- could of -----------------------------------------------------------------------------
+
+_COULD_OF = re.compile(
+    r"("
+    + lead("could would should must might")
+    + r"(?:n['’]t)?)"
+    + WS
+    + r"(of)\b(?!"
+    + WS
+    + r"course)"
+)
+
+
+@check("could-of")
+def could_of(text: str, ctx: Context) -> Iterator[Match]:
+    for m in _COULD_OF.finditer(text):
+        yield Match(m.start(2), m.end(2), f"{m.group(1)} have", "have")
+
+
+# --- modal + verb form --------------------------------------------------------------------
+
+_MODAL = re.compile(
+    r"(?P<modal>"
+    + lead(
+        "can could will would shall should may might must cannot can't won't wouldn't "
+        "shouldn't couldn't mustn't",
+        upper=False,
+    )
+    + r")(?:"
+    + WS
+    + r"(?:not|also|only|still|easily|then|now|always|never|just|simply|first|then))?"
+    + WS
+    + r"(?P<verb>[a-z]+)\b(?!['’-])"
+)
+_SUBJECT_BEFORE = re.compile(
+    r"\b(?:I|you|we|they|he|she|it|this|that|which|who|You|We|They|He|She|It|This|That)" + WS + r"$"
+)
+_ING_NOT_VERB = frozenset(
+    """something nothing anything everything during bring string thing king spring ring sing
+    swing sting wing ping morning evening ceiling""".split()
+)
+_ED_NOT_VERB = frozenset("need feed seed speed bleed breed shed embed red bed wed fed led".split())
+
+
+def _verb_stem_known(ctx: Context, stem_options: list[str]) -> bool:
+    words = ctx.speller.words
+    return any(len(s) >= 3 and s in words and words[s] >= 1000 for s in stem_options)
+
+
+@check("modal-verb")
+def modal_verb(text: str, ctx: Context) -> Iterator[Match]:
+    for m in _MODAL.finditer(text):
+        verb = m.group("verb")
+        subj = _SUBJECT_BEFORE.search(text, max(0, m.start() - 12), m.start()) is not None
+        start = m.start("verb")
+        before = text[max(0, m.start() - 5) : m.start()].lower()
+        if re.search(r"\b(a|the)\s+$", before):
+            continue  # "a can of", "the will to"
+        if verb.endswith("ing") and verb not in _ING_NOT_VERB:
+            stem = verb[:-3]
+            options = [stem, stem + "e"]
+            if len(stem) > 2 and stem[-1] == stem[-2]:
+                options.append(stem[:-1])
+            if _verb_stem_known(ctx, options):
+                yield Match(start, m.end("verb"), _base_form(ctx, options))
+        elif subj and verb.endswith("ed") and not verb.endswith("eed"):
+            if verb in _ED_NOT_VERB:
+                continue
+            options = [verb[:-2], verb[:-1]]
+            if len(verb) > 4 and verb[-3] == verb[-4]:
+                options.append(verb[:-3])
+            if _verb_stem_known(ctx, options):
+                yield Match(start, m.end("verb"), _base_form(ctx, options))
+        elif subj and _plural_noun(verb) and not verb.endswith("ies"):
+            options = [verb[:-1], verb[:-2]] if verb.endswith("es") else [verb[:-1]]
+            if _verb_stem_known(ctx, options):
+                yield Match(start, m.end("verb"), _base_form(ctx, options))
+
+
+def _base_form(ctx: Context, options: list[str]) -> str:
+    words = ctx.speller.words
+    known = [o for o in options if len(o) >= 3 and o in words]
+    return max(known, key=lambda o: words[o]) if known else options[0]
+
+
+# --- subject-verb agreement ---------------------------------------------------------------
+
+COLLECTIVE = (
+    "list|set|group|collection|array|series|subset|table|map|sequence|pair|queue|pool|bundle|"
+    "batch|combination|summary|mix|kind|sort|type|number|variety|majority|couple|lot|bunch|"
+    "total|range|handful"
+)
+_A_PLURAL_OK = {
+    "number",
+    "variety",
+    "majority",
+    "couple",
+    "lot",
+    "bunch",
+    "total",
+    "range",
+    "handful",
+}
+PLURAL_VERB = r"are|were|have|don't|aren't|weren't|haven't|do"
+SINGULAR_VERB = r"is|was|has|does|doesn't|isn't|wasn't|hasn't"
+_TO_SINGULAR = {
+    "are": "is",
+    "were": "was",
+    "have": "has",
+    "do": "does",
+    "don't": "doesn't",
+    "aren't": "isn't",
+    "weren't": "wasn't",
+    "haven't": "hasn't",
+}
+_TO_PLURAL = {v: k for k, v in _TO_SINGULAR.items()}
+_STOP_MID = frozenset(
+    """that which who whom whose where when we you they i he she it there this these those
+    and or but if as than then will would can could should may might must
+    is are was were be been being have has had do does did the a an""".split()
+)
+NOT_SINGULAR_NOUN = frozenset(
+    """data media criteria people staff police team personnel majority following above latter
+    former remaining rest same first last best only other new old most latest few more less
+    many both two three four five six seven eight nine ten one ones what whatever who which
+    way will would can could should may might must shall also only just then there here
+    that this those these they we you i he she it all some any each every no not""".split()
+)
+_PREP = r"in|on|of|from|with|under|at|for|inside|within|across|behind|on top of"
+_DET = r"the|a|an|this|that|our|your|its|their|each|every|my|his|her"
+_FOLLOW_VERB = (
+    r"(?=" + WS + r"(?:the|a|an|on|in|with|to|from|for|its|their|your|our|this|that|them|it|"
+    r"is|are|all|every|each|some|any|no|only|both|at|by|up|out|down|over|one|two|more|"
+    r"much|several|many|its|his|her|my)\b)"
+)
+
+_AGREE_COLLECTIVE = re.compile(
+    r"(?P<det>"
+    + lead("the this that a an each every one")
+    + ")"
+    + WS
+    + r"(?P<head>"
+    + COLLECTIVE
+    + r")"
+    + WS
+    + r"of(?P<mid>(?:"
+    + WS
+    + W
+    + r"){1,2}?)"
+    + WS
+    + r"(?P<verb>"
+    + PLURAL_VERB
+    + r")\b"
+)
+_AGREE_EACH_OF = re.compile(
+    r"(?P<q>"
+    + lead("each either neither one")
+    + ")"
+    + WS
+    + r"of"
+    + WS
+    + r"(?:(?:the|these|those|our|your|their|its|all|my|his|her|them|us)(?:"
+    + WS
+    + W
+    + r"){0,2}?)"
+    + WS
+    + r"(?P<verb>"
+    + PLURAL_VERB
+    + r"|need)\b"
+)
+_AGREE_EACH = re.compile(
+    lead("each every") + WS + r"(?P<noun>[a-z]+)" + WS + r"(?P<verb>" + PLURAL_VERB + r")\b"
+)
+_AGREE_PLURAL_SUBJ = re.compile(
+    lead("the these those all many some both several our your their most few")
+    + WS
+    + r"(?:(?P<mod>[A-Za-z][\w-]*)"
+    + WS
+    + r")?(?P<noun>[a-z]+s)"
+    + WS
+    + r"(?P<verb>"
+    + SINGULAR_VERB
+    + r")\b"
+)
+_AGREE_SINGULAR_SUBJ = re.compile(
+    lead("the this that")
+    + WS
+    + r"(?:(?P<mod>[a-z][\w-]*)"
+    + WS
+    + r")?(?P<noun>[a-z]+[^s\W])"
+    + WS
+    + r"(?P<verb>are|were|have|aren't|weren't|haven't|do|don't)\b"
+)
+_AGREE_PREP = re.compile(
+    lead("the these those all many some our your their most")
+    + WS
+    + r"(?:[A-Za-z][\w-]*"
+    + WS
+    + r")?(?P<noun>[a-z]+s)"
+    + WS
+    + r"(?:"
+    + _PREP
+    + r")"
+    + WS
+    + r"(?:"
+    + _DET
+    + r")"
+    + WS
+    + r"(?:[A-Za-z][\w-]*"
+    + WS
+    + r")?(?P<obj>[A-Za-z][\w-]*)"
+    + WS
+    + r"(?P<verb>(?:is|was|has|doesn't|isn't|wasn't|hasn't)\b|[a-z]+s\b"
+    + _FOLLOW_VERB
+    + r")"
+)
+_AGREE_PARTS_OF = re.compile(
+    lead("of", upper=False)
+    + WS
+    + r"(?:"
+    + _DET
+    + r")"
+    + WS
+    + r"(?P<obj>[A-Za-z][\w-]*)"
+    + WS
+    + r"(?P<verb>[a-z]+s|doesn't|isn't|wasn't|hasn't)\b"
+    + _FOLLOW_VERB
+)
+_HEAD_BEFORE_OF = re.compile(r"(?<![\w'’-])(?P<noun>[A-Za-z][a-z]+s)" + WS + r"$")
+_AGREE_PRONOUN = re.compile(
+    r"(?P<pro>"
+    + lead("he she it they we you")
+    + r")"
+    + WS
+    + r"(?P<verb>don't|are|were|aren't|weren't|haven't|is|was|has|does|doesn't|isn't|wasn't|"
+    r"hasn't)\b"
+)
+_QUESTION_BEFORE = re.compile(
+    r"\b(does|did|do|will|would|can|could|should|to|let|make|makes|made|help|helps|have|has|"
+    r"had|is|was|are|were)" + WS + r"$",
+    re.IGNORECASE,
+)
+_QUANTIFIER_HEADS = frozenset(
+    "lots tons plenty kinds sorts types bits loads dozens hundreds thousands millions".split()
+)
+
+
+_PREPOSITION_BEFORE = re.compile(
+    r"\b(of|in|on|for|from|with|by|to|at|into|onto|under|over|about|between|among|through|"
+    r"across|within|without|behind|than|like|via|per)" + WS + r"$",
+    re.IGNORECASE,
+)
+
+
+def _after_preposition(text: str, start: int) -> bool:
+    return _PREPOSITION_BEFORE.search(text, max(0, start - 16), start) is not None
+
+
+_HEAD_PREP_BEFORE = re.compile(
+    r"(?:^|[ \t\n(])(?:[Tt]he|[Aa]n?|[Tt]his|[Tt]hat|[Ee]ach|[Ee]very|[Ii]ts|[Oo]ur|[Yy]our|"
+    r"[Tt]heir)"
+    + WS
+    + r"(?:[A-Za-z][\w-]*"
+    + WS
+    + r")?(?P<head>[a-z]+)"
+    + WS
+    + r"(?:of|in|on|for|from|with|to|at|under|inside|within)"
+    + WS
+    + r"$"
+)
+
+
+_QUANTIFIER_OF = re.compile(
+    r"\b(?:[Ff]ew|[Mm]any|[Ss]everal|[Bb]oth|[Aa]ll|[Ss]ome|[Mm]ost)" + WS + r"of" + WS + r"$"
+)
+
+
+def _repeated_before(text: str, m: re.Match[str]) -> bool:
+    first = re.match(r"[A-Za-z]+", m.group())
+    if first is None:
+        return False
+    before = re.search(r"([A-Za-z]+)" + WS + "$", text[max(0, m.start() - 20) : m.start()])
+    return before is not None and before.group(1).lower() == first.group().lower()
+
+
+def _singular_head_before(text: str, start: int) -> bool:
+    """ "The output of [the job are]": the real subject, before the preposition, is a
+    singular noun introduced by a determiner."""
+    m = _HEAD_PREP_BEFORE.search(text, max(0, start - 50), start)
+    if m is None:
+        return False
+    head = m.group("head")
+    return not _plural_noun(head) and head not in NOT_SINGULAR_NOUN and head not in _STOP_MID
+
+
+def _is_verb_s(ctx: Context, verb: str) -> bool:
+    if verb in ("is", "was", "has", "does", "doesn't", "isn't", "wasn't", "hasn't"):
+        return True
+    if not _plural_noun(verb) and not verb.endswith("ies"):
+        return False
+    stems = [verb[:-1]]
+    if verb.endswith("es"):
+        stems.append(verb[:-2])
+    if verb.endswith("ies"):
+        stems.append(verb[:-3] + "y")
+    return _verb_stem_known(ctx, stems)
+
+
+def _plural_of(verb: str) -> str:
+    if verb in _TO_PLURAL:
+        return _TO_PLURAL[verb]
+    if verb.endswith("ies"):
+        return verb[:-3] + "y"
+    if verb.endswith(("ches", "shes", "sses", "xes", "zes")):
+        return verb[:-2]
+    return verb[:-1]
+
+
+@check("agreement")
+def agreement(text: str, ctx: Context) -> Iterator[Match]:
+    seen: set[int] = set()
+
+    def emit(start: int, end: int, suggestion: str) -> Iterator[Match]:
+        if start not in seen:
+            seen.add(start)
+            yield Match(start, end, suggestion)
+
+    for m in scan(_AGREE_COLLECTIVE, text):
+        det, head = m.group("det").lower(), m.group("head")
+        mid = m.group("mid").split()
+        if det in ("a", "an") and head in _A_PLURAL_OK:
+            continue
+        if head in ("majority", "couple", "lot", "bunch", "handful"):
+            continue
+        if any(w.lower() in _STOP_MID for w in mid):
+            continue
+        v = m.group("verb")
+        yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v])
+    for m in scan(_AGREE_EACH_OF, text):
+        v = m.group("verb")
+        yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR.get(v, "needs"))
+    for m in scan(_AGREE_EACH, text):
+        noun = m.group("noun")
+        if noun.endswith("s") or noun in NOT_SINGULAR_NOUN or noun in ("time", "day", "week"):
+            continue
+        v = m.group("verb")
+        yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v])
+    for m in scan(_AGREE_PLURAL_SUBJ, text):
+        if _after_preposition(text, m.start()) and not _QUANTIFIER_OF.search(
+            text, max(0, m.start() - 20), m.start()
+        ):
+            continue
+        noun = m.group("noun")
+        if not _plural_noun(noun):
+            continue
+        mod = m.group("mod")
+        if mod and (mod.lower() in _STOP_MID or mod.lower() in ("of", "to", "in", "on", "for")):
+            continue
+        v = m.group("verb")
+        yield from emit(m.start("verb"), m.end("verb"), _plural_of(v))
+    for m in scan(_AGREE_SINGULAR_SUBJ, text):
+        if _repeated_before(text, m):
+            continue  # "in the the cluster have": the repeated word is the error
+        if _after_preposition(text, m.start()) and not _singular_head_before(text, m.start()):
+            continue
+        noun = m.group("noun")
+        mod = m.group("mod")
+        if noun in NOT_SINGULAR_NOUN or noun.endswith(("ing", "ed")):
+            continue
+        if mod and (mod in NOT_SINGULAR_NOUN or mod in _STOP_MID):
+            continue
+        if noun in _STOP_MID or len(noun) < 3:
+            continue
+        v = m.group("verb")
+        yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v])
+    for rx in (_AGREE_PREP, _AGREE_PARTS_OF):
+        for m in scan(rx, text):
+            if rx is _AGREE_PARTS_OF:
+                hm = _HEAD_BEFORE_OF.search(text, max(0, m.start() - 40), m.start())
+                if hm is None:
+                    continue
+                noun = hm.group("noun")
+            else:
+                noun = m.group("noun")
+            if not _plural_noun(noun.lower()) or noun.lower() in _QUANTIFIER_HEADS:
+                continue
+            obj = m.group("obj")
+            if obj.lower() in _STOP_MID:
+                continue
+            v = m.group("verb")
+            if not _is_verb_s(ctx, v):
+                continue
+            yield from emit(m.start("verb"), m.end("verb"), _plural_of(v))
+    for m in scan(_AGREE_PRONOUN, text):
+        if _QUESTION_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+            continue
+        pro, v = m.group("pro").lower(), m.group("verb")
+        if pro in ("he", "she", "it") and v in _TO_SINGULAR:
+            yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v])
+        elif pro in ("they", "we", "you") and v in _TO_PLURAL:
+            yield from emit(m.start("verb"), m.end("verb"), _TO_PLURAL[v])
+
+
+# --- punctuation --------------------------------------------------------------------------
+
+_MISSING_SPACE = re.compile(r"[.!?](?=([A-Z][a-z]+)(?![\w(./:@§-]))")
+_TOKEN_BEFORE = re.compile(r"(?:(?<![\w.@/\\§'’])[a-z]{2,}|\)|[\"”’])$")
+
+
+@check("missing-space")
+def missing_space(text: str, ctx: Context) -> Iterator[Match]:
+    for m in _MISSING_SPACE.finditer(text):
+        p = m.start()
+        if _TOKEN_BEFORE.search(text, max(0, p - 40), p) is None:
+            continue
+        yield Match(p, p + 1, f"{m.group()} {m.group(1)}", m.group() + " ")
+
+
+_SPACE_COMMA = re.compile(r",(?<=[ \t],)(?=[ \t\n])")
+_COMMA_AFTER = re.compile(r"[\w)\]\"'’§]")
+
+
+@check("space-before-comma")
+def space_before_comma(text: str, ctx: Context) -> Iterator[Match]:
+    for m in _SPACE_COMMA.finditer(text):
+        start = m.start()
+        while start > 0 and text[start - 1] in " \t":
+            start -= 1
+        if start == 0 or not _COMMA_AFTER.match(text, start - 1):
+            continue
+        yield Match(start, m.end(), ",", ",")
+
+
+_DOUBLED = re.compile(r"(,,|;;|\.\.|,\.|,;|;,|!!|\?\?)(?![./,;!?])")
+
+
+@check("doubled-punctuation")
+def doubled_punctuation(text: str, ctx: Context) -> Iterator[Match]:
+    for m in _DOUBLED.finditer(text):
+        if m.start() > 0 and text[m.start() - 1] in ".,;!?":
+            continue
+        pair = m.group(1)
+        keep = pair[1] if pair[0] == "," and pair[1] != "," else pair[0]
+        yield Match(m.start(), m.end(), keep, keep)
+
+
+# --- spelling -----------------------------------------------------------------------------
+
+_WORD = re.compile(r"([a-z](?<![\w.@/\\§'’-].)[a-z]*)(?![\w@/\\§'’-]|\.\w)")
+
+
+@check("spelling")
+def spelling(text: str, ctx: Context) -> Iterator[Match]:
+    sp = ctx.speller
+    unknown: dict[str, list[re.Match[str]]] = {}
+    for m in _WORD.finditer(text):
+        word = m.group(1)
+        if len(word) < 4 or sp.known(word):
+            continue
+        unknown.setdefault(word, []).append(m)
+    for word, ms in unknown.items():
+        if len(ms) > 1:
+            continue  # the same unknown word twice in a document is jargon, not a typo
+        m = ms[0]
+        suggestion = sp.suggest(word)
+        if suggestion is None:
+            continue
+        yield Match(m.start(1), m.end(1), suggestion)

@@ -1,0 +1,491 @@
+"""A Markdown/MDX reader that keeps exact source offsets.
+
+It does not build a tree: it decides, character by character, what is prose and masks the
+rest (see `prose.py`). Block constructs are found line by line (frontmatter, fences, math
+blocks, import/export statements, tables, headings, list markers, footnote labels); inline
+constructs by a left-to-right scanner (code spans, HTML comments, JSX tags and expressions,
+`{/* */}` comments, links, images, URLs, math, emphasis, escapes).
+"""
+
+from __future__ import annotations
+
+import re
+
+from watcloud.style.prose import Mask, Prose, parse_directive
+
+_FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})")
+_TABLE_DELIM = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
+_HEADING = re.compile(r"^([ \t]{0,3})(#{1,6})([ \t]+|$)")
+_LIST = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])([ \t]+)(\[[ xX]\][ \t]+)?")
+_QUOTE = re.compile(r"^[ \t]*(>[ \t]?)+")
+_FOOTDEF = re.compile(r"^([ \t]*)\[\^[^\]\s]+\]:[ \t]*")
+_LINKDEF = re.compile(r"^[ \t]{0,3}\[[^\]^][^\]]*\]:[ \t]*\S+.*$")
+_THEMATIC = re.compile(r"^[ \t]*([-*_])([ \t]*\1){2,}[ \t]*$")
+_SETEXT = re.compile(r"^[ \t]*=+[ \t]*$")
+_ESM = re.compile(r"^(import|export)[ \t{*]")
+_ALERT = re.compile(r"\[![A-Z]+\]")
+_SPECIAL = re.compile(
+    r"\\|`+|<|\{|\$|!?\[|\]|\*+|_+|~~|&#?\w+;|https?://|www\.|[\w.+-]+@[\w-]+\.[\w.]+"
+)
+_URL_END = re.compile(r"[\s<>`\"\u00a7]")
+_PATHLIKE = re.compile(r"(?<![\w/])(?:~|\.{1,2})?/[\w.@%+~-]+(?:/[\w.@%+~-]*)*")
+_FILENAME = re.compile(
+    r"(?<![\w/.-])[\w-]+(?:\.[\w-]+)*\.(?:ya?ml|json|jsonl|md|mdx|py|sh|js|jsx|ts|tsx|txt|toml|"
+    r"cfg|conf|ini|lock|log|csv|html|css|env|sql|tf|nix|service|patch|tar|gz|zip|png|jpe?g|svg|pdf)"
+    r"(?![\w-])"
+)
+
+
+def extract(text: str) -> Prose:
+    """The prose of a Markdown/MDX document, mapped to source offsets."""
+    mask = Mask(text)
+    _blocks(mask)
+    _inline(mask)
+    _residue(mask)
+    return mask.build()
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line, end excluding the newline."""
+    out = []
+    start = 0
+    n = len(text)
+    while start <= n:
+        end = text.find("\n", start)
+        if end < 0:
+            out.append((start, n))
+            break
+        out.append((start, end))
+        start = end + 1
+    return out
+
+
+def _js_statement_end(text: str, start: int) -> int:
+    """End offset (exclusive) of an import/export statement starting at `start`."""
+    depth = 0
+    i = start
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c in "'\"`":
+            j = i + 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == "\\" else 1
+            i = j
+        elif c == "/" and text.startswith("//", i):
+            nl = text.find("\n", i)
+            i = n if nl < 0 else nl - 1
+        elif c == "/" and text.startswith("/*", i):
+            close = text.find("*/", i + 2)
+            i = n if close < 0 else close + 1
+        elif c == "\n" and depth <= 0:
+            # A statement may continue on the next line (`import {\n a\n} from 'x'`).
+            nxt = text[i + 1 : i + 2]
+            if not nxt or nxt not in " \t}).":
+                return i
+        i += 1
+    return n
+
+
+def _blocks(mask: Mask) -> None:
+    text = mask.source
+    lines = _lines(text)
+    i = 0
+    # Frontmatter.
+    if text.startswith("---\n") or text.startswith("---\r\n"):
+        for k in range(1, len(lines)):
+            s, e = lines[k]
+            if text[s:e].rstrip() in ("---", "..."):
+                mask.blank(0, e)
+                i = k + 1
+                break
+    in_table = False
+    while i < len(lines):
+        s, e = lines[i]
+        if mask.done[s : e or s].count(0) == 0 and e > s:
+            i += 1
+            continue
+        line = text[s:e]
+        m = _FENCE.match(line)
+        if m:
+            fence = m.group(2)
+            close = re.compile(
+                r"^[ \t]*" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$"
+            )
+            k = i + 1
+            while k < len(lines) and not close.match(text[lines[k][0] : lines[k][1]]):
+                k += 1
+            end = lines[min(k, len(lines) - 1)][1]
+            mask.blank(s, end)
+            i = k + 1
+            in_table = False
+            continue
+        stripped = line.strip()
+        if stripped.startswith("$$"):
+            close_at = text.find("$$", s + line.index("$$") + 2)
+            end = len(text) if close_at < 0 else close_at + 2
+            mask.blank(s, end)
+            while i < len(lines) and lines[i][0] < end:
+                i += 1
+            continue
+        if _ESM.match(line):
+            end = _js_statement_end(text, s)
+            mask.blank(s, end)
+            while i < len(lines) and lines[i][0] < end:
+                i += 1
+            continue
+        if not stripped:
+            in_table = False
+            i += 1
+            continue
+        nxt = text[lines[i + 1][0] : lines[i + 1][1]] if i + 1 < len(lines) else ""
+        if not in_table and "|" in line and _TABLE_DELIM.match(nxt) and "-" in nxt:
+            in_table = True
+        if in_table:
+            if _TABLE_DELIM.match(line) and "-" in line:
+                mask.blank(s, e)
+            else:
+                _table_row(mask, s, e)
+            i += 1
+            continue
+        if _THEMATIC.match(line) or _SETEXT.match(line) or _LINKDEF.match(line):
+            mask.blank(s, e)
+            i += 1
+            continue
+        _line_markers(mask, s, e)
+        i += 1
+
+
+def _line_markers(mask: Mask, s: int, e: int) -> None:
+    """Blockquote, heading, list and footnote-definition markers at the start of a line."""
+    text = mask.source
+    pos = s
+    m = _QUOTE.match(text[pos:e])
+    if m:
+        mask.brk(pos, pos + m.end())
+        pos += m.end()
+        am = _ALERT.match(text[pos:e])
+        if am:
+            mask.blank(pos, pos + am.end())
+            pos += am.end()
+    m = _HEADING.match(text[pos:e])
+    if m:
+        mask.brk(pos, pos + m.end())
+        body = pos + m.end()
+        # Closing hashes and a `{#custom-id}` / `[#id]` suffix are not prose.
+        tail = re.search(r"([ \t]+#+[ \t]*|[ \t]*[\[{]#[\w-]+[\]}][ \t]*)$", text[body:e])
+        if tail:
+            mask.blank(body + tail.start(), e)
+        mask.headings.append((body, body + tail.start() if tail else e))
+        if e < len(text):
+            mask.hard_break(e)
+        return
+    m = _LIST.match(text[pos:e])
+    if m:
+        mask.brk(pos, pos + m.end())
+        pos += m.end()
+    m = _FOOTDEF.match(text[pos:e])
+    if m:
+        mask.brk(pos, pos + m.end())
+
+
+def _table_row(mask: Mask, s: int, e: int) -> None:
+    """Every cell is its own block: unescaped pipes outside code spans become breaks."""
+    text = mask.source
+    i = s
+    in_code = 0
+    while i < e:
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "`":
+            j = i
+            while j < e and text[j] == "`":
+                j += 1
+            run = j - i
+            in_code = 0 if in_code == run else (run if in_code == 0 else in_code)
+            i = j
+            continue
+        if c == "|" and not in_code:
+            mask.brk(i, i + 1)
+        i += 1
+    if e < len(text):
+        mask.hard_break(e)
+
+
+def _blank_line_between(text: str, start: int, end: int) -> bool:
+    return re.search(r"\n[ \t]*\n", text[start:end]) is not None
+
+
+def _matching_brace(text: str, start: int) -> int:
+    """Offset just past the `}` closing the `{` at `start` (JS strings and comments skipped)."""
+    depth = 0
+    i = start
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        elif c in "'\"`":
+            j = i + 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == "\\" else 1
+            i = j
+        elif text.startswith("/*", i):
+            close = text.find("*/", i + 2)
+            if close < 0:
+                return -1
+            i = close + 1
+        i += 1
+    return -1
+
+
+def _tag_end(text: str, start: int) -> int:
+    """Offset just past the `>` ending the JSX/HTML tag at `start`, or -1."""
+    i = start + 1
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == ">":
+            return i + 1
+        if c in "'\"":
+            close = text.find(c, i + 1)
+            if close < 0:
+                return -1
+            i = close
+        elif c == "{":
+            end = _matching_brace(text, i)
+            if end < 0:
+                return -1
+            i = end - 1
+        elif c == "<" or (c == "\n" and text[i + 1 : i + 2] == "\n"):
+            return -1
+        i += 1
+    return -1
+
+
+def _at_line_start(text: str, i: int) -> bool:
+    j = i - 1
+    while j >= 0 and text[j] in " \t":
+        j -= 1
+    return j < 0 or text[j] == "\n"
+
+
+def _inline(mask: Mask) -> None:
+    text = mask.source
+    done = mask.done
+    n = len(text)
+    link_closes: dict[int, int] = {}  # offset of `]` -> end of `](target)` to drop
+    pos = 0
+    while True:
+        m = _SPECIAL.search(text, pos)
+        if m is None:
+            return
+        i = m.start()
+        tok = m.group()
+        if done[i]:
+            if i in link_closes:
+                mask.done[i] = 0
+                mask.drop(i, link_closes.pop(i))
+            pos = i + 1
+            continue
+        c = tok[0]
+        nxt = m.end()
+        if c == "\\":
+            if i + 1 < n and text[i + 1] in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~":
+                mask.drop(i, i + 1)
+                mask.keep(i + 1, i + 2)
+                nxt = i + 2
+        elif c == "`":
+            run = len(tok)
+            close = re.compile(r"(?<!`)" + "`" * run + r"(?!`)")
+            cm = close.search(text, i + run)
+            if cm and not _blank_line_between(text, i, cm.start()):
+                mask.token(i, cm.end())
+                nxt = cm.end()
+            else:
+                mask.drop(i, i + run)
+        elif c == "<":
+            nxt = _angle(mask, i)
+        elif c == "{":
+            end = _matching_brace(text, i)
+            if end > 0:
+                body = text[i + 1 : end - 1].strip()
+                if body.startswith("/*") and body.endswith("*/"):
+                    d = parse_directive(body[2:-2], i)
+                    if d:
+                        mask.directives.append(d)
+                    mask.blank(i, end)
+                elif (
+                    _at_line_start(text, i)
+                    and text[end : text.find("\n", end) + 1 or n].strip() == ""
+                ):
+                    mask.brk(i, end)
+                else:
+                    mask.token(i, end)
+                nxt = end
+        elif c == "$":
+            nxt = _math(mask, i)
+        elif tok in ("[", "!["):
+            nxt = _link(mask, i, tok == "![", link_closes)
+        elif c == "]":
+            if i in link_closes:
+                mask.drop(i, link_closes.pop(i))
+                nxt = max(nxt, m.end())
+        elif c == "*" or tok == "~~":
+            mask.drop(i, m.end())
+        elif c == "_":
+            before = text[i - 1] if i > 0 else " "
+            after = text[m.end()] if m.end() < n else " "
+            if not (before.isalnum() and after.isalnum()):
+                mask.drop(i, m.end())
+        elif c == "&":
+            mask.blank(i, m.end())
+        elif tok.startswith(("http", "www")):
+            url_end = _URL_END.search(text, i)
+            stop = url_end.start() if url_end else n
+            while stop > i and text[stop - 1] in ".,;:!?)'*_":
+                if text[stop - 1] == ")" and text[i:stop].count("(") >= text[i:stop].count(")"):
+                    break
+                stop -= 1
+            mask.token(i, stop)
+            nxt = stop
+        else:  # e-mail address
+            mask.token(i, m.end())
+        pos = max(nxt, i + 1)
+
+
+def _angle(mask: Mask, i: int) -> int:
+    text = mask.source
+    if text.startswith("<!--", i):
+        close = text.find("-->", i + 4)
+        end = len(text) if close < 0 else close + 3
+        d = parse_directive(text[i + 4 : end - 3], i)
+        if d:
+            mask.directives.append(d)
+        mask.blank(i, end)
+        return end
+    am = re.match(r"<(?:https?|mailto|ftp):[^\s<>]*>|<[\w.+-]+@[\w.-]+>", text[i : i + 2048])
+    if am:
+        mask.token(i, i + am.end())
+        return i + am.end()
+    if re.match(r"</?[A-Za-z]|<>|</>", text[i : i + 3]):
+        end = _tag_end(text, i)
+        if end > 0:
+            line_end = text.find("\n", end)
+            alone = _at_line_start(text, i) and (
+                text[end : line_end if line_end >= 0 else len(text)].strip() == ""
+                or re.match(r"\s*</?[A-Za-z]", text[end : end + 40]) is not None
+            )
+            if alone or _at_line_start(text, i):
+                mask.brk(i, end)
+            elif re.match(r"<br\s*/?>", text[i:end], re.IGNORECASE):
+                mask.blank(i, end)
+            else:
+                mask.drop(i, end)
+            return end
+    return i + 1
+
+
+def _math(mask: Mask, i: int) -> int:
+    text = mask.source
+    if i + 1 >= len(text) or text[i + 1] in " \t\n$":
+        return i + 1
+    j = i + 1
+    while True:
+        j = text.find("$", j)
+        if j < 0 or _blank_line_between(text, i, j):
+            return i + 1
+        if text[j - 1] not in " \t\n\\" and not text[j + 1 : j + 2].isdigit():
+            mask.token(i, j + 1)
+            return j + 1
+        j += 1
+
+
+def _link(mask: Mask, i: int, image: bool, link_closes: dict[int, int]) -> int:
+    """`[text](url)`: text stays prose, brackets and target drop; `![alt](src)`: one token."""
+    text = mask.source
+    start = i + 1 if image else i
+    if text.startswith("[^", start):
+        close = text.find("]", start)
+        if close > 0 and "\n" not in text[start:close]:
+            mask.drop(start, close + 1)  # footnote reference
+            return close + 1
+        return start + 1
+    depth = 0
+    j = start
+    n = len(text)
+    while j < n:
+        c = text[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "`":
+            run = 1
+            while j + run < n and text[j + run] == "`":
+                run += 1
+            close_code = text.find("`" * run, j + run)
+            j = (close_code + run) if close_code >= 0 else j + run
+            continue
+        if c == "[":
+            depth += 1
+        elif c == "]":
+            depth -= 1
+            if depth == 0:
+                break
+        elif c == "\n" and text[j + 1 : j + 2] == "\n":
+            return start + 1
+        j += 1
+    if j >= n:
+        return start + 1
+    after = text[j + 1 : j + 2]
+    target_end = -1
+    if after == "(":
+        k = j + 1
+        pdepth = 0
+        while k < n:
+            if text[k] == "(":
+                pdepth += 1
+            elif text[k] == ")":
+                pdepth -= 1
+                if pdepth == 0:
+                    target_end = k + 1
+                    break
+            elif text[k] == "\n" and text[k + 1 : k + 2] == "\n":
+                break
+            k += 1
+    elif after == "[":
+        close = text.find("]", j + 2)
+        if close > 0 and "\n" not in text[j + 2 : close]:
+            target_end = close + 1
+    if target_end < 0:
+        return start + 1
+    if image:
+        mask.token(i, target_end)
+        return target_end
+    mask.drop(i, i + 1)
+    link_closes[j] = target_end
+    mask.done[j] = 1  # the scanner drops `](target)` when it reaches `]`
+    return i + 1
+
+
+def _residue(mask: Mask) -> None:
+    """Paths and file names left in prose (outside code spans) are tokens, not words."""
+    text = mask.source
+    for rx in (_PATHLIKE, _FILENAME):
+        for m in rx.finditer(text):
+            s, e = m.start(), m.end()
+            if any(mask.done[s:e]):
+                continue
+            if rx is _PATHLIKE and e - s < 3:
+                continue
+            mask.token(s, e)

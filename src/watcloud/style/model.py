@@ -1,0 +1,51 @@
+"""Findings and hits: what a check reports, in prose positions and then in source positions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SEVERITIES = ("error", "warning", "suggestion")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A check's match in the extracted prose: `text[start:end]`, positions in prose."""
+
+    start: int
+    end: int
+    message: str
+    suggestion: str | None = None
+    fix: str | None = None  # replacement text for `--fix` (safe rules only)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in a file. Lines and columns are 1-based; `end_column` is exclusive."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    rule: str
+    severity: str
+    message: str
+    suggestion: str | None = None
+    # Not part of the JSON output: what `--fix` and the baseline need.
+    start_offset: int = -1
+    end_offset: int = -1
+    fix: str | None = None
+    matched: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+            "suggestion": self.suggestion,
+        }

@@ -1,0 +1,153 @@
+"""Output formats: text, JSON, GitHub Actions annotations, SARIF 2.1.0, rdjsonl (reviewdog)."""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Sequence
+
+from watcloud import __version__
+from watcloud.style.model import Finding
+from watcloud.style.rules import Rule
+
+
+class Format(enum.StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+    rdjsonl = "rdjsonl"
+
+
+def render(fmt: Format, findings: Sequence[Finding], rules: Sequence[Rule]) -> str:
+    if fmt == Format.text:
+        return "".join(text_line(f) + "\n" for f in findings)
+    if fmt == Format.json:
+        return json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False) + "\n"
+    if fmt == Format.github:
+        return "".join(github_line(f) + "\n" for f in findings)
+    if fmt == Format.sarif:
+        return json.dumps(sarif(findings, rules), indent=2, ensure_ascii=False) + "\n"
+    return "".join(json.dumps(rdjson(f), ensure_ascii=False) + "\n" for f in findings)
+
+
+def text_line(f: Finding) -> str:
+    tail = f" ({f.suggestion})" if f.suggestion else ""
+    return f"{f.path}:{f.line}:{f.column} {f.rule} {f.message}{tail}"
+
+
+def _gh_escape(value: str, prop: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        value = value.replace(":", "%3A").replace(",", "%2C")
+    return value
+
+
+def github_line(f: Finding) -> str:
+    level = {"error": "error", "warning": "warning"}.get(f.severity, "notice")
+    props = [
+        f"file={_gh_escape(f.path, True)}",
+        f"line={f.line}",
+        f"col={f.column}",
+        f"endLine={f.end_line}",
+        f"endColumn={f.end_column}",
+        f"title={_gh_escape(f.rule, True)}",
+    ]
+    msg = f.message + (f" (suggestion: {f.suggestion})" if f.suggestion else "")
+    return f"::{level} {','.join(props)}::{_gh_escape(msg)}"
+
+
+def sarif(findings: Sequence[Finding], rules: Sequence[Rule]) -> dict[str, object]:
+    level = {"error": "error", "warning": "warning", "suggestion": "note"}
+    known = {r.code: r for r in rules}
+    used = sorted({f.rule for f in findings} | set(known))
+    rule_objs = []
+    for code in used:
+        r = known.get(code)
+        obj: dict[str, object] = {"id": code}
+        if r is not None:
+            obj["shortDescription"] = {"text": r.description or r.message}
+            obj["defaultConfiguration"] = {"level": level[r.severity]}
+        rule_objs.append(obj)
+    index = {code: i for i, code in enumerate(used)}
+    results = []
+    for f in findings:
+        result: dict[str, object] = {
+            "ruleId": f.rule,
+            "ruleIndex": index[f.rule],
+            "level": level.get(f.severity, "warning"),
+            "message": {"text": f.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": f.path},
+                        "region": {
+                            "startLine": f.line,
+                            "startColumn": f.column,
+                            "endLine": f.end_line,
+                            "endColumn": f.end_column,
+                        },
+                    }
+                }
+            ],
+        }
+        if f.fix is not None:
+            result["fixes"] = [
+                {
+                    "description": {"text": f"Replace with '{f.fix}'"},
+                    "artifactChanges": [
+                        {
+                            "artifactLocation": {"uri": f.path},
+                            "replacements": [
+                                {
+                                    "deletedRegion": {
+                                        "startLine": f.line,
+                                        "startColumn": f.column,
+                                        "endLine": f.end_line,
+                                        "endColumn": f.end_column,
+                                    },
+                                    "insertedContent": {"text": f.fix},
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ]
+        results.append(result)
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "watcloud-style",
+                        "version": __version__,
+                        "informationUri": "https://cloud.watonomous.ca",
+                        "rules": rule_objs,
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+
+
+def rdjson(f: Finding) -> dict[str, object]:
+    """One reviewdog Diagnostic (rdjsonl: one JSON object per line)."""
+    sev = {"error": "ERROR", "warning": "WARNING"}.get(f.severity, "INFO")
+    rng = {
+        "start": {"line": f.line, "column": f.column},
+        "end": {"line": f.end_line, "column": f.end_column},
+    }
+    diag: dict[str, object] = {
+        "message": f.message,
+        "location": {"path": f.path, "range": rng},
+        "severity": sev,
+        "source": {"name": "watcloud-style"},
+        "code": {"value": f.rule},
+    }
+    if f.fix is not None:
+        diag["suggestions"] = [{"range": rng, "text": f.fix}]
+    return diag

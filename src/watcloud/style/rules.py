@@ -1,0 +1,326 @@
+# ruff: noqa: SIM905
+"""Rules as data: YAML styles in the spirit of Vale.
+
+A style is a YAML file with a `rules:` list. Every rule has a `code`, a `kind`, a `severity`,
+a `message` (with `{match}` and `{suggestion}` placeholders), an optional static `suggestion`,
+and `examples: {good: [...], bad: [...]}` that the test suite runs. Kinds:
+
+- `existence`: any of `tokens` (regexes) is a finding.
+- `substitution`: `swap: {regex: replacement}`; the replacement is the suggestion.
+- `capitalization`: headings (`scope: heading`) in `match: sentence` or `title` case.
+- `consistency`: `either: [[SLURM, Slurm]]`; the variant a file uses less is flagged.
+- `repetition`: a token repeated back to back ("the the").
+- `builtin`: a grammar check implemented in `grammar.py`, named by `check`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from collections.abc import Iterator
+from importlib import resources
+from typing import Literal
+
+import yaml
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from watcloud.core.config import StrictModel, describe_validation_error
+from watcloud.core.errors import ConfigError
+from watcloud.style import grammar
+from watcloud.style.grammar import WS, Context
+from watcloud.style.model import Hit
+from watcloud.style.prose import Prose
+
+Severity = Literal["error", "warning", "suggestion"]
+Kind = Literal[
+    "existence", "substitution", "capitalization", "consistency", "repetition", "builtin"
+]
+
+
+class Examples(StrictModel):
+    good: list[str] = Field(default_factory=list)
+    bad: list[str] = Field(default_factory=list)
+
+
+class Rule(StrictModel):
+    code: str = Field(pattern=r"^[A-Za-z][\w.-]*$")
+    kind: Kind
+    severity: Severity = "warning"
+    message: str
+    suggestion: str | None = None
+    description: str = ""
+    enabled: bool = True
+    fix: bool = False
+    ignorecase: bool = False
+    nonword: bool = False
+    tokens: list[str] = Field(default_factory=list)
+    swap: dict[str, str] = Field(default_factory=dict)
+    either: list[list[str]] = Field(default_factory=list)
+    allow: list[str] = Field(default_factory=list)
+    exceptions: list[str] = Field(default_factory=list)
+    scope: Literal["text", "heading"] = "text"
+    match: Literal["sentence", "title"] | None = None
+    check: str | None = None
+    examples: Examples = Field(default_factory=Examples)
+
+    @field_validator("tokens", "allow")
+    @classmethod
+    def _regexes_compile(cls, v: list[str]) -> list[str]:
+        for tok in v:
+            re.compile(tok)
+        return v
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> Rule:
+        need = {
+            "existence": bool(self.tokens),
+            "substitution": bool(self.swap),
+            "consistency": bool(self.either),
+            "capitalization": self.match is not None,
+            "repetition": True,
+            "builtin": self.check in grammar.CHECKS,
+        }[self.kind]
+        if not need:
+            what = {
+                "existence": "'tokens'",
+                "substitution": "'swap'",
+                "consistency": "'either'",
+                "capitalization": "'match' (sentence or title)",
+                "builtin": f"'check' naming one of {sorted(grammar.CHECKS)}",
+            }[self.kind]
+            raise ValueError(f"a {self.kind} rule needs {what}")
+        for pattern in self.swap:
+            re.compile(pattern)
+        return self
+
+
+class Style(StrictModel):
+    name: str
+    rules: list[Rule]
+
+
+def parse_rules(data: object, source: str) -> list[Rule]:
+    try:
+        if isinstance(data, dict) and "name" in data:
+            return Style.model_validate(data).rules
+        return [Rule.model_validate(r) for r in (data or [])]  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {describe_validation_error(exc)}") from None
+    except re.error as exc:
+        raise ConfigError(f"{source}: invalid regular expression: {exc}") from None
+
+
+@functools.lru_cache(maxsize=1)
+def default_rules() -> tuple[Rule, ...]:
+    """The WATcloud style shipped as package data."""
+    text = (resources.files("watcloud.style") / "data" / "watcloud.yaml").read_text("utf-8")
+    return tuple(parse_rules(yaml.safe_load(text), "watcloud.yaml"))
+
+
+# --- running rules ------------------------------------------------------------------------
+
+
+def _fmt(rule: Rule, match: str, suggestion: str | None) -> str:
+    return rule.message.replace("{match}", match).replace("{suggestion}", suggestion or "")
+
+
+def _wrap(rule: Rule, pattern: str) -> str:
+    # The left word boundary is checked in Python (`_left_ok`): a leading look-behind would
+    # make the regex engine try every position of the text.
+    return pattern if rule.nonword else r"(?:" + pattern + r")(?!\w)"
+
+
+def _left_ok(rule: Rule, text: str, start: int) -> bool:
+    if rule.nonword or start == 0:
+        return True
+    c = text[start - 1]
+    return not (c.isalnum() or c == "_")
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(pattern: str, flags: int) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+def _literals(pattern: str) -> list[str] | None:
+    """The words of a pattern that is a plain alternation of words, else None."""
+    if re.fullmatch(r"[\w |-]+", pattern):
+        return pattern.split("|")
+    return None
+
+
+def _may_occur(rule: Rule, text: str) -> bool:
+    """Cheap pre-check (substring search) before running the regexes over a document."""
+    hay = text.lower() if rule.ignorecase else text
+    for key in rule.swap:
+        words = _literals(key)
+        if words is None:
+            return True
+        if any((w.lower() if rule.ignorecase else w) in hay for w in words):
+            return True
+    return False
+
+
+def _swap_regex(rule: Rule) -> tuple[re.Pattern[str], list[str]] | None:
+    """All swap patterns as one alternation (one pass over the text), if none has groups."""
+    keys = list(rule.swap)
+    if any(re.compile(k).groups for k in keys):
+        return None
+    combined = "|".join(f"(?P<_s{i}>{k})" for i, k in enumerate(keys))
+    flags = re.IGNORECASE if rule.ignorecase else 0
+    return _compiled(_wrap(rule, combined), flags), keys
+
+
+_REPEAT_DEFAULT = r"([A-Za-z](?<![\w'’-].)[A-Za-z]*)"
+
+
+def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
+    text = prose.text
+    flags = re.IGNORECASE if rule.ignorecase else 0
+    if rule.kind == "existence":
+        rx = _compiled(_wrap(rule, "|".join(rule.tokens)), flags)
+        for m in rx.finditer(text):
+            if _left_ok(rule, text, m.start()):
+                yield Hit(
+                    m.start(), m.end(), _fmt(rule, m.group(), rule.suggestion), rule.suggestion
+                )
+    elif rule.kind == "substitution":
+        if not _may_occur(rule, text):
+            return
+        combined = _swap_regex(rule)
+        pairs: list[tuple[re.Pattern[str], str | None]]
+        if combined is not None:
+            pairs = [(combined[0], None)]
+        else:
+            pairs = [(_compiled(_wrap(rule, k), flags), v) for k, v in rule.swap.items()]
+        for rx, replacement in pairs:
+            for m in rx.finditer(text):
+                if not _left_ok(rule, text, m.start()):
+                    continue
+                if replacement is None:
+                    assert combined is not None and m.lastgroup is not None
+                    new = rule.swap[combined[1][int(m.lastgroup[2:])]]
+                else:
+                    try:
+                        new = m.expand(replacement)
+                    except (re.error, IndexError):
+                        new = replacement
+                if new == m.group():
+                    continue
+                yield Hit(
+                    m.start(), m.end(), _fmt(rule, m.group(), new), new, new if rule.fix else None
+                )
+    elif rule.kind == "repetition":
+        token = r"\b(?<!['’-])(" + "|".join(rule.tokens) + ")" if rule.tokens else _REPEAT_DEFAULT
+        rx = _compiled(token + r"(" + WS + r")(\1)(?![\w'’-])", flags | re.I)
+        allow = {a.lower() for a in rule.allow}
+        for m in rx.finditer(text):
+            word = m.group(1)
+            if word.lower() in allow or word.isdigit():
+                continue
+            if (
+                rule.ignorecase is False
+                and m.group(1) != m.group(3)
+                and not (m.group(1).lower() == m.group(3).lower() and m.group(1)[:1].isupper())
+            ):
+                continue
+            yield Hit(
+                m.start(2),
+                m.end(3),
+                _fmt(rule, m.group(1), word),
+                word,
+                "" if rule.fix else None,
+            )
+    elif rule.kind == "consistency":
+        yield from _consistency(rule, text)
+    elif rule.kind == "capitalization":
+        yield from _capitalization(rule, prose)
+    elif rule.kind == "builtin":
+        assert rule.check is not None
+        for bm in grammar.CHECKS[rule.check](text, ctx):
+            matched = text[bm.start : bm.end]
+            yield Hit(
+                bm.start,
+                bm.end,
+                _fmt(rule, matched, bm.suggestion),
+                bm.suggestion,
+                bm.replacement if rule.fix else None,
+            )
+
+
+def _consistency(rule: Rule, text: str) -> Iterator[Hit]:
+    flags = re.IGNORECASE if rule.ignorecase else 0
+    names = {}
+    alts = []
+    hay = text.lower() if rule.ignorecase else text
+    for gi, group in enumerate(rule.either):
+        present = [v for v in group if (v.lower() if rule.ignorecase else v) in hay]
+        if len(present) < 2:
+            continue  # one spelling (or none) in this file: nothing to compare
+        for vi, variant in enumerate(group):
+            names[f"_g{gi}_{vi}"] = (gi, variant)
+            alts.append(f"(?P<_g{gi}_{vi}>{re.escape(variant)})")
+    if not alts:
+        return
+    rx = _compiled(r"(?:" + "|".join(alts) + r")(?![\w-])", flags)
+    found: dict[int, list[tuple[int, int, str]]] = {}
+    for m in rx.finditer(text):
+        if m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_-"):
+            continue
+        assert m.lastgroup is not None
+        gi, variant = names[m.lastgroup]
+        found.setdefault(gi, []).append((m.start(), m.end(), variant))
+    for hits in found.values():
+        counts = Counter(v for _, _, v in hits)
+        if len(counts) < 2:
+            continue
+        first_seen = {v: min(s for s, _, w in hits if w == v) for v in counts}
+        preferred = max(counts, key=lambda v: (counts[v], -first_seen[v]))
+        for s, e, v in sorted(hits):
+            if v != preferred:
+                yield Hit(s, e, _fmt(rule, v, preferred), preferred)
+
+
+MINOR_WORDS = frozenset(
+    "a an the and but or for nor on at to by of in with as via vs from into onto per up".split()
+)
+
+
+def _is_special(word: str, exceptions: set[str]) -> bool:
+    core = word.strip("()[]\"'“”‘’:,.!?")
+    if not core or core in exceptions or core.lower() in exceptions:
+        return True
+    return (
+        any(c.isdigit() for c in core)
+        or (len(core) > 1 and core.isupper())
+        or any(c.isupper() for c in core[1:])
+        or "§" in core
+    )
+
+
+def _capitalization(rule: Rule, prose: Prose) -> Iterator[Hit]:
+    exceptions = set(rule.exceptions)
+    for s_src, e_src in prose.headings:
+        start, end = prose.prose_index(s_src), prose.prose_index(e_src)
+        heading = prose.text[start:end]
+        words = list(re.finditer(r"\S+", heading))
+        if not words:
+            continue
+        fixed = []
+        for i, wm in enumerate(words):
+            w = wm.group()
+            if _is_special(w, exceptions):
+                fixed.append(w)
+                continue
+            if i == 0:
+                fixed.append(w[:1].upper() + w[1:])
+            elif rule.match == "sentence" or (w.lower() in MINOR_WORDS and i != len(words) - 1):
+                fixed.append(w.lower())
+            else:
+                fixed.append(w[:1].upper() + w[1:])
+        want = " ".join(fixed)
+        have = " ".join(wm.group() for wm in words)
+        if want != have:
+            a, b = start + words[0].start(), start + words[-1].end()
+            yield Hit(a, b, _fmt(rule, have, want), want)

@@ -1,0 +1,241 @@
+"""What sits between the checker and the command line: file discovery, baseline,
+`--changed-since` (git diff line ranges) and `--fix`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from watcloud.core.errors import InputError, WatcloudError
+from watcloud.core.fsutil import atomic_write
+from watcloud.style.model import Finding
+
+# --- file discovery -----------------------------------------------------------------------
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob with `**` (any directories), `*` and `?` (not crossing `/`) as a regex."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def matches(rel: str, patterns: Sequence[str]) -> bool:
+    return any(glob_regex(p).match(rel) for p in patterns)
+
+
+def discover(
+    paths: Sequence[Path], root: Path, include: Sequence[str], exclude: Sequence[str]
+) -> list[Path]:
+    """Files to check. Directories are walked with include/exclude; named files are checked
+    unless excluded (pre-commit passes file names)."""
+    out: list[Path] = []
+    seen: set[Path] = set()
+
+    def rel(p: Path) -> str:
+        try:
+            return p.resolve().relative_to(root).as_posix()
+        except ValueError:
+            return p.as_posix()
+
+    for p in paths or [root]:
+        if not p.exists():
+            raise InputError(f"{p}: no such file or directory")
+        if p.is_file():
+            if not matches(rel(p), exclude) and p.resolve() not in seen:
+                seen.add(p.resolve())
+                out.append(p)
+            continue
+        for dirpath, dirnames, filenames in os.walk(p):
+            dirnames.sort()
+            dirnames[:] = [
+                d for d in dirnames if not matches(rel(Path(dirpath) / d) + "/x", exclude)
+            ]
+            for name in sorted(filenames):
+                f = Path(dirpath) / name
+                r = rel(f)
+                if matches(r, include) and not matches(r, exclude) and f.resolve() not in seen:
+                    seen.add(f.resolve())
+                    out.append(f)
+    return out
+
+
+# --- baseline -----------------------------------------------------------------------------
+
+
+def fingerprint(f: Finding, source: str) -> str:
+    """Stable across line moves: rule, matched text and the text of the finding's line."""
+    lines = source.splitlines()
+    line = lines[f.line - 1].strip() if 0 < f.line <= len(lines) else ""
+    raw = f"{f.rule}\0{f.matched}\0{line}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:20]
+
+
+def read_baseline(path: Path) -> Counter[tuple[str, str, str]]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: baseline file not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: cannot read baseline: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
+        raise InputError(f"{path}: not a baseline file (expected {{'findings': [...]}})")
+    out: Counter[tuple[str, str, str]] = Counter()
+    for item in data["findings"]:
+        try:
+            out[(str(item["path"]), str(item["rule"]), str(item["fingerprint"]))] += 1
+        except (KeyError, TypeError):
+            raise InputError(f"{path}: baseline entry without path/rule/fingerprint") from None
+    return out
+
+
+def write_baseline(
+    path: Path, entries: Iterable[tuple[Finding, str]], key: Callable[[str], str] = str
+) -> int:
+    """`key` maps a finding's path to the path stored (relative to the project root)."""
+    items = [
+        {
+            "path": key(f.path),
+            "rule": f.rule,
+            "fingerprint": fp,
+            "line": f.line,
+            "message": f.message,
+        }
+        for f, fp in entries
+    ]
+    atomic_write(path, json.dumps({"version": 1, "findings": items}, indent=2) + "\n")
+    return len(items)
+
+
+def apply_baseline(
+    findings: list[Finding],
+    sources: dict[str, str],
+    baseline: Counter[tuple[str, str, str]],
+    key: Callable[[str], str] = str,
+) -> tuple[list[Finding], int]:
+    """Findings not in the baseline, and how many were accepted by it."""
+    left = Counter(baseline)
+    out = []
+    accepted = 0
+    for f in findings:
+        k = (key(f.path), f.rule, fingerprint(f, sources.get(f.path, "")))
+        if left[k] > 0:
+            left[k] -= 1
+            accepted += 1
+        else:
+            out.append(f)
+    return out, accepted
+
+
+# --- --changed-since ----------------------------------------------------------------------
+
+
+def _git(args: list[str], cwd: Path) -> str:
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=60
+        )
+    except FileNotFoundError:
+        raise WatcloudError("--changed-since needs git, which is not installed") from None
+    if proc.returncode != 0:
+        msg = (proc.stderr.strip().splitlines() or ["git failed"])[-1]
+        raise InputError(f"git {' '.join(args[:2])}: {msg}")
+    return proc.stdout
+
+
+def changed_lines(ref: str, cwd: Path) -> dict[Path, set[int] | None]:
+    """Lines added or changed since `ref` (working tree included), per absolute path.
+    `None` means the whole file (untracked or new)."""
+    top = Path(_git(["rev-parse", "--show-toplevel"], cwd).strip())
+    _git(["rev-parse", "--verify", "--quiet", ref + "^{commit}"], cwd)
+    diff = _git(["diff", "-U0", "--no-color", "--no-ext-diff", ref, "--"], top)
+    out: dict[Path, set[int] | None] = {}
+    current: Path | None = None
+    for line in diff.splitlines():
+        if line.startswith("+++ "):
+            name = line[4:]
+            current = None if name == "/dev/null" else (top / name[2:]).resolve()
+            if current is not None:
+                out.setdefault(current, set())
+        elif line.startswith("@@") and current is not None:
+            m = re.match(r"@@ -\S+ \+(\d+)(?:,(\d+))? @@", line)
+            if m:
+                start, count = int(m.group(1)), int(m.group(2) or "1")
+                lines = out[current]
+                if lines is not None:
+                    lines.update(range(start, start + count))
+    for name in _git(["ls-files", "--others", "--exclude-standard"], top).splitlines():
+        out[(top / name).resolve()] = None
+    return out
+
+
+def keep_changed(
+    findings: list[Finding], files: dict[str, Path], changed: dict[Path, set[int] | None]
+) -> list[Finding]:
+    out = []
+    for f in findings:
+        p = files.get(f.path)
+        if p is None:
+            continue
+        key = p.resolve()
+        if key not in changed:
+            continue
+        lines = changed[key]
+        if lines is None or any(n in lines for n in range(f.line, f.end_line + 1)):
+            out.append(f)
+    return out
+
+
+# --- --fix --------------------------------------------------------------------------------
+
+
+def apply_fixes(source: str, findings: Sequence[Finding]) -> tuple[str, int]:
+    """Apply the safe replacements, right to left, skipping overlaps. Returns (text, count)."""
+    fixes = sorted(
+        (f for f in findings if f.fix is not None and f.start_offset >= 0),
+        key=lambda f: (f.start_offset, f.end_offset),
+    )
+    chosen: list[Finding] = []
+    last_end = -1
+    for f in fixes:
+        if f.start_offset >= last_end and source[f.start_offset : f.end_offset] == f.matched:
+            chosen.append(f)
+            last_end = f.end_offset
+    text = source
+    for f in reversed(chosen):
+        assert f.fix is not None
+        text = text[: f.start_offset] + f.fix + text[f.end_offset :]
+    return text, len(chosen)
+
+
+def fix_file(path: Path, source: str, findings: Sequence[Finding]) -> int:
+    """Fix `path`, whose text (newlines as `\n`) is `source`; CRLF files stay CRLF."""
+    new, count = apply_fixes(source, findings)
+    if count:
+        raw = path.read_bytes()
+        if raw.count(b"\r\n") and raw.count(b"\r\n") == raw.count(b"\n"):
+            new = new.replace("\n", "\r\n")
+        atomic_write(path, new.encode("utf-8"))
+    return count

@@ -1,0 +1,239 @@
+"""`watcloud notify ...` end to end: the installed command against a real aiosmtpd relay."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from watcloud.notify.testing import RelayBehaviour
+
+pytestmark = pytest.mark.integration
+DATA = Path(__file__).parent / "data"
+
+
+def smtp_env(port: int, **extra: str) -> dict[str, str]:
+    env = {
+        "WATCLOUD_SMTP_HOST": "127.0.0.1",
+        "WATCLOUD_SMTP_PORT": str(port),
+        "WATCLOUD_SMTP_SECURITY": "none",
+        "WATCLOUD_SMTP_FROM": "WATcloud <no-reply@watcloud.test>",
+    }
+    env.update(extra)
+    return env
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_send_batch_results_and_exit_codes(run_watcloud, relay_factory, tmp_path):
+    relay = relay_factory(
+        RelayBehaviour(rcpt_replies={"ghost@example.org": ("550 5.1.1 no such user", None)})
+    )
+    batch = write_jsonl(
+        tmp_path / "m.jsonl",
+        [
+            {"to": "a@example.org", "subject": "plain", "text": "hello", "id": "one"},
+            {
+                "to": ["b@example.org"],
+                "template": "announcement",
+                "data": {"title": "T", "body": "B"},
+            },
+            {"to": ["ghost@example.org", "c@example.org"], "subject": "partly", "html": "<p>x</p>"},
+        ],
+    )
+    spool = tmp_path / "spool.sqlite"
+    p = run_watcloud(
+        "notify",
+        "send-batch",
+        str(batch),
+        "--spool",
+        str(spool),
+        "-o",
+        "json",
+        env=smtp_env(relay.port),
+    )
+    assert p.returncode == 1, p.stderr  # one recipient refused permanently
+    out = json.loads(p.stdout)
+    assert [r["status"] for r in out["results"]] == ["sent", "sent", "failed"]
+    assert out["results"][0]["id"] == "one"
+    assert out["results"][2]["recipients"] == {
+        "ghost@example.org": "550 5.1.1 no such user",
+        "c@example.org": "ok",
+    }
+    assert out["stats"]["connections_opened"] >= 1
+    assert len(relay.delivered) == 3
+    # Again: nothing goes out twice.
+    p2 = run_watcloud(
+        "notify", "send-batch", str(batch), "--spool", str(spool), env=smtp_env(relay.port)
+    )
+    assert "duplicate" in p2.stdout and len(relay.delivered) == 3
+    assert "2 sent" not in p2.stdout and "2 duplicate" in p2.stdout
+
+
+def test_send_text_and_template(run_watcloud, relay_factory, tmp_path):
+    relay = relay_factory()
+    body = tmp_path / "body.txt"
+    body.write_text("The cluster is back.\n")
+    env = smtp_env(relay.port)
+    p = run_watcloud(
+        "notify",
+        "send",
+        "--to",
+        "a@example.org",
+        "--to",
+        "b@example.org",
+        "--subject",
+        "Back",
+        "--text",
+        str(body),
+        "--no-spool",
+        env=env,
+    )
+    assert p.returncode == 0, p.stderr
+    assert "1 sent" in p.stdout
+    [d] = relay.delivered
+    assert d.rcpt_tos == ["a@example.org", "b@example.org"] and d.subject == "Back"
+    p = run_watcloud(
+        "notify",
+        "send",
+        "--to",
+        "a@example.org",
+        "--template",
+        "outage",
+        "--data",
+        str(DATA / "outage.json"),
+        "--no-spool",
+        env=env,
+    )
+    assert p.returncode == 0, p.stderr
+    assert relay.delivered[1].subject.startswith("[WATcloud] Power outage scheduled")
+
+
+def test_preview_writes_html(run_watcloud, tmp_path):
+    out = tmp_path / "preview.html"
+    p = run_watcloud(
+        "notify",
+        "preview",
+        "expiry-warning",
+        "--data",
+        str(DATA / "expiry-warning.json"),
+        "--dark",
+        "--out",
+        str(out),
+    )
+    assert p.returncode == 0, p.stderr
+    html = out.read_text()
+    assert '<meta name="color-scheme" content="dark">' in html and "data:image/png;base64," in html
+    assert f"wrote {out}" in p.stdout
+
+
+def test_outbox_lists_spooled(run_watcloud, relay_factory, tmp_path):
+    relay = relay_factory(RelayBehaviour(rcpt_replies={"a@example.org": ("451 4.3.0 later", None)}))
+    spool = tmp_path / "s.sqlite"
+    batch = write_jsonl(
+        tmp_path / "m.jsonl", [{"to": "a@example.org", "subject": "later", "text": "x"}]
+    )
+    env = smtp_env(relay.port, WATCLOUD_SMTP_MAX_ATTEMPTS="1")
+    p = run_watcloud("notify", "send-batch", str(batch), "--spool", str(spool), env=env)
+    assert p.returncode == 0 and "spooled" in p.stdout and "kept in the spool" in p.stderr
+    p = run_watcloud("notify", "outbox", "--spool", str(spool), "-o", "json", env=env)
+    [row] = json.loads(p.stdout)
+    assert row["pending"] == ["a@example.org"] and row["last_error"].startswith("451")
+
+
+def _free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.mark.parametrize(
+    ("setup", "needle"),
+    [
+        ("garbled", "m.jsonl:2: invalid JSON"),
+        ("missing-file", "nope.jsonl: file not found"),
+        ("bad-config", "key 'smtp.pool_size'"),
+        ("missing-config", "config file not found"),
+        ("no-to", "m.jsonl:1: 'to' must be an address"),
+        ("bad-template", "unknown template 'newsletter'"),
+        ("dead-server", "cannot connect to 127.0.0.1"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(run_watcloud, tmp_path, setup: str, needle: str):
+    good = {"to": "a@example.org", "subject": "s", "text": "t"}
+    batch = write_jsonl(tmp_path / "m.jsonl", [good])
+    args = ["notify", "send-batch", str(batch), "--no-spool"]
+    env = smtp_env(_free_port(), WATCLOUD_SMTP_MAX_ATTEMPTS="2")
+    if setup == "garbled":
+        batch.write_text(json.dumps(good) + "\n{not json\n")
+    elif setup == "missing-file":
+        args[2] = str(tmp_path / "nope.jsonl")
+    elif setup == "bad-config":
+        cfg = tmp_path / "notify.yaml"
+        cfg.write_text("smtp:\n  pool_size: many\n")
+        args += ["--config", str(cfg)]
+    elif setup == "missing-config":
+        args += ["--config", str(tmp_path / "absent.yaml")]
+    elif setup == "no-to":
+        write_jsonl(batch, [{"subject": "s", "text": "t"}])
+    elif setup == "bad-template":
+        write_jsonl(batch, [{"to": "a@example.org", "template": "newsletter", "data": {}}])
+    p = run_watcloud(*args, env=env)
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], p.stderr
+    assert "Traceback" not in p.stderr
+
+
+def test_discord_command_posts_an_embed(run_watcloud, tmp_path):
+    from tests.notify.test_discord import Webhook
+
+    hook = Webhook()
+    try:
+        hook.script = [(429, {"retry_after": 0.2}, {}), (204, None, {})]
+        env = {"WATCLOUD_DISCORD_WEBHOOK": hook.url}
+        p = run_watcloud(
+            "notify",
+            "discord",
+            "--template",
+            "announcement",
+            "--data",
+            str(DATA / "announcement.json"),
+            env=env,
+        )
+        assert p.returncode == 0, p.stderr
+        assert "posted to Discord" in p.stdout
+        assert len(hook.requests) == 2  # the 429 was waited out
+        [embed] = hook.requests[1]["json"]["embeds"]
+        assert embed["title"] == "New GPU nodes & a new login message"
+        assert embed["url"] == "https://cloud.watonomous.ca/docs"
+        # No webhook configured: one-line error, exit 2.
+        p = run_watcloud(
+            "notify", "discord", "--content", "x", env={"WATCLOUD_DISCORD_WEBHOOK": ""}
+        )
+        assert p.returncode == 2 and "secret missing" in p.stderr
+    finally:
+        hook.close()
+
+
+def test_check_command(run_watcloud, tmp_path):
+    from tests.conftest import require_binary
+
+    require_binary("chromium")
+    p = run_watcloud("notify", "check", "--screenshots", str(tmp_path), "-o", "json", timeout=240)
+    assert p.returncode == 0, p.stderr
+    rows = json.loads(p.stdout)
+    assert {(r["template"], r["scheme"]) for r in rows} == {
+        (t, s)
+        for t in ("outage", "expiry-warning", "expiry-deletion", "announcement")
+        for s in ("light", "dark")
+    }
+    assert all(r["scheme_applied"] and r["min_contrast"] >= 4.5 and not r["problems"] for r in rows)
+    assert len(list(tmp_path.glob("*.png"))) == 8

@@ -1,0 +1,131 @@
+"""The poller's bookkeeping with a recording delivery: web and mail copies of one notice,
+reminders, a failed channel retried, restarts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.outage.conftest import Site, listing_html, notice_html
+from watcloud.outage.announce import Announcement
+from watcloud.outage.config import OutageConfig
+from watcloud.outage.delivery import Sent
+from watcloud.outage.parse import parse_text
+from watcloud.outage.sources.plantops import PlantOps
+from watcloud.outage.state import State
+from watcloud.outage.watch import Watcher
+
+
+class Recorder:
+    """Stands in for Delivery: records announcements; a channel can be made to fail."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+        self.fail: set[str] = set()
+        self.warnings: list[str] = []
+
+    def channels(self) -> list[str]:
+        return ["email", "discord"]
+
+    def send(self, ann: Announcement, msg_id: str, channel: str) -> Sent:
+        if channel in self.fail:
+            return Sent(channel, False, "421 try later")
+        self.sent.append((channel, ann.status, ann.subject))
+        return Sent(channel, True, "sent")
+
+    def warn_admins(self, subject: str, body: str, msg_id: str) -> None:
+        self.warnings.append(subject)
+
+
+TEXT = """{title}
+
+Where is this happening?
+
+Carl A. Pollock Hall
+
+What is happening?
+
+Electrical shutdown.
+
+When is this happening?
+
+January 20, 2030, 7:00 a.m. to 11:00 a.m.
+
+View online: https://plantops.uwaterloo.ca/service-interruptions/notice.php?ID=77
+"""
+
+
+def watcher(tmp_path: Path, rec: Recorder, clock: list[datetime], **cfg: Any) -> Watcher:
+    config = OutageConfig.model_validate(cfg)
+    state = State(tmp_path / "s.db")
+    return Watcher(config, state, rec, clock=lambda: clock[0])  # type: ignore[arg-type]
+
+
+def test_failed_channel_is_retried_and_others_not_repeated(tmp_path: Path) -> None:
+    rec = Recorder()
+    rec.fail = {"discord"}
+    clock = [datetime(2030, 1, 2, tzinfo=UTC)]
+    w = watcher(tmp_path, rec, clock)
+    notice = parse_text(TEXT.format(title="Electrical Shutdown - CPH"))
+    w.process("plantops:77", "mail", notice, None)
+    assert [s[0] for s in rec.sent] == ["email"]
+    assert rec.warnings == ["discord delivery failed"]
+    rec.fail = set()
+    w.process("plantops:77", "mail", notice, None)
+    assert [s[0] for s in rec.sent] == ["email", "discord"]
+    w.process("plantops:77", "mail", notice, None)
+    assert len(rec.sent) == 2
+
+
+def test_reminder_once_before_the_start(tmp_path: Path) -> None:
+    rec = Recorder()
+    clock = [datetime(2030, 1, 2, tzinfo=UTC)]
+    w = watcher(tmp_path, rec, clock, reminder_hours=24)
+    notice = parse_text(TEXT.format(title="Electrical Shutdown - CPH"))
+    w.process("plantops:77", "mail", notice, None)
+    clock[0] = datetime(2030, 1, 19, 13, tzinfo=UTC)  # 23 h before 07:00 EST on the 20th
+    w.process("plantops:77", "mail", notice, None)
+    w.process("plantops:77", "mail", notice, None)
+    subjects = [s[2] for s in rec.sent if s[0] == "email"]
+    assert subjects == ["Power outage in CPH on 2030-01-20",
+                        "[Reminder] Power outage in CPH on 2030-01-20"]  # fmt: skip
+
+
+@pytest.mark.integration
+def test_web_and_mail_copies_of_one_notice_announce_once(tmp_path: Path, site: Site) -> None:
+    site.set_notice(
+        77,
+        notice_html(
+            "Electrical Shutdown - CPH",
+            "Carl A. Pollock Hall",
+            "Electrical shutdown.",
+            "January 20, 2030, 7:00 a.m. to 11:00 a.m.",
+        ),
+    )
+    site.set_listing(listing_html([(77, "Electrical Shutdown - CPH")]))
+    rec = Recorder()
+    clock = [datetime(2030, 1, 2, tzinfo=UTC)]
+    w = watcher(tmp_path, rec, clock, web={"listing_url": f"{site.base}/service-interruptions/"})
+    w.web = PlantOps(w.cfg.web, w.state)
+    try:
+        w.run()
+        mail = parse_text(TEXT.format(title="Electrical Shutdown - CPH"))
+        mail.url = "https://plantops.uwaterloo.ca/service-interruptions/notice.php?ID=77"
+        w.run(mail=[("plantops:77", mail)])
+    finally:
+        w.web.close()
+    assert [s[:2] for s in rec.sent] == [("email", "scheduled"), ("discord", "scheduled")]
+
+
+def test_past_notice_on_first_sight_is_not_announced(tmp_path: Path) -> None:
+    rec = Recorder()
+    clock = [datetime(2030, 3, 1, tzinfo=UTC)]
+    w = watcher(tmp_path, rec, clock)
+    notice = parse_text(TEXT.format(title="Electrical Shutdown - CPH"))
+    notice.posted = datetime(2030, 1, 2).date()
+    a = w.process("plantops:77", "mail", notice, None)
+    assert a.relevant and rec.sent == []
+    assert clock[0] - timedelta(days=1) > a.windows[0].end
