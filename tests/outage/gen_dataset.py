@@ -349,10 +349,9 @@ POWER_WHAT = [
     "The building will be de-energized for {reason}.",
 ]
 POWER_HOW = [
-    "Normal power will be off including elevators. Emergency power will be operating.",
-    "Normal power will be off to the entire building for the duration of the shutdown. Power door "
-    "operators and elevators will be out of service. Computer equipment should be shut down in an "
-    "orderly fashion before the shutdown.",
+    "Normal power, elevators included, is off for the whole window; only emergency power stays on.",
+    "The whole building loses normal power while the work is under way. Elevators and power door "
+    "operators stop working. Please shut computers down cleanly beforehand.",
     "There will be no power in the building except emergency lighting. Please turn off sensitive "
     "equipment and unplug it.",
     "All electrical equipment will lose power. Fridges and freezers should be kept closed.",
@@ -712,7 +711,7 @@ def render_page(s: Scn) -> str:
     for k in order:
         parts += [Q[k], vals[k]]
     if R.random() < 0.5:
-        parts.append("This work must be performed at this time, and cannot be rescheduled.")
+        parts.append("The timing of this work is fixed.")
     return "\n\n".join(parts)
 
 

@@ -20,8 +20,8 @@ def test_check_html_file_explain(tmp_path: Path, run_watcloud: Any) -> None:
     page.write_text(notice_html(
         "Electrical Shutdown, Sunday, September 13, 2026 between 7:00am-1:00pm, CPH, DWE",
         "Carl Pollack Hall and Douglas Wright Engineering", "Electrical Shutdown",
-        "September 13, 2026", "Normal power will be off including elevators. Emergency power "
-        "will be operating. Starting at 7:00 am lasting 6 hours."))  # fmt: skip
+        "September 13, 2026", "Normal power, elevators included, is off; only emergency power "
+        "stays on. Starting at 7:00 am lasting 6 hours."))  # fmt: skip
     r = run_watcloud("outage", "check", str(page), "--explain", "--posted", "2026-09-01")
     assert r.returncode == 0, r.stderr
     assert "decision: RELEVANT" in r.stdout
