@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_binary
+from tests.dnsfailover.cf_standin import CloudflareState, serve
 
 ZONE = "test.watcloud"
 KEY_NAME = "dnsfailover-key"
@@ -236,3 +237,14 @@ def hosts() -> Iterator[list[WebServer]]:
     for s in servers:
         s.server.shutdown()
         s.server.server_close()
+
+
+@pytest.fixture
+def cf() -> Iterator[tuple[CloudflareState, str]]:
+    """The Cloudflare v4 stand-in with zone example.com (token "t0ken"): (state, base URL)."""
+    state = CloudflareState(token="t0ken")
+    state.add_zone("example.com")
+    srv, base = serve(state)
+    yield state, base
+    srv.shutdown()
+    srv.server_close()

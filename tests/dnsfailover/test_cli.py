@@ -8,7 +8,6 @@ import signal
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,21 +15,10 @@ import pytest
 import yaml
 
 from tests.conftest import watcloud_exe
-from tests.dnsfailover.cf_standin import CloudflareState, serve
 from tests.dnsfailover.conftest import WebServer, free_port
 
 pytestmark = pytest.mark.integration
 NAME = "svc.example.com"
-
-
-@pytest.fixture
-def cf() -> Iterator[tuple[CloudflareState, str]]:
-    state = CloudflareState(token="t0ken")
-    state.add_zone("example.com")
-    srv, base = serve(state)
-    yield state, base
-    srv.shutdown()
-    srv.server_close()
 
 
 def write_config(tmp: Path, base: str, hosts: list[WebServer], **top: Any) -> Path:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.dnsfailover.cf_standin import CloudflareState, serve
 from tests.dnsfailover.conftest import WebServer
 from watcloud.dnsfailover.config import AnnounceConfig, Config
 from watcloud.dnsfailover.daemon import Daemon, Engine
@@ -21,16 +19,6 @@ from watcloud.dnsfailover.reconcile import Record, RRSetView
 
 pytestmark = pytest.mark.integration
 NAME = "svc.example.com"
-
-
-@pytest.fixture
-def cf() -> Iterator[tuple[CloudflareState, str]]:
-    state = CloudflareState(token="t0ken")
-    state.add_zone("example.com")
-    srv, base = serve(state)
-    yield state, base
-    srv.shutdown()
-    srv.server_close()
 
 
 def config(base: str, hosts: list[WebServer], tmp: Path, **svc: object) -> Config:
