@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 
-from watcloud.core.config import StrictModel, describe_validation_error, parse_config, read_secret
+from watcloud.core.config import StrictModel, describe_validation_error, load_config, read_secret
 from watcloud.core.errors import ConfigError
 from watcloud.core.paths import default_config_path
 
@@ -109,24 +109,15 @@ class SmtpSettings(StrictModel):
 def load_smtp_settings(path: Path | None = None) -> SmtpSettings:
     """Settings from `path` (must exist) or the default config file when it exists, then
     `WATCLOUD_SMTP_*` variables on top (an empty variable is ignored)."""
-    source = "<defaults>"
-    data: dict[str, Any] = {}
     file = Path(path) if path is not None else default_config_path("notify")
-    if path is not None or file.exists():
-        try:
-            text = file.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(f"{file}: config file not found") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{file}: cannot read config file: {exc}") from None
-        source = str(file)
-        raw = parse_config(_RawConfig, text, source)
-        data = dict(raw.smtp or {})
-        if "password" in data:
-            raise ConfigError(
-                f"{source}: key 'smtp.password': secrets are not read from the config file; "
-                "set WATCLOUD_SMTP_PASSWORD or smtp.password_file"
-            )
+    source = str(file) if path is not None or file.exists() else "<defaults>"
+    raw = load_config(_RawConfig, path, default_path=file)
+    data: dict[str, Any] = dict(raw.smtp or {})
+    if "password" in data:
+        raise ConfigError(
+            f"{source}: key 'smtp.password': secrets are not read from the config file; "
+            "set WATCLOUD_SMTP_PASSWORD or smtp.password_file"
+        )
     for suffix, key in ENV_KEYS.items():
         value = os.environ.get(ENV_PREFIX + suffix)
         if value:
