@@ -401,6 +401,10 @@ class Pool:
                 job.error = "; ".join(sorted({job.outcome[r] for r in job.pending}))
             if job.attempts >= self.s.max_attempts:
                 break
+            if self._fatal is not None:
+                # The breaker tripped (here or on another connection): no point waiting.
+                job.error = self._fatal
+                break
             delay = backoff_delay(job.attempts, self.s, self.rng)
             job.delays.append(delay)
             with self._lock:
