@@ -25,7 +25,7 @@ from tests.users.helpers import (
 )
 from watcloud.core.errors import WatcloudError
 from watcloud.users.apply import LockError, account_locks, apply, make_plan
-from watcloud.users.config import UsersConfig, load
+from watcloud.users.config import UsersConfig, load, validate
 from watcloud.users.files import FILES, read_db
 from watcloud.users.plan import plan_accounts
 
@@ -34,7 +34,7 @@ TODAY = 20000
 
 
 def cfg_of(data: dict[str, Any]) -> UsersConfig:
-    return UsersConfig.model_validate(data)
+    return validate(data)
 
 
 def snapshot(root: Path) -> dict[str, tuple[bytes | str, int, int, int, int]]:

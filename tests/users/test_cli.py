@@ -148,14 +148,14 @@ def test_non_root_logic_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     """Ownership is neither checked nor changed when not root; the real / is refused."""
     from watcloud.core.errors import WatcloudError
     from watcloud.users import apply as engine
-    from watcloud.users.config import UsersConfig
+    from watcloud.users.config import validate
 
     root = make_root(tmp_path)
     calls: list[tuple[int, int, int]] = []
     monkeypatch.setattr(engine, "is_root", lambda: False)
     monkeypatch.setattr(os, "fchown", lambda fd, u, g: calls.append((fd, u, g)))
     monkeypatch.setattr(os, "chown", lambda *a, **k: calls.append((0, 0, 0)))
-    cfg = UsersConfig.model_validate(small_config())
+    cfg = validate(small_config())
     result = engine.apply(root, cfg, today=20000)
     assert any("not running as root" in n for n in result.notes)
     assert calls == []  # no chown attempted

@@ -11,7 +11,15 @@ import pytest
 
 from tests.users.helpers import BCRYPT, SHA512, YESCRYPT, ed25519_key, small_config
 from watcloud.core.errors import ConfigError
-from watcloud.users.config import UsersConfig, expand, hash_kind, load, parse, parse_ssh_key
+from watcloud.users.config import (
+    UsersConfig,
+    expand,
+    hash_kind,
+    load,
+    parse,
+    parse_ssh_key,
+    validate,
+)
 
 
 def _parse(cfg: dict[str, Any]) -> UsersConfig:
@@ -117,7 +125,7 @@ def test_bad_ssh_keys_refused(key: str, why: str) -> None:
         parse_ssh_key(key)
     cfg = small_config()
     cfg["users"][0]["ssh_authorized_keys"] = [key]
-    _bad(cfg, "users.0.ssh_authorized_keys", "key 1")
+    _bad(cfg, "key 'users.0.ssh_authorized_keys.0'")
 
 
 @pytest.mark.parametrize("name", ["Alice", "1abc", "-x", "a b", "a:b", "x" * 33, "", "ä"])
@@ -208,6 +216,56 @@ def test_unknown_key_and_modes() -> None:
     _bad(small_config(home_mode="rwx"), "octal")
 
 
+def test_types_are_checked_strictly() -> None:
+    """No guessing: '2001' is not a uid, 'no' is not false, true is not uid 1."""
+    for value in ("2001", True, 2001.5, None):
+        cfg = small_config()
+        cfg["users"][0]["uid"] = value
+        _bad(cfg, "key 'users.0.uid': expected a whole number", f"(got {value!r})")
+    for key in ("linger",):
+        cfg = small_config()
+        cfg["users"][0][key] = "no"
+        _bad(cfg, f"key 'users.0.{key}': expected true or false")
+    _bad(small_config(create_home="no"), "key 'create_home': expected true or false")
+    _bad(small_config(users={"alice": 1}), "key 'users': expected a list")
+    _bad(small_config(users=[5]), "key 'users.0': expected a mapping")
+    _bad(small_config(managed_uid_range="2000-2999"), "key 'managed_uid_range': expected a mapping")
+    cfg = small_config()
+    cfg["users"][0]["update_password"] = "sometimes"
+    _bad(cfg, "expected 'always' or 'on_create'", "(got 'sometimes')")
+    _bad(small_config(removed_user_home="archive"), "expected 'keep' or 'remove'")
+
+
+def test_every_bad_key_is_named_and_a_long_list_is_cut() -> None:
+    cfg = small_config()
+    cfg["users"][0]["uid"] = "x"
+    cfg["users"][2]["username"] = "Carol"
+    cfg["groups"][1]["members"] = ["ok", "B"]
+    del cfg["users"][1]["uid"]
+    msg = _bad(
+        cfg,
+        "key 'users.0.uid'",
+        "key 'users.1.uid': required key is missing",
+        "key 'users.2.username'",
+        "key 'groups.1.members.1'",
+    )
+    assert msg.count("; ") == 3
+    many = small_config(users=[{"username": f"u{i}", "uid": str(i)} for i in range(50)])
+    msg = _bad(many, "key 'users.0.uid'", "and 40 more")
+    assert "users.10.uid" not in msg
+
+
+def test_cross_checks_name_the_entry_not_the_whole_config() -> None:
+    cfg = small_config()
+    cfg["users"][1]["username"] = "alice"
+    assert _bad(cfg) == "test.json: users.1 (alice): duplicate username"
+
+
+def test_validate_refuses_a_non_mapping() -> None:
+    with pytest.raises(ConfigError, match="src: expected a mapping of options at top level"):
+        validate([1, 2], "src")
+
+
 def test_expand() -> None:
     assert expand("%h/.ssh/keys-%u-%U%%", user="a", uid=5, home="/h/a") == "/h/a/.ssh/keys-a-5%"
 
@@ -240,9 +298,7 @@ def test_the_documented_example_config_is_valid_and_shows_the_defaults() -> None
     section = doc.split("## Config reference", 1)[1]
     example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
     cfg = parse(example, "docs/users.md")
-    defaults = UsersConfig.model_validate(
-        {"managed_uid_range": [2000, 2999], "managed_gid_range": [2000, 2999]}
-    )
+    defaults = validate({"managed_uid_range": [2000, 2999], "managed_gid_range": [2000, 2999]})
     for key in (
         "default_shell",
         "default_home",

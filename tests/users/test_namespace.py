@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import require_binary, require_root
 from tests.users.helpers import SHA512, make_root, small_config
 from watcloud.users.apply import apply
-from watcloud.users.config import UsersConfig
+from watcloud.users.config import validate
 
 SCRIPT = r"""
 set -eu
@@ -48,7 +48,7 @@ def test_getent_id_runuser_in_private_mount_namespace(tmp_path: Path) -> None:
     cfg = small_config()
     cfg["users"][0]["shell"] = "/bin/sh"  # exists on this host too, for runuser
     cfg["users"][2]["shell"] = "/bin/sh"
-    apply(root, UsersConfig.model_validate(cfg), today=20000)
+    apply(root, validate(cfg), today=20000)
     res = subprocess.run(
         [unshare, "-m", "--propagation", "private", "sh", "-c", SCRIPT],
         env={"ROOT": str(root), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},

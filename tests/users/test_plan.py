@@ -17,7 +17,7 @@ from tests.users.helpers import (
     small_config,
 )
 from watcloud.core.errors import ConfigError
-from watcloud.users.config import UsersConfig
+from watcloud.users.config import UsersConfig, validate
 from watcloud.users.files import AccountDb, AccountFile, parse_lines
 from watcloud.users.plan import AccountPlan, PathInfo, fs_queries, plan_accounts, plan_fs
 
@@ -44,7 +44,7 @@ def base_db() -> AccountDb:
 
 
 def cfg_of(**over: Any) -> UsersConfig:
-    return UsersConfig.model_validate(small_config(**over))
+    return validate(small_config(**over))
 
 
 def applied(db: AccountDb, acc: AccountPlan) -> AccountDb:
@@ -97,7 +97,7 @@ def test_changes_deletes_and_unmanaged_lines_untouched() -> None:
     del cfg["users"][2]  # carol goes
     cfg["groups"].pop(1)  # admins goes
     cfg["users"][0]["additional_groups"] = ["students"]
-    acc = plan_accounts(db, UsersConfig.model_validate(cfg), TODAY + 1)
+    acc = plan_accounts(db, validate(cfg), TODAY + 1)
     got = {(c.action, c.kind, c.name): c.details for c in acc.changes}
     assert got[("change", "user", "alice")] == ["shell: '/bin/bash' -> '/bin/zsh'"]
     assert got[("change", "shadow", "alice")] == [
@@ -176,14 +176,14 @@ def test_system_clashes(mutate: Any, message: str) -> None:
     cfg = small_config()
     mutate(cfg)
     with pytest.raises(ConfigError, match=message):
-        plan_accounts(base_db(), UsersConfig.model_validate(cfg), TODAY)
+        plan_accounts(base_db(), validate(cfg), TODAY)
 
 
 def test_group_of_an_unmanaged_user_is_never_deleted() -> None:
     cfg = small_config(managed_uid_range=[1000, 1600], managed_gid_range=[1000, 1600])
     cfg["groups"] = []
     cfg["users"] = [{"username": "zed", "uid": 1501, "primary_group": "users"}]
-    plan_accounts(base_db(), UsersConfig.model_validate(cfg), TODAY)  # fine: 1501 is free
+    plan_accounts(base_db(), validate(cfg), TODAY)  # fine: 1501 is free
     db = mkdb(
         BASE_PASSWD.replace(b"handmade:x:1500:1500", b"handmade:x:1700:1500"),
         BASE_SHADOW,
@@ -193,13 +193,13 @@ def test_group_of_an_unmanaged_user_is_never_deleted() -> None:
     cfg["users"] = [{"username": "zed", "uid": 1500, "primary_group": "users"}]
     # handmade's primary gid 1500 is in range and not configured: refuse to delete its group
     with pytest.raises(ConfigError, match="unmanaged user 'handmade' has primary gid 1500"):
-        plan_accounts(db, UsersConfig.model_validate(cfg), TODAY)
+        plan_accounts(db, validate(cfg), TODAY)
 
 
 def test_primary_group_may_be_an_unmanaged_group() -> None:
     cfg = small_config()
     cfg["users"][2]["primary_group"] = "users"
-    acc = plan_accounts(base_db(), UsersConfig.model_validate(cfg), TODAY)
+    acc = plan_accounts(base_db(), validate(cfg), TODAY)
     assert b"carol:x:2003:100:" in acc.final["passwd"]
     assert acc.final["group"].startswith(BASE_GROUP)  # 'users' line itself untouched
 
@@ -241,7 +241,7 @@ def test_every_prefix_of_the_write_order_is_consistent() -> None:
     cfg["users"] = [cfg["users"][0], {"username": "dave", "uid": 2004, "primary_group": "devs"}]
     cfg["groups"] = [cfg["groups"][0], {"groupname": "devs", "gid": 2600}]
     cfg["users"][0]["additional_groups"] = ["students"]
-    acc = plan_accounts(db, UsersConfig.model_validate(cfg), TODAY)
+    acc = plan_accounts(db, validate(cfg), TODAY)
     kinds = [k for k, _ in acc.steps]
     assert kinds.index("passwd") > kinds.index("shadow")  # adds: shadow before passwd
     assert kinds.count("shadow") == 2  # deletes too: shadow again after passwd
@@ -287,5 +287,5 @@ def test_missing_gshadow_is_not_created_and_missing_shadow_is_refused() -> None:
     empty = AccountDb(*(AccountFile(k) for k in ("passwd", "shadow", "group", "gshadow")))
     cfg = small_config()
     cfg["groups"][0]["members"] = []
-    acc = plan_accounts(empty, UsersConfig.model_validate(cfg), TODAY)
+    acc = plan_accounts(empty, validate(cfg), TODAY)
     assert set(acc.final) == {"passwd", "shadow", "group", "gshadow"}

@@ -17,7 +17,7 @@ from tests.users.helpers import (
     YESCRYPT,
 )
 from tests.users.test_plan import applied, mkdb
-from watcloud.users.config import UsersConfig
+from watcloud.users.config import UsersConfig, validate
 from watcloud.users.files import AccountDb
 from watcloud.users.plan import plan_accounts
 
@@ -53,7 +53,7 @@ def configs(draw: Any) -> UsersConfig:
         }
         for g in groups
     ]
-    return UsersConfig.model_validate(
+    return validate(
         {
             "managed_uid_range": [2000, 2999],
             "managed_gid_range": [2000, 2999],

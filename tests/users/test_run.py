@@ -59,6 +59,8 @@ def test_fast_path_matches_typer_output(tmp_path: Path, run_watcloud: Any) -> No
     assert fast_res.stdout == typer_res.stdout and fast_res.returncode == 0
     for kind in ("passwd", "group", "gshadow"):
         assert (root_a / "etc" / kind).read_bytes() == (root_b / "etc" / kind).read_bytes()
-    bad = write_config(tmp_path / "bad.json", {"managed_uid_range": [1, 0]})
+    bad = write_config(
+        tmp_path / "bad.json", {"managed_uid_range": [10, 5], "managed_gid_range": [10, 20]}
+    )
     res = patched("plan", "-c", str(bad), "--root", str(root_b))
     assert res.returncode == 2 and "greater than" in res.stderr

@@ -1,8 +1,14 @@
-"""The desired state: pydantic models and every check that needs no system state.
+"""The desired state: the config's dataclasses and every check that needs no system state.
 
 Checks against the current account files (a clash with an unmanaged user or group, a primary
 group that exists nowhere) live in `check_against_system`, which `plan` calls before deciding.
 Every error is a `ConfigError`: one line, exit 2, nothing written.
+
+Why not pydantic, as the other tools' configs are: a whole `users apply` of 300 users is about
+0.1 s, and importing pydantic and building these models cost more than that again (see
+"Figures" in docs/users.md). The checks below are plain Python: `_record` walks a mapping
+against a table of per-key check functions and collects one `key 'users.3.uid': what is wrong
+(got ...)` message per bad key, in the same form as `core.config`'s messages.
 """
 
 from __future__ import annotations
@@ -11,19 +17,11 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar
 
-from pydantic import (
-    BeforeValidator,
-    Field,
-    PrivateAttr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
-
-from watcloud.core.config import StrictModel, describe_validation_error
 from watcloud.core.errors import ConfigError
 
 # shadow-utils' default rule (is_valid_user_name without NAME_REGEX): [a-z_][a-z0-9_-]*[$]?
@@ -165,38 +163,47 @@ def parse_mode(value: Any) -> int:
     return mode
 
 
-Mode = Annotated[int, BeforeValidator(parse_mode)]
+# --- leaf checks: each returns the clean value or raises ValueError("what is wrong") ----------
+
+Check = Callable[[Any], Any]
 
 
-def _range(value: Any) -> Any:
-    if isinstance(value, list | tuple):
-        if len(value) != 2:
-            raise ValueError("expected [first, last]")
-        return {"first": value[0], "last": value[1]}
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("expected a string")
     return value
 
 
-class IdRange(StrictModel):
-    first: int = Field(ge=1, le=4294967294)
-    last: int = Field(ge=1, le=4294967294)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> IdRange:
-        if self.first > self.last:
-            raise ValueError(f"first ({self.first}) is greater than last ({self.last})")
-        if self.first <= 65534 <= self.last:
-            raise ValueError("the range must not contain 65534 (nobody/nogroup)")
-        return self
-
-    def __contains__(self, ident: object) -> bool:
-        return isinstance(ident, int) and self.first <= ident <= self.last
+def _int(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("expected a whole number")
+    return value
 
 
-RangeField = Annotated[IdRange, BeforeValidator(_range)]
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("expected true or false")
+    return value
 
 
-def _check_name(value: str) -> str:
-    if not valid_name(value):
+def _choice(*options: str) -> Check:
+    def check(value: Any) -> str:
+        if value not in options:
+            raise ValueError("expected " + " or ".join(repr(o) for o in options))
+        return str(value)
+
+    return check
+
+
+def _optional(check: Check) -> Check:
+    def optional(value: Any) -> Any:
+        return None if value is None else check(value)
+
+    return optional
+
+
+def _check_name(value: Any) -> str:
+    if not isinstance(value, str) or not valid_name(value):
         raise ValueError(
             "not a valid POSIX user/group name (lower-case letter or _, then [a-z0-9_-], "
             f"optional trailing $, at most {NAME_MAX} characters)"
@@ -204,94 +211,229 @@ def _check_name(value: str) -> str:
     return value
 
 
-def _check_field(value: str, what: str) -> str:
-    if _FIELD_BAD.search(value):
+def _check_field(value: Any, what: str) -> str:
+    if _FIELD_BAD.search(_str(value)):
         raise ValueError(f"{what} must not contain ':' or control characters")
+    return str(value)
+
+
+TEMPLATE_KEYS = {"u", "U", "h", "%"}
+
+
+def _check_template(value: Any) -> str:
+    _check_field(value, "a path")
+    if not value.startswith(("/", "%h")):
+        raise ValueError("a path template must be absolute (or start with %h)")
+    for match in re.finditer(r"%(.?)", value):
+        if match.group(1) not in TEMPLATE_KEYS:
+            raise ValueError(f"unknown template key %{match.group(1)} (use %u, %U, %h, %%)")
+    return str(value)
+
+
+def _check_password(value: Any) -> str:
+    if not isinstance(value, str) or hash_kind(value) is None:
+        raise ValueError(
+            "not a crypt hash (yescrypt $y$, SHA-512 $6$, bcrypt $2b$/$2y$/$2a$, or "
+            "'!' to lock); plaintext passwords are refused"
+        )
     return value
 
 
-class User(StrictModel):
+def _check_shell(value: Any) -> str:
+    if not _str(value).startswith("/"):
+        raise ValueError("the shell must be an absolute path")
+    return _check_field(value, "the shell")
+
+
+def _check_key(value: Any) -> str:
+    parse_ssh_key(_str(value))
+    return str(value).strip()
+
+
+def _check_owner(value: Any) -> str:
+    return value if value == "%u" else _check_name(value)
+
+
+# --- records and lists: walk a mapping, collecting one message per bad key --------------------
+
+UNKNOWN_KEY = "unknown key (check the spelling; see the docs for valid keys)"
+
+
+class _Errors(list[str]):
+    def add(self, loc: str, message: str, value: Any = MISSING) -> None:
+        got = "" if value is MISSING else f" (got {value!r:.60})"
+        self.append(f"key '{loc}': {message}{got}")
+
+
+class _Nested:
+    """A check that reports its own problems (with their full key) instead of raising."""
+
+    def __init__(self, run: Callable[[Any, str, _Errors], Any]) -> None:
+        self.run = run
+
+
+Spec = dict[str, "Check | _Nested"]
+T = TypeVar("T")
+_BAD = object()
+
+
+def _record(cls: type[T], spec: Spec, data: Any, loc: str, errs: _Errors) -> T | None:
+    """Check mapping `data` key by key against `spec` and build `cls`; None if anything is wrong.
+
+    Keys not in `data` take the dataclass's default; a key without a default is required.
+    """
+    if not isinstance(data, dict):
+        errs.add(loc, "expected a mapping of keys", data)
+        return None
+    before = len(errs)
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        where = f"{loc}.{key}" if loc else str(key)
+        check = spec.get(key)
+        if check is None:
+            errs.add(where, UNKNOWN_KEY)
+        elif isinstance(check, _Nested):
+            value = check.run(value, where, errs)
+            if value is not _BAD:
+                out[key] = value
+        else:
+            try:
+                out[key] = check(value)
+            except ValueError as exc:
+                errs.add(where, str(exc), value)
+    for key in _required(cls):
+        if key not in data:
+            errs.add(f"{loc}.{key}" if loc else key, "required key is missing")
+    return cls(**out) if len(errs) == before else None
+
+
+_REQUIRED: dict[type, tuple[str, ...]] = {}
+
+
+def _required(cls: type) -> tuple[str, ...]:
+    if cls not in _REQUIRED:
+        _REQUIRED[cls] = tuple(
+            f.name
+            for f in fields(cls)
+            if f.init and f.default is MISSING and f.default_factory is MISSING
+        )
+    return _REQUIRED[cls]
+
+
+def _list_of(item: Check | _Nested) -> _Nested:
+    """A list whose items each pass `item`; a bad item is reported as `key.N`."""
+
+    def run(value: Any, loc: str, errs: _Errors) -> Any:
+        if not isinstance(value, list):
+            errs.add(loc, "expected a list", value)
+            return _BAD
+        before = len(errs)
+        out = []
+        for i, element in enumerate(value):
+            if isinstance(item, _Nested):
+                out.append(item.run(element, f"{loc}.{i}", errs))
+                continue
+            try:
+                out.append(item(element))
+            except ValueError as exc:
+                errs.add(f"{loc}.{i}", str(exc), element)
+        return out if len(errs) == before else _BAD
+
+    return _Nested(run)
+
+
+def _records(cls: type[Any], spec: Spec) -> _Nested:
+    def run(value: Any, loc: str, errs: _Errors) -> Any:
+        built = _record(cls, spec, value, loc, errs)
+        return _BAD if built is None else built
+
+    return _Nested(run)
+
+
+# --- the config --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class IdRange:
+    first: int
+    last: int
+
+    def __contains__(self, ident: object) -> bool:
+        return isinstance(ident, int) and self.first <= ident <= self.last
+
+
+def _id(value: Any) -> int:
+    if not 1 <= _int(value) <= 4294967294:
+        raise ValueError("expected an id from 1 to 4294967294")
+    return int(value)
+
+
+def _run_range(value: Any, loc: str, errs: _Errors) -> Any:
+    if isinstance(value, list | tuple):
+        if len(value) != 2:
+            errs.add(loc, "expected [first, last]", value)
+            return _BAD
+        value = {"first": value[0], "last": value[1]}
+    rng = _record(IdRange, {"first": _id, "last": _id}, value, loc, errs)
+    if rng is None:
+        return _BAD
+    if rng.first > rng.last:
+        errs.add(loc, f"first ({rng.first}) is greater than last ({rng.last})")
+        return _BAD
+    if rng.first <= 65534 <= rng.last:
+        errs.add(loc, "the range must not contain 65534 (nobody/nogroup)")
+        return _BAD
+    return rng
+
+
+@dataclass(slots=True)
+class User:
     username: str
     uid: int
     primary_group: str | None = None
-    additional_groups: list[str] = Field(default_factory=list)
+    additional_groups: list[str] = field(default_factory=list)
     password: str | None = None
     update_password: Literal["always", "on_create"] = "always"
     shell: str | None = None
     home: str | None = None
     comment: str = ""
-    ssh_authorized_keys: list[str] = Field(default_factory=list)
+    ssh_authorized_keys: list[str] = field(default_factory=list)
     linger: bool = False
 
-    @field_validator("username", "primary_group")
-    @classmethod
-    def _names(cls, value: str | None) -> str | None:
-        return None if value is None else _check_name(value)
 
-    @field_validator("additional_groups")
-    @classmethod
-    def _groups(cls, value: list[str]) -> list[str]:
-        for name in value:
-            _check_name(name)
-        if len(set(value)) != len(value):
-            raise ValueError("a group is listed twice")
-        return value
-
-    @field_validator("password")
-    @classmethod
-    def _password(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if hash_kind(value) is None:
-            raise ValueError(
-                "not a crypt hash (yescrypt $y$, SHA-512 $6$, bcrypt $2b$/$2y$/$2a$, or "
-                "'!' to lock); plaintext passwords are refused"
-            )
-        return value
-
-    @field_validator("shell")
-    @classmethod
-    def _shell(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("/"):
-            raise ValueError("the shell must be an absolute path")
-        return None if value is None else _check_field(value, "the shell")
-
-    @field_validator("home")
-    @classmethod
-    def _home(cls, value: str | None) -> str | None:
-        return None if value is None else _check_template(value)
-
-    @field_validator("comment")
-    @classmethod
-    def _comment(cls, value: str) -> str:
-        return _check_field(value, "the comment")
-
-    @field_validator("ssh_authorized_keys")
-    @classmethod
-    def _keys(cls, value: list[str]) -> list[str]:
-        out = []
-        for i, key in enumerate(value):
-            try:
-                parse_ssh_key(key)
-            except ValueError as exc:
-                raise ValueError(f"key {i + 1}: {exc}") from None
-            out.append(key.strip())
-        return out
+def _run_groups_of_user(value: Any, loc: str, errs: _Errors) -> Any:
+    names = _LIST_OF_NAMES.run(value, loc, errs)
+    if names is not _BAD and len(set(names)) != len(names):
+        errs.add(loc, "a group is listed twice", value)
+        return _BAD
+    return names
 
 
-class Group(StrictModel):
+_LIST_OF_NAMES = _list_of(_check_name)
+
+USER_SPEC: Spec = {
+    "username": _check_name,
+    "uid": _int,
+    "primary_group": _optional(_check_name),
+    "additional_groups": _Nested(_run_groups_of_user),
+    "password": _optional(_check_password),
+    "update_password": _choice("always", "on_create"),
+    "shell": _optional(_check_shell),
+    "home": _optional(_check_template),
+    "comment": lambda value: _check_field(value, "the comment"),
+    "ssh_authorized_keys": _list_of(_check_key),
+    "linger": _bool,
+}
+
+
+@dataclass(slots=True)
+class Group:
     groupname: str
     gid: int
-    members: list[str] = Field(default_factory=list)
+    members: list[str] = field(default_factory=list)
 
-    _name = field_validator("groupname")(_check_name)
 
-    @field_validator("members")
-    @classmethod
-    def _members(cls, value: list[str]) -> list[str]:
-        for name in value:
-            _check_name(name)
-        return value
+GROUP_SPEC: Spec = {"groupname": _check_name, "gid": _int, "members": _LIST_OF_NAMES}
 
 
 class GroupSpec(NamedTuple):
@@ -302,36 +444,20 @@ class GroupSpec(NamedTuple):
     members: list[str]
 
 
-class ManagedDirectory(StrictModel):
+@dataclass(slots=True)
+class ManagedDirectory:
     path: str
     owner: str = "%u"
     group: str | None = None
-    mode: Mode = 0o700
-
-    @field_validator("path")
-    @classmethod
-    def _path(cls, value: str) -> str:
-        return _check_template(value)
-
-    @field_validator("owner", "group")
-    @classmethod
-    def _owner(cls, value: str | None) -> str | None:
-        if value is None or value == "%u":
-            return value
-        return _check_name(value)
+    mode: int = 0o700
 
 
-TEMPLATE_KEYS = {"u", "U", "h", "%"}
-
-
-def _check_template(value: str) -> str:
-    _check_field(value, "a path")
-    if not value.startswith(("/", "%h")):
-        raise ValueError("a path template must be absolute (or start with %h)")
-    for match in re.finditer(r"%(.?)", value):
-        if match.group(1) not in TEMPLATE_KEYS:
-            raise ValueError(f"unknown template key %{match.group(1)} (use %u, %U, %h, %%)")
-    return value
+DIRECTORY_SPEC: Spec = {
+    "path": _check_template,
+    "owner": _check_owner,
+    "group": _optional(_check_owner),
+    "mode": parse_mode,
+}
 
 
 def expand(template: str, *, user: str, uid: int, home: str = "") -> str:
@@ -345,87 +471,23 @@ def expand(template: str, *, user: str, uid: int, home: str = "") -> str:
     return out.replace("%h", home).replace("\0", "%")
 
 
-class UsersConfig(StrictModel):
-    managed_uid_range: RangeField
-    managed_gid_range: RangeField
-    users: list[User] = Field(default_factory=list)
-    groups: list[Group] = Field(default_factory=list)
+@dataclass(slots=True)
+class UsersConfig:
+    managed_uid_range: IdRange
+    managed_gid_range: IdRange
+    users: list[User] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
     default_shell: str = "/bin/bash"
     default_home: str = "/home/%u"
     user_private_groups: bool = True
     create_home: bool = True
     skel: str = "/etc/skel"
-    home_mode: Mode = 0o700
+    home_mode: int = 0o700
     ssh_authorized_keys_path: str = "%h/.ssh/authorized_keys"
-    managed_directories: list[ManagedDirectory] = Field(default_factory=list)
+    managed_directories: list[ManagedDirectory] = field(default_factory=list)
     removed_user_home: Literal["keep", "remove"] = "keep"
-    _all_groups: list[GroupSpec] | None = PrivateAttr(default=None)
-    _homes: dict[str, str] | None = PrivateAttr(default=None)
-
-    @field_validator("default_home", "ssh_authorized_keys_path", "skel")
-    @classmethod
-    def _templates(cls, value: str) -> str:
-        return _check_template(value)
-
-    @model_validator(mode="after")
-    def _cross(self) -> UsersConfig:
-        uids: dict[int, str] = {}
-        names: set[str] = set()
-        for i, user in enumerate(self.users):
-            where = f"users.{i} ({user.username})"
-            if user.username in names:
-                raise ValueError(f"{where}: duplicate username")
-            names.add(user.username)
-            if user.uid not in self.managed_uid_range:
-                raise ValueError(
-                    f"{where}: uid {user.uid} is outside managed_uid_range "
-                    f"{self.managed_uid_range.first}-{self.managed_uid_range.last}"
-                )
-            if user.uid in uids:
-                raise ValueError(f"{where}: uid {user.uid} already used by {uids[user.uid]}")
-            uids[user.uid] = user.username
-        gids: dict[int, str] = {}
-        groups: set[str] = set()
-        for i, group in enumerate(self.groups):
-            where = f"groups.{i} ({group.groupname})"
-            if group.groupname in groups:
-                raise ValueError(f"{where}: duplicate groupname")
-            groups.add(group.groupname)
-            if group.gid not in self.managed_gid_range:
-                raise ValueError(
-                    f"{where}: gid {group.gid} is outside managed_gid_range "
-                    f"{self.managed_gid_range.first}-{self.managed_gid_range.last}"
-                )
-            if group.gid in gids:
-                raise ValueError(f"{where}: gid {group.gid} already used by {gids[group.gid]}")
-            gids[group.gid] = group.groupname
-        # User private groups: a user without primary_group gets a group of its own name,
-        # gid = uid, unless the config declares that group itself.
-        for i, user in enumerate(self.users):
-            if user.primary_group is not None or user.username in groups:
-                continue
-            where = f"users.{i} ({user.username})"
-            if not self.user_private_groups:
-                raise ValueError(f"{where}: primary_group is required (user_private_groups off)")
-            if user.uid not in self.managed_gid_range:
-                raise ValueError(
-                    f"{where}: its private group's gid {user.uid} (= uid) is outside "
-                    "managed_gid_range; set primary_group"
-                )
-            if user.uid in gids:
-                raise ValueError(
-                    f"{where}: its private group's gid {user.uid} (= uid) is used by "
-                    f"{gids[user.uid]}; set primary_group"
-                )
-            gids[user.uid] = user.username
-        for i, user in enumerate(self.users):
-            for name in user.additional_groups:
-                if name not in groups:
-                    raise ValueError(
-                        f"users.{i} ({user.username}): additional group {name!r} is not in "
-                        "'groups' (memberships are managed only for groups in the config)"
-                    )
-        return self
+    _all_groups: list[GroupSpec] | None = field(default=None, init=False, repr=False)
+    _homes: dict[str, str] | None = field(default=None, init=False, repr=False)
 
     def private_groups(self) -> list[GroupSpec]:
         """The implicit user private groups (name = username, gid = uid)."""
@@ -445,8 +507,7 @@ class UsersConfig(StrictModel):
         return self._all_groups
 
     def homes(self) -> dict[str, str]:
-        """Each user's expanded home, by user name (computed once; fetch it once per loop:
-        a private attribute of a pydantic model is slow to read)."""
+        """Each user's expanded home, by user name (computed once)."""
         homes = self._homes
         if homes is None:
             homes = self._homes = {
@@ -463,6 +524,97 @@ class UsersConfig(StrictModel):
 
     def primary_group_of(self, user: User) -> str:
         return user.primary_group or user.username
+
+
+CONFIG_SPEC: Spec = {
+    "managed_uid_range": _Nested(_run_range),
+    "managed_gid_range": _Nested(_run_range),
+    "users": _list_of(_records(User, USER_SPEC)),
+    "groups": _list_of(_records(Group, GROUP_SPEC)),
+    "default_shell": _check_shell,
+    "default_home": _check_template,
+    "user_private_groups": _bool,
+    "create_home": _bool,
+    "skel": _check_template,
+    "home_mode": parse_mode,
+    "ssh_authorized_keys_path": _check_template,
+    "managed_directories": _list_of(_records(ManagedDirectory, DIRECTORY_SPEC)),
+    "removed_user_home": _choice("keep", "remove"),
+}
+
+
+def _unique(kind: str, entries: list[tuple[str, int]], rng: IdRange) -> dict[int, str]:
+    """Names and ids of the `kind` ("user" or "group") entries: unique, ids inside `rng`."""
+    id_name = "uid" if kind == "user" else "gid"
+    ids: dict[int, str] = {}
+    names: set[str] = set()
+    for i, (name, ident) in enumerate(entries):
+        where = f"{kind}s.{i} ({name})"
+        if name in names:
+            raise ValueError(f"{where}: duplicate {kind}name")
+        names.add(name)
+        if ident not in rng:
+            raise ValueError(
+                f"{where}: {id_name} {ident} is outside managed_{id_name}_range "
+                f"{rng.first}-{rng.last}"
+            )
+        if ident in ids:
+            raise ValueError(f"{where}: {id_name} {ident} already used by {ids[ident]}")
+        ids[ident] = name
+    return ids
+
+
+def _cross_check(cfg: UsersConfig) -> None:
+    """What no single key shows: duplicates, ids outside the ranges, unknown groups."""
+    _unique("user", [(u.username, u.uid) for u in cfg.users], cfg.managed_uid_range)
+    gids = _unique("group", [(g.groupname, g.gid) for g in cfg.groups], cfg.managed_gid_range)
+    groups = set(gids.values())
+    # User private groups: a user without primary_group gets a group of its own name,
+    # gid = uid, unless the config declares that group itself.
+    for i, user in enumerate(cfg.users):
+        if user.primary_group is not None or user.username in groups:
+            continue
+        where = f"users.{i} ({user.username})"
+        if not cfg.user_private_groups:
+            raise ValueError(f"{where}: primary_group is required (user_private_groups off)")
+        if user.uid not in cfg.managed_gid_range:
+            raise ValueError(
+                f"{where}: its private group's gid {user.uid} (= uid) is outside "
+                "managed_gid_range; set primary_group"
+            )
+        if user.uid in gids:
+            raise ValueError(
+                f"{where}: its private group's gid {user.uid} (= uid) is used by "
+                f"{gids[user.uid]}; set primary_group"
+            )
+        gids[user.uid] = user.username
+    for i, user in enumerate(cfg.users):
+        for name in user.additional_groups:
+            if name not in groups:
+                raise ValueError(
+                    f"users.{i} ({user.username}): additional group {name!r} is not in "
+                    "'groups' (memberships are managed only for groups in the config)"
+                )
+
+
+MAX_SHOWN = 10  # problems named in one error line; a config broken everywhere says how many more
+
+
+def validate(data: Any, source: str = "<config>") -> UsersConfig:
+    """Check parsed config data; a `ConfigError` naming `source` and every bad key otherwise."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping of options at top level")
+    errs = _Errors()
+    cfg = _record(UsersConfig, CONFIG_SPEC, data, "", errs)
+    if cfg is None:
+        shown = "; ".join(errs[:MAX_SHOWN])
+        more = f"; and {len(errs) - MAX_SHOWN} more" if len(errs) > MAX_SHOWN else ""
+        raise ConfigError(f"{source}: {shown}{more}")
+    try:
+        _cross_check(cfg)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+    return cfg
 
 
 def load(path: Path) -> UsersConfig:
@@ -494,14 +646,4 @@ def parse(text: str, source: str, *, json_input: bool = False) -> UsersConfig:
             where = f" line {mark.line + 1}" if mark is not None else ""
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             raise ConfigError(f"{source}:{where}: invalid YAML: {problem}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{source}: expected a mapping of options at top level")
-    try:
-        return UsersConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(f"{source}: {_describe(exc)}") from None
-
-
-def _describe(exc: ValidationError) -> str:
-    # Model-level errors carry pydantic's "Value error, " prefix; drop it for one clean line.
-    return describe_validation_error(exc).replace("Value error, ", "")
+    return validate(data, source)
