@@ -206,7 +206,9 @@ def test_notify_bounce_is_a_failure(tmp_path: Path, run_watcloud: Any) -> None:
         relay.stop()
 
 
-def test_notify_dead_server_is_a_failure_not_a_traceback(tmp_path: Path, run_watcloud: Any) -> None:
+def test_notify_dead_server_exits_2_like_notify_and_keeps_the_mail(
+    tmp_path: Path, run_watcloud: Any
+) -> None:
     root = tmp_path / "scratch"
     build(root)
     report = tmp_path / "r.json"
@@ -221,9 +223,18 @@ def test_notify_dead_server_is_a_failure_not_a_traceback(tmp_path: Path, run_wat
         "WATCLOUD_SMTP_PORT": str(port),
         "WATCLOUD_SMTP_SECURITY": "none",
         "WATCLOUD_SMTP_MAX_ATTEMPTS": "1",
+        "WATCLOUD_SMTP_SPOOL": str(tmp_path / "outbox.sqlite"),
     }
     res = run_watcloud("expiry", "notify", str(report), "-c", str(cfg), env=env)
-    assert res.returncode == 1, (res.stdout, res.stderr)
+    # the same rule as `watcloud notify send`: a relay that cannot be used at all is exit 2
+    assert res.returncode == 2, (res.stdout, res.stderr)
     assert "Traceback" not in res.stderr
     (line,) = res.stdout.splitlines()
-    assert line.startswith("failed") and "cannot connect" in line
+    assert line.startswith("spooled") and "cannot connect" in line
+    (err,) = res.stderr.strip().splitlines()
+    assert "cannot connect" in err and "1 message(s) kept in the spool" in err
+    # without a spool the message is reported failed, and the exit code is still 2
+    del env["WATCLOUD_SMTP_SPOOL"]
+    res = run_watcloud("expiry", "notify", str(report), "-c", str(cfg), env=env)
+    assert res.returncode == 2, (res.stdout, res.stderr)
+    assert res.stdout.startswith("failed")

@@ -209,12 +209,13 @@ def notify(
         warn(s)
     results: list[dict[str, Any]] = []
     failed = False
+    batch = None
     if not dry_run and plan.warnings:
         from watcloud.notify import (  # type: ignore[import-not-found,unused-ignore]
             Message,
+            deliver,
             load_smtp_settings,
             render,
-            send_batch,
         )
 
         settings = load_smtp_settings(cfg.smtp_config)
@@ -230,8 +231,8 @@ def notify(
                     id=w.id,
                 )
             )
-        sent = send_batch(messages, settings)
-        for w, res in zip(plan.warnings, sent, strict=True):
+        batch = deliver(messages, settings)
+        for w, res in zip(plan.warnings, batch.results, strict=True):
             results.append({"user": w.user, "to": w.to, "status": res.status, "error": res.error})
             failed |= not res.ok
     else:
@@ -268,6 +269,10 @@ def notify(
                     + (f" ({row['error']})" if row["error"] else "")
                 )
             )
+    if batch is not None:
+        from watcloud.notify import raise_if_relay_unusable
+
+        raise_if_relay_unusable(batch)  # the relay could not be used at all: exit 2, as notify
     if failed:
         raise typer.Exit(1)
 

@@ -20,13 +20,16 @@ from watcloud.notify.model import Message, Rendered, SendResult
 
 if TYPE_CHECKING:
     from watcloud.notify.settings import SmtpSettings
+    from watcloud.notify.smtp import BatchReport
 
 __all__ = [
     "Message",
     "Rendered",
     "SendResult",
     "SmtpSettings",
+    "deliver",
     "load_smtp_settings",
+    "raise_if_relay_unusable",
     "render",
     "send_batch",
     "send_discord",
@@ -60,6 +63,27 @@ def send_batch(
     from watcloud.notify.smtp import deliver
 
     return deliver(messages, settings, **kwargs).results
+
+
+def deliver(messages: Iterable[Message], settings: SmtpSettings, **kwargs: Any) -> BatchReport:
+    """Like `send_batch`, but the whole report: results, spool drained, pool stats and `fatal`
+    (set when the relay could not be used at all: unreachable, authentication or TLS refused)."""
+    from watcloud.notify.smtp import deliver as _deliver
+
+    return _deliver(messages, settings, **kwargs)
+
+
+def raise_if_relay_unusable(report: BatchReport) -> None:
+    """Every sending command's rule: a relay that cannot be used at all is a `WatcloudError`
+    (one line, exit 2) saying why and how many messages the spool keeps for the next run.
+    Call it after showing the per-message results."""
+    if report.fatal is None:
+        return
+    from watcloud.core.errors import WatcloudError
+
+    kept = sum(r.status == "spooled" for r in report.results + report.drained)
+    where = f"; {kept} message(s) kept in the spool for the next run" if kept else ""
+    raise WatcloudError(f"{report.fatal}{where}")
 
 
 def render(

@@ -12,6 +12,7 @@ import typer
 from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app, show_progress
 from watcloud.core.errors import InputError, WatcloudError
 from watcloud.core.output import OutputFormat, console, emit_json, print_table, warn
+from watcloud.notify import raise_if_relay_unusable
 from watcloud.notify.model import Message, SendResult
 
 app = new_app("Send email and Discord notifications.")
@@ -171,10 +172,7 @@ def _send(messages: list[Message], settings: Any, output: OutputFormat) -> None:
         if progress is not None:
             progress.stop()
     _report(report.results, report.drained, report.stats, output, report.fatal)
-    if report.fatal is not None:
-        kept = sum(r.status == "spooled" for r in report.results + report.drained)
-        where = f"; {kept} message(s) kept in the spool for the next run" if kept else ""
-        raise WatcloudError(f"{report.fatal}{where}")
+    raise_if_relay_unusable(report)
     if any(r.status == "failed" for r in report.results + report.drained):
         raise typer.Exit(1)
 
