@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.links.conftest import GH_TOKEN, Site
+from watcloud.core.errors import WatcloudError
 from watcloud.links.classify import Status, Verdict
 from watcloud.links.config import ExternalConfig, HostConfig
 from watcloud.links.external import (
@@ -318,6 +319,48 @@ def test_auth_and_unverified_never_fail(web: Site, tmp_path: Path) -> None:
     targets = {**where(web.url("/login")), **where("https://github.com/WATonomous/secret")}
     rep = check_external(targets, conf, state_path=tmp_path / "s.db", clock=Clock())
     assert rep.ok and {e.verdict for e in rep.entries} == {Verdict.unverified}
+
+
+def test_a_machine_without_dns_records_nothing(tmp_path: Path) -> None:
+    """All names failing at once is the resolver: a one-line error, the state is untouched."""
+
+    async def no_dns(host: str) -> tuple[Status, str] | None:
+        return Status.broken, f"unknown host {host}"
+
+    hosts = ["docs.example.org", "github.com", "pypi.org"]
+    targets = {k: v for h in hosts for k, v in where(f"https://{h}/page").items()}
+    db = tmp_path / "state.sqlite3"
+    conf = cfg(grace_days=3, attempts=1)
+    with pytest.raises(WatcloudError, match="none of the 3 hosts could be resolved") as exc:
+        check_external(targets, conf, state_path=db, clock=Clock(), resolver=no_dns)
+    assert "nothing was recorded" in str(exc.value) and "\n" not in str(exc.value)
+    assert not db.exists()
+
+    # one name that resolves is enough to trust the resolver: the others are broken links
+    async def docs_resolves(host: str) -> tuple[Status, str] | None:
+        return None if host == "docs.example.org" else (Status.broken, f"unknown host {host}")
+
+    rep = check_external(
+        targets,
+        cfg(grace_days=3, attempts=1, timeout=0.5),
+        state_path=db,
+        clock=Clock(),
+        resolver=docs_resolves,
+        sleep=FakeSleep(),
+    )
+    broken = {e.url for e in rep.entries if e.status is Status.broken}
+    assert {"https://github.com/page", "https://pypi.org/page"} <= broken
+
+
+def test_fewer_hosts_than_the_threshold_are_believed(tmp_path: Path) -> None:
+    async def no_dns(host: str) -> tuple[Status, str] | None:
+        return Status.broken, f"unknown host {host}"
+
+    targets = {**where("https://a.invalid/"), **where("https://b.invalid/")}
+    rep = check_external(
+        targets, cfg(attempts=1), state_path=tmp_path / "s.db", clock=Clock(), resolver=no_dns
+    )
+    assert [e.status for e in rep.entries] == [Status.broken, Status.broken]
 
 
 # ---- end to end ---------------------------------------------------------------------------

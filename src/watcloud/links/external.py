@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from watcloud.core.errors import ConfigError, InputError
+from watcloud.core.errors import ConfigError, InputError, WatcloudError
 from watcloud.links.classify import (
     HEAD_REFUSED,
     PERMANENT_REDIRECTS,
@@ -196,6 +196,11 @@ class Checker:
         if task is None:
             task = self._dns[host] = asyncio.ensure_future(self.resolver(host))
         return await task
+
+    def lookups(self) -> tuple[list[str], list[str]]:
+        """(host names looked up in DNS, those that resolved), after `check_all`."""
+        looked = [h for h, t in self._dns.items() if not _is_ip(h) and h != "localhost"]
+        return looked, [h for h in looked if self._dns[h].result() is None]
 
     async def _wait(self, seconds: float) -> None:
         self.waits.append(seconds)
@@ -520,6 +525,9 @@ def group_urls(
     return urls, pages
 
 
+NO_DNS_MIN_HOSTS = 3  # with fewer hosts, all failing is believable; with more, it is the resolver
+
+
 def check_external(
     targets: dict[str, list[Where]],
     cfg: ExternalConfig,
@@ -553,6 +561,14 @@ def check_external(
     if on_start is not None:
         on_start(len(urls))
     results = asyncio.run(checker.check_all(urls))
+    looked, resolved = checker.lookups()
+    if len(looked) >= NO_DNS_MIN_HOSTS and not resolved:
+        # Every name failing at once is this machine's resolver, not the links: recording them
+        # would start every link's grace period (and fail the build days later) for nothing.
+        raise WatcloudError(
+            f"none of the {len(looked)} hosts could be resolved (e.g. {', '.join(looked[:3])}):"
+            " this machine has no working DNS; nothing was recorded"
+        )
     now = clock()
     if now.tzinfo is None:
         raise InputError("the clock gave a naive datetime")
