@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import io
 import os
 import stat
 from pathlib import Path
 
 import pytest
 
-from watcloud.core.fsutil import atomic_write
+from watcloud.core.fsutil import atomic_write, read_text
 from watcloud.core.state import open_db, transaction
 
 MIGRATIONS = [
@@ -64,3 +65,23 @@ def test_atomic_write_failure_keeps_old(tmp_path: Path, monkeypatch: pytest.Monk
         atomic_write(target, "new")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]
+
+
+def test_read_text_gives_one_line_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from watcloud.core.errors import ConfigError, InputError
+
+    good = tmp_path / "a.txt"
+    good.write_text("héllo\n", encoding="utf-8")
+    assert read_text(good) == "héllo\n"
+    with pytest.raises(InputError, match=r"nope\.txt: report not found$"):
+        read_text(tmp_path / "nope.txt", "report")
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes(b"caf\xe9")
+    with pytest.raises(ConfigError, match=r"latin1\.txt: cannot read config file: 'utf-8' codec"):
+        read_text(bad, "config file", error=ConfigError)
+    with pytest.raises(InputError, match="cannot read file"):
+        read_text(tmp_path)  # a directory
+    monkeypatch.setattr("sys.stdin", io.StringIO("from stdin"))
+    assert read_text("-", dash_is_stdin=True) == "from stdin"
+    with pytest.raises(InputError, match="-: file not found"):
+        read_text("-")

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from watcloud.core.errors import ConfigError
+from watcloud.core.fsutil import read_text
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -34,13 +35,7 @@ def load_config(model: type[M], path: Path | None, *, default_path: Path | None 
         if default_path is None or not default_path.exists():
             return _validate(model, {}, "<defaults>")
         path = default_path
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config file: {exc}") from None
+    text = read_text(path, "config file", error=ConfigError)
     return parse_config(model, text, str(path))
 
 

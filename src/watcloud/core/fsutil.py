@@ -1,11 +1,33 @@
-"""Atomic file writes: temporary file beside the target, fsync, rename, fsync the directory."""
+"""File I/O every tool needs: reading an input file with one-line errors, and atomic writes
+(temporary file beside the target, fsync, rename, fsync the directory). Standard library only."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import sys
 from pathlib import Path
+
+from watcloud.core.errors import InputError, WatcloudError
+
+
+def read_text(
+    path: Path | str,
+    what: str = "file",
+    *,
+    error: type[WatcloudError] = InputError,
+    dash_is_stdin: bool = False,
+) -> str:
+    """The UTF-8 text of `path`, or `error` with one line: `PATH: WHAT not found` or
+    `PATH: cannot read WHAT: why`. With `dash_is_stdin`, `-` reads standard input."""
+    try:
+        if dash_is_stdin and str(path) == "-":
+            return sys.stdin.read()
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{path}: {what} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: cannot read {what}: {exc}") from None
 
 
 def atomic_write(path: Path, data: bytes | str, mode: int | None = None) -> None:
@@ -13,6 +35,8 @@ def atomic_write(path: Path, data: bytes | str, mode: int | None = None) -> None
 
     The mode defaults to the existing file's mode (or 0o644 for a new file).
     """
+    import tempfile  # here, not at the top: readers of this module (the users CLI) skip it
+
     path = Path(path)
     payload = data.encode() if isinstance(data, str) else data
     if mode is None:

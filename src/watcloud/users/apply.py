@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from watcloud.core.errors import InputError, WatcloudError
 from watcloud.users.config import UsersConfig
@@ -251,10 +252,23 @@ def write_accounts(root: Path, db: AccountDb, acc: AccountPlan, own: Ownership, 
 # ---------------------------------------------------------------------------- safe paths
 
 
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+@contextlib.contextmanager
+def _opened(name: str, flags: int, dir_fd: int, mode: int = 0o777) -> Iterator[int]:
+    fd = os.open(name, flags, mode, dir_fd=dir_fd)
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
 def _parts(path: str) -> list[str]:
     return [p for p in path.split("/") if p and p != "."]
 
 
+@contextlib.contextmanager
 def open_parent(
     root: Path,
     path: str,
@@ -264,8 +278,8 @@ def open_parent(
     owner: tuple[int, int] = (0, 0),
     dir_mode: int = 0o700,
     own: Ownership | None = None,
-) -> tuple[int, str]:
-    """A directory fd for `path`'s parent and its last component.
+) -> Iterator[tuple[int, str]]:
+    """A directory fd for `path`'s parent and its last component (closed on leaving the `with`).
 
     Components above `boundary` (admin-owned, e.g. /home) resolve normally; `boundary` itself
     and everything below are opened with O_NOFOLLOW one at a time, relative to their parent's
@@ -287,16 +301,12 @@ def open_parent(
     try:
         for comp in untrusted:
             try:
-                nfd = os.open(
-                    comp, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd
-                )
+                nfd = os.open(comp, _DIR_FLAGS, dir_fd=fd)
             except FileNotFoundError:
                 if not create:
                     raise
                 os.mkdir(comp, dir_mode, dir_fd=fd)
-                nfd = os.open(
-                    comp, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd
-                )
+                nfd = os.open(comp, _DIR_FLAGS, dir_fd=fd)
                 if own is not None:
                     own.fchown(nfd, *owner)
                 os.fchmod(nfd, dir_mode)
@@ -306,10 +316,9 @@ def open_parent(
                 raise
             os.close(fd)
             fd = nfd
-    except BaseException:
+        yield fd, last
+    finally:
         os.close(fd)
-        raise
-    return fd, last
 
 
 def observe(root: Path, queries: list[FsQuery]) -> dict[str, PathInfo]:
@@ -357,52 +366,37 @@ def _lstat_info(full: str) -> PathInfo:
         return PathInfo("missing")
     except NotADirectoryError:
         return PathInfo("unsafe")
+    return _info(st)
+
+
+def _info(st: os.stat_result, content: bytes | None = None) -> PathInfo:
+    """What an lstat result shows (a symlink is never followed)."""
     mode = stat.S_IMODE(st.st_mode)
+    kind: Literal["link", "dir", "file", "other"]
     if stat.S_ISLNK(st.st_mode):
-        return PathInfo("link", mode, st.st_uid, st.st_gid)
-    if stat.S_ISDIR(st.st_mode):
-        return PathInfo("dir", mode, st.st_uid, st.st_gid)
-    if stat.S_ISREG(st.st_mode):
-        return PathInfo("file", mode, st.st_uid, st.st_gid)
-    return PathInfo("other", mode, st.st_uid, st.st_gid)
+        kind = "link"
+    elif stat.S_ISDIR(st.st_mode):
+        kind = "dir"
+    elif stat.S_ISREG(st.st_mode):
+        kind = "file"
+    else:
+        kind = "other"
+    return PathInfo(kind, mode, st.st_uid, st.st_gid, content)
 
 
 def _observe_one(root: Path, q: FsQuery) -> PathInfo:
     try:
-        pfd, name = open_parent(root, q.path, q.home)
+        with open_parent(root, q.path, q.home) as (pfd, name):
+            st = os.stat(name, dir_fd=pfd, follow_symlinks=False)
+            if not q.read or not stat.S_ISREG(st.st_mode):
+                return _info(st)
+            flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+            with _opened(name, flags, pfd) as fd:
+                return _info(st, os.read(fd, KEYS_MAX))
     except FileNotFoundError:
         return PathInfo("missing")
-    except (UnsafePath, PermissionError):
+    except (UnsafePath, PermissionError, NotADirectoryError):
         return PathInfo("unsafe")
-    except NotADirectoryError:
-        return PathInfo("unsafe")
-    try:
-        try:
-            st = os.stat(name, dir_fd=pfd, follow_symlinks=False)
-        except FileNotFoundError:
-            return PathInfo("missing")
-        mode = stat.S_IMODE(st.st_mode)
-        if stat.S_ISLNK(st.st_mode):
-            return PathInfo("link", mode, st.st_uid, st.st_gid)
-        if stat.S_ISDIR(st.st_mode):
-            return PathInfo("dir", mode, st.st_uid, st.st_gid)
-        if not stat.S_ISREG(st.st_mode):
-            return PathInfo("other", mode, st.st_uid, st.st_gid)
-        content = None
-        if q.read:
-            try:
-                fd = os.open(
-                    name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=pfd
-                )
-            except PermissionError:
-                return PathInfo("unsafe")
-            try:
-                content = os.read(fd, KEYS_MAX)
-            finally:
-                os.close(fd)
-        return PathInfo("file", mode, st.st_uid, st.st_gid, content)
-    finally:
-        os.close(pfd)
 
 
 # ---------------------------------------------------------------------------- fs actions
@@ -422,15 +416,10 @@ def _copy_tree(src: Path, dst_fd: int, uid: int, gid: int, own: Ownership) -> No
             own.lchown_at(name, dst_fd, uid, gid)
         elif stat.S_ISDIR(st.st_mode):
             os.mkdir(name, 0o700, dir_fd=dst_fd)
-            sub = os.open(
-                name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dst_fd
-            )
-            try:
+            with _opened(name, _DIR_FLAGS, dst_fd) as sub:
                 _copy_tree(Path(entry.path), sub, uid, gid, own)
                 own.fchown(sub, uid, gid)
                 os.fchmod(sub, stat.S_IMODE(st.st_mode))
-            finally:
-                os.close(sub)
         elif stat.S_ISREG(st.st_mode):
             with open(entry.path, "rb") as fh:
                 data = fh.read()
@@ -469,88 +458,52 @@ def _write_at(
 
 
 def run_action(root: Path, cfg: UsersConfig, act: FsAction, own: Ownership) -> None:
+    owner = (act.uid, act.gid)
     if act.op == "create_home":
         # Built under a temporary name and renamed into place: a home exists complete or not
         # at all, even if the run is killed half-way through copying the skeleton.
-        pfd, name = open_parent(root, act.path, act.home, create=True)
-        try:
+        with open_parent(root, act.path, act.home, create=True) as (pfd, name):
             tmp = f".{name}.watcloud-new"
             with contextlib.suppress(FileNotFoundError):
                 shutil.rmtree(tmp, dir_fd=pfd)  # left by a killed run
             os.mkdir(tmp, 0o700, dir_fd=pfd)
-            hfd = os.open(
-                tmp, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=pfd
-            )
-            try:
-                skel = Path(root, *_parts(cfg.skel))
-                _copy_tree(skel, hfd, act.uid, act.gid, own)
+            with _opened(tmp, _DIR_FLAGS, pfd) as hfd:
+                _copy_tree(Path(root, *_parts(cfg.skel)), hfd, act.uid, act.gid, own)
                 os.fchmod(hfd, act.mode)
                 own.fchown(hfd, act.uid, act.gid)
-            finally:
-                os.close(hfd)
             os.rename(tmp, name, src_dir_fd=pfd, dst_dir_fd=pfd)
-        finally:
-            os.close(pfd)
     elif act.op == "fix_home_owner":
-        pfd, name = open_parent(root, act.path, act.home)
-        try:
-            hfd = os.open(
-                name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=pfd
-            )
-            try:
-                own.fchown(hfd, act.uid, act.gid)
-            finally:
-                os.close(hfd)
-        finally:
-            os.close(pfd)
+        with (
+            open_parent(root, act.path, act.home) as (pfd, name),
+            _opened(name, _DIR_FLAGS, pfd) as hfd,
+        ):
+            own.fchown(hfd, act.uid, act.gid)
     elif act.op == "ensure_dir":
-        pfd, name = open_parent(
-            root, act.path, act.home, create=True, owner=(act.uid, act.gid), own=own
-        )
-        try:
+        created = open_parent(root, act.path, act.home, create=True, owner=owner, own=own)
+        with created as (pfd, name):
             with contextlib.suppress(FileExistsError):
                 os.mkdir(name, 0o700, dir_fd=pfd)
-            dfd = os.open(
-                name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=pfd
-            )
-            try:
+            with _opened(name, _DIR_FLAGS, pfd) as dfd:
                 own.fchown(dfd, act.uid, act.gid)
                 os.fchmod(dfd, act.mode)
-            finally:
-                os.close(dfd)
-        finally:
-            os.close(pfd)
     elif act.op == "write_keys":
-        pfd, name = open_parent(
-            root, act.path, act.home, create=True, owner=(act.uid, act.gid), own=own
-        )
-        try:
+        created = open_parent(root, act.path, act.home, create=True, owner=owner, own=own)
+        with created as (pfd, name):
             _write_at(pfd, name, act.content, act.mode, act.uid, act.gid, own)
-        finally:
-            os.close(pfd)
-    elif act.op == "remove_keys":
-        pfd, name = open_parent(root, act.path, act.home)
-        try:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(name, dir_fd=pfd)
-        finally:
-            os.close(pfd)
+    elif act.op in ("remove_keys", "linger_off"):
+        boundary = act.home if act.op == "remove_keys" else ""
+        with (
+            open_parent(root, act.path, boundary) as (pfd, name),
+            contextlib.suppress(FileNotFoundError),
+        ):
+            os.unlink(name, dir_fd=pfd)
     elif act.op == "linger_on":
-        pfd, name = open_parent(root, act.path, "", create=True)
-        try:
-            fd = os.open(
-                name, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=pfd
-            )
-            os.close(fd)
-        finally:
-            os.close(pfd)
-    elif act.op == "linger_off":
-        pfd, name = open_parent(root, act.path, "")
-        try:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(name, dir_fd=pfd)
-        finally:
-            os.close(pfd)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+        with (
+            open_parent(root, act.path, "", create=True) as (pfd, name),
+            _opened(name, flags, pfd, 0o644),
+        ):
+            pass
     elif act.op == "remove_home":
         target = Path(root, *_parts(act.path))
         st = os.lstat(target)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple, TypeVar
 
 from watcloud.core.errors import ConfigError
+from watcloud.core.fsutil import read_text
 
 # shadow-utils' default rule (is_valid_user_name without NAME_REGEX): [a-z_][a-z0-9_-]*[$]?
 NAME_RE = re.compile(r"[a-z_][a-z0-9_-]*\$?")
@@ -619,12 +620,7 @@ def validate(data: Any, source: str = "<config>") -> UsersConfig:
 
 def load(path: Path) -> UsersConfig:
     """Read and validate a YAML or JSON config file (JSON when it ends in .json)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config file: {exc}") from None
+    text = read_text(path, "config file", error=ConfigError)
     return parse(text, str(path), json_input=str(path).endswith(".json"))
 
 

@@ -18,6 +18,7 @@ group line its gshadow line, and every passwd user's primary gid its group line.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -197,57 +198,37 @@ def plan_accounts(db: AccountDb, cfg: UsersConfig, today: int) -> AccountPlan:
                 "add", "user", f[0], [f"uid {f[2]}", f"gid {f[3]}", f"home {f[5]}", f"shell {f[6]}"]
             )
         )
-    pos = insert_position(new_pw)
-    new_pw[pos:pos] = added
+    _insert(added, new_pw)
 
     # ---- shadow
     all_pw_names = {ln.name for ln in db.passwd.lines if ln.fields is not None}
-    deleted_names = {f[0] for f in deleted_users}
     users_by_name = {u.username: u for u in cfg.users}
-    new_sh: list[Line] = []
-    mid_sh: list[Line] = []
-    have_sh: set[str] = set()
-    for ln in db.shadow.lines:
-        name = ln.name
-        if ln.fields is None or name is None:
-            new_sh.append(ln)
-            mid_sh.append(ln)
-            continue
-        if name in users_by_name and name not in have_sh:
-            have_sh.add(name)
-            user = users_by_name[name]
-            creating = name not in cur_users  # shadow line left over, passwd line new
-            if (
-                user.password is not None
-                and ln.fields[1] != user.password
-                and (creating or user.update_password == "always")
-            ):
-                want = list(ln.fields)
-                want[1] = user.password
-                want[2] = str(today)
-                new_ln = Line.make(want)
-                changes.append(
-                    Change("change", "shadow", name, _diff(SHADOW_LABELS, ln.fields, want))
-                )
-            else:
-                new_ln = ln
-            new_sh.append(new_ln)
-            mid_sh.append(new_ln)
-        elif name in deleted_names:
-            mid_sh.append(ln)  # kept until passwd has lost the user
-        elif name not in all_pw_names or name in users_by_name:
-            # an orphan (no passwd line) or a second line for a managed user
-            changes.append(
-                Change(
-                    "delete",
-                    "shadow",
-                    name,
-                    ["no passwd line" if name not in all_pw_names else "duplicate line"],
-                )
-            )
-        else:
-            new_sh.append(ln)
-            mid_sh.append(ln)
+
+    def shadow_line(ln: Line) -> Line:
+        assert ln.name is not None and ln.fields is not None
+        user = users_by_name[ln.name]
+        creating = ln.name not in cur_users  # shadow line left over, passwd line new
+        if (
+            user.password is None
+            or ln.fields[1] == user.password
+            or not (creating or user.update_password == "always")
+        ):
+            return ln
+        want = list(ln.fields)
+        want[1] = user.password
+        want[2] = str(today)
+        changes.append(Change("change", "shadow", ln.name, _diff(SHADOW_LABELS, ln.fields, want)))
+        return Line.make(want)
+
+    new_sh, mid_sh, have_sh = _follow(
+        db.shadow.lines,
+        "shadow",
+        shadow_line,
+        managed=users_by_name.keys(),
+        leaving={f[0] for f in deleted_users},
+        owners=all_pw_names,
+        changes=changes,
+    )
     sh_added = []
     for user in cfg.users:
         if user.username not in have_sh:
@@ -258,9 +239,7 @@ def plan_accounts(db: AccountDb, cfg: UsersConfig, today: int) -> AccountPlan:
             )
             if user.username in cur_users:
                 changes.append(Change("add", "shadow", user.username, ["passwd line had none"]))
-    for lines in (new_sh, mid_sh):
-        pos = insert_position(lines)
-        lines[pos:pos] = sh_added
+    _insert(sh_added, new_sh, mid_sh)
 
     # ---- group
     members: dict[str, list[str]] = {g.groupname: list(dict.fromkeys(g.members)) for g in groups}
@@ -301,51 +280,31 @@ def plan_accounts(db: AccountDb, cfg: UsersConfig, today: int) -> AccountPlan:
         f = ln.fields or []
         detail = [f"gid {f[2]}"] + ([f"members {f[3]}"] if f[3] else [])
         changes.append(Change("add", "group", f[0], detail))
-    for lines in (new_gr, mid_gr):
-        pos = insert_position(lines)
-        lines[pos:pos] = gr_added
+    _insert(gr_added, new_gr, mid_gr)
 
     # ---- gshadow
-    all_gr_names = {ln.name for ln in db.group.lines if ln.fields is not None}
-    new_gs: list[Line] = []
-    mid_gs: list[Line] = []
-    have_gs: set[str] = set()
-    for ln in db.gshadow.lines:
-        name = ln.name
-        if ln.fields is None or name is None:
-            new_gs.append(ln)
-            mid_gs.append(ln)
-            continue
-        if name in want_gr and name not in have_gs:
-            have_gs.add(name)
-            want = [*ln.fields[:3], want_gr[name][3]]
-            if ln.fields[3] != want[3] and _same_members(ln.fields[3], want[3]):
-                want[3] = ln.fields[3]
-            new_ln = ln if want == ln.fields else Line.make(want)
-            new_gs.append(new_ln)
-            mid_gs.append(new_ln)
-        elif name in deleted_groups:
-            mid_gs.append(ln)
-        elif name not in all_gr_names or name in want_gr:
-            changes.append(
-                Change(
-                    "delete",
-                    "gshadow",
-                    name,
-                    ["no group line" if name not in all_gr_names else "duplicate line"],
-                )
-            )
-        else:
-            new_gs.append(ln)
-            mid_gs.append(ln)
+    def gshadow_line(ln: Line) -> Line:
+        assert ln.name is not None and ln.fields is not None
+        want = [*ln.fields[:3], want_gr[ln.name][3]]
+        if ln.fields[3] != want[3] and _same_members(ln.fields[3], want[3]):
+            want[3] = ln.fields[3]
+        return ln if want == ln.fields else Line.make(want)
+
+    new_gs, mid_gs, have_gs = _follow(
+        db.gshadow.lines,
+        "gshadow",
+        gshadow_line,
+        managed=want_gr.keys(),
+        leaving=deleted_groups,
+        owners={ln.name for ln in db.group.lines if ln.fields is not None},
+        changes=changes,
+    )
     gs_added = [
         Line.make([g.groupname, "!", "", want_gr[g.groupname][3]])
         for g in groups
         if g.groupname not in have_gs
     ]
-    for lines in (new_gs, mid_gs):
-        pos = insert_position(lines)
-        lines[pos:pos] = gs_added
+    _insert(gs_added, new_gs, mid_gs)
 
     # ---- bytes and write order
     # No gshadow file on a system that has group lines: shadow-utils then keeps none either.
@@ -380,6 +339,55 @@ def plan_accounts(db: AccountDb, cfg: UsersConfig, today: int) -> AccountPlan:
     passwd_entries = {ln.fields[0]: ln.fields for ln in new_pw if ln.fields is not None}
     gids_after = {ln.fields[0]: int(ln.fields[2]) for ln in new_gr if ln.fields is not None}
     return AccountPlan(changes, changed, steps, passwd_entries, deleted_users, gids_after)
+
+
+def _follow(
+    lines: list[Line],
+    kind: str,
+    update: Callable[[Line], Line],
+    *,
+    managed: Collection[str],
+    leaving: set[str],
+    owners: Collection[str | None],
+    changes: list[Change],
+) -> tuple[list[Line], list[Line], set[str]]:
+    """Walk shadow (or gshadow), whose lines follow passwd's (group's) by name.
+
+    The first line of each `managed` name goes through `update`; a line of a name `leaving`
+    stays in the intermediate file only; an orphan (no line in `owners`) or a second line of a
+    managed name is deleted, as its own change; everything else is kept as it is.
+    Returns the final lines, the intermediate lines, and the managed names that had a line.
+    """
+    owner = "passwd" if kind == "shadow" else "group"
+    final: list[Line] = []
+    mid: list[Line] = []
+    seen: set[str] = set()
+    for ln in lines:
+        name = ln.name
+        if ln.fields is None or name is None:
+            final.append(ln)
+            mid.append(ln)
+        elif name in managed and name not in seen:
+            seen.add(name)
+            new_ln = update(ln)
+            final.append(new_ln)
+            mid.append(new_ln)
+        elif name in leaving:
+            mid.append(ln)  # kept until the owner file has lost the entry
+        elif name not in owners or name in managed:
+            why = f"no {owner} line" if name not in owners else "duplicate line"
+            changes.append(Change("delete", kind, name, [why]))
+        else:
+            final.append(ln)
+            mid.append(ln)
+    return final, mid, seen
+
+
+def _insert(added: list[Line], *files: list[Line]) -> None:
+    """Put new lines where shadow-utils does: at the end, before the first NIS `+`/`-` line."""
+    for lines in files:
+        pos = insert_position(lines)
+        lines[pos:pos] = added
 
 
 def _ser(lines: list[Line], f: AccountFile) -> bytes:
