@@ -1,14 +1,24 @@
 from __future__ import annotations
 
+import asyncio
+import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import ClassVar
 
 import httpx
 import pytest
 
-from watcloud.core.http import make_client, request_with_retries, retry_after_seconds
+from tests.conftest import require_binary
+from watcloud.core.http import (
+    make_async_client,
+    make_client,
+    request_with_retries,
+    retry_after_seconds,
+)
 
 
 class Flaky(BaseHTTPRequestHandler):
@@ -71,3 +81,47 @@ def test_retry_after_forms() -> None:
     assert (
         retry_after_seconds(httpx.Response(429, headers={"Retry-After": past}, request=req), 1) == 0
     )
+
+
+class Hello(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"hello")
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+def test_pool_options_reach_the_transport(tmp_path: Path) -> None:
+    """`verify=` (and the other pool options) must not be dropped because a transport is set."""
+    (openssl,) = require_binary("openssl")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    req = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"]
+    san = ["-addext", "subjectAltName=IP:127.0.0.1"]
+    subprocess.run(
+        [openssl, *req, *san, "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hello)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"https://127.0.0.1:{server.server_address[1]}/"
+    trust = ssl.create_default_context(cafile=str(cert))
+    try:
+        with make_client("test", verify=trust, limits=httpx.Limits(max_connections=1)) as c:
+            assert c.get(url).text == "hello"
+        with make_client("test", connect_retries=0) as c, pytest.raises(httpx.ConnectError):
+            c.get(url)  # the default trust store does not know this certificate
+
+        async def fetch() -> str:
+            async with make_async_client("test", verify=trust) as ac:
+                return (await ac.get(url)).text
+
+        assert asyncio.run(fetch()) == "hello"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -24,6 +24,15 @@ def user_agent(tool: str, contact: str = CONTACT) -> str:
     return f"watcloud-{tool}/{__version__} (WATcloud; +{contact})"
 
 
+# Options of the connection pool. httpx ignores them on the client once a transport is given,
+# so they must go to the transport the factories build.
+POOL_OPTIONS = ("verify", "cert", "limits", "http1", "http2")
+
+
+def _pool_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {k: kwargs.pop(k) for k in POOL_OPTIONS if k in kwargs}
+
+
 def make_client(
     tool: str,
     *,
@@ -33,11 +42,16 @@ def make_client(
     contact: str = CONTACT,
     **kwargs: Any,
 ) -> httpx.Client:
-    """A synchronous client; `connect_retries` retries failed connection attempts only."""
+    """A synchronous client; `connect_retries` retries failed connection attempts only.
+
+    `verify`, `cert`, `limits`, `http1` and `http2` configure the connection pool; the rest of
+    `kwargs` go to `httpx.Client`.
+    """
+    pool = _pool_options(kwargs)
     return httpx.Client(
         timeout=httpx.Timeout(timeout),
         headers={"User-Agent": user_agent(tool, contact), **(headers or {})},
-        transport=httpx.HTTPTransport(retries=connect_retries),
+        transport=httpx.HTTPTransport(retries=connect_retries, **pool),
         follow_redirects=kwargs.pop("follow_redirects", True),
         **kwargs,
     )
@@ -52,11 +66,12 @@ def make_async_client(
     contact: str = CONTACT,
     **kwargs: Any,
 ) -> httpx.AsyncClient:
-    """An asyncio client with the same defaults as `make_client`."""
+    """An asyncio client with the same defaults and options as `make_client`."""
+    pool = _pool_options(kwargs)
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout),
         headers={"User-Agent": user_agent(tool, contact), **(headers or {})},
-        transport=httpx.AsyncHTTPTransport(retries=connect_retries),
+        transport=httpx.AsyncHTTPTransport(retries=connect_retries, **pool),
         follow_redirects=kwargs.pop("follow_redirects", True),
         **kwargs,
     )
