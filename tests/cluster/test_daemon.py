@@ -194,6 +194,18 @@ def test_status_without_user_manager(fake_bin: Path) -> None:
     assert any("not checked (Failed to connect to bus" in d for d in r.details)
 
 
+def test_docker_host_not_unix_does_not_claim_the_configured_socket(sockdir: Path) -> None:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(str(sockdir / "d.sock"))
+        listener.listen()
+        spec = DaemonSpec(
+            name="docker", sockets=[str(sockdir / "d.sock")], ping=False, host_env="DOCKER_HOST"
+        )
+        r = daemon.status(spec, {"DOCKER_HOST": "tcp://127.0.0.1:2375"})
+    assert (r.state, r.socket, r.how) == ("running", str(sockdir / "d.sock"), "socket")
+    assert any("DOCKER_HOST=tcp://127.0.0.1:2375 is not a unix socket" in d for d in r.details)
+
+
 # ---- end to end ------------------------------------------------------------------------------
 
 

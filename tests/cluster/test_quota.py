@@ -79,7 +79,7 @@ def test_ceph_quota_set_on_a_parent_directory() -> None:
     )
     q = quota.ceph_quota(Path("/mnt/ceph/home/alice"), read)
     assert q is not None and q.directory == "/mnt/ceph/home"
-    assert q.max_bytes is None and q.max_files == 100 and q.rfiles == 50
+    assert q.max_bytes is None and q.max_files == 100 and (q.rbytes, q.rfiles) == (1000, 50)
 
 
 def test_ceph_without_any_quota_is_unlimited_not_unknown() -> None:
@@ -87,6 +87,27 @@ def test_ceph_without_any_quota_is_unlimited_not_unknown() -> None:
     q = quota.ceph_quota(Path("/c/alice"), read)
     assert q == quota.CephQuota("/c/alice", None, None, 7, 2)
     assert all(r.unlimited for r in quota.ceph_rows(q))
+
+
+def test_ceph_walk_reads_each_xattr_once() -> None:
+    # home and its parent on CephFS, no quota on either; "/" is not CephFS
+    read = fake_xattrs(
+        {
+            "/c/alice": {"ceph.dir.rbytes": b"7", "ceph.dir.rfiles": b"2"},
+            "/c": {"ceph.dir.rbytes": b"70", "ceph.dir.rfiles": b"20"},
+        }
+    )
+    calls: list[tuple[str, str]] = []
+
+    def counted(path: str, name: str) -> bytes:
+        calls.append((path, name))
+        return read(path, name)
+
+    assert quota.ceph_quota(Path("/c/alice"), counted) == quota.CephQuota(
+        "/c/alice", None, None, 7, 2
+    )
+    assert len(calls) == len(set(calls))
+    assert ("/", "ceph.dir.rbytes") in calls  # the walk went up until it left CephFS
 
 
 @pytest.mark.parametrize("code", [errno.ENOTSUP, errno.ENODATA, errno.EOPNOTSUPP])

@@ -7,11 +7,13 @@ from typing import Annotated
 
 import typer
 
-from watcloud.cluster import config as cluster_config
 from watcloud.cluster import fast
 from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app
-from watcloud.core.output import OutputFormat, console, to_json
+from watcloud.core.output import OutputFormat, console, emit_json, to_json
 from watcloud.core.timez import now
+
+# The config module (pydantic, PyYAML) is imported inside the commands, so that
+# `watcloud quota --help` and friends do not pay for it.
 
 status_app = new_app(
     "Is the cluster up? Machines, health checks and maintenance.", no_args_is_help=False
@@ -36,6 +38,7 @@ def status(
     A source that fails or hangs does not stop the others: what is known is shown, the
     failed source is named, and the exit code stays 0.
     """
+    from watcloud.cluster import config as cluster_config
     from watcloud.cluster.sources import collect
     from watcloud.cluster.status import build_report
 
@@ -87,12 +90,13 @@ def quota_list(output: OutputOpt = OutputFormat.text, config: ConfigOpt = None) 
     import socket
     from pathlib import Path
 
+    from watcloud.cluster import config as cluster_config
     from watcloud.cluster.quota import QuotaContext, collect
     from watcloud.cluster.sources import fetch_machine_info
 
     cfg = cluster_config.load(config)
     ctx = QuotaContext(
-        home=cfg.home or Path(os.environ.get("HOME") or Path.home()),
+        home=cfg.home or Path.home(),
         sysfs_root=cfg.sysfs_root,
         proc_root=cfg.proc_root,
         tmp_dir=cfg.tmp_dir,
@@ -104,10 +108,7 @@ def quota_list(output: OutputOpt = OutputFormat.text, config: ConfigOpt = None) 
     )
     rows, notes = collect(ctx)
     if output is OutputFormat.json:
-        sys.stdout.write(
-            to_json({"generated_at": now(), "rows": [r.as_json() for r in rows], "notes": notes})
-            + "\n"
-        )
+        emit_json({"generated_at": now(), "rows": [r.as_json() for r in rows], "notes": notes})
         return
     from watcloud.cluster.render import quota_text
 
@@ -127,12 +128,13 @@ def daemon_status(output: OutputOpt = OutputFormat.text, config: ConfigOpt = Non
     """
     import os
 
+    from watcloud.cluster import config as cluster_config
     from watcloud.cluster.daemon import status as probe
 
     cfg = cluster_config.load(config)
     reports = [probe(spec, os.environ, cfg.source_timeout) for spec in cfg.daemons]
     if output is OutputFormat.json:
-        sys.stdout.write(to_json({"daemons": [r.as_json() for r in reports]}) + "\n")
+        emit_json({"daemons": [r.as_json() for r in reports]})
     else:
         from watcloud.cluster.render import daemon_text
 

@@ -151,16 +151,20 @@ def expand(path: str, env: Mapping[str, str]) -> str | None:
     return None if missing else out
 
 
+def env_socket(spec: DaemonSpec, env: Mapping[str, str]) -> str | None:
+    """The unix socket `spec.host_env` names (`unix:///path`), else None."""
+    value = env.get(spec.host_env) if spec.host_env else None
+    return value[len("unix://") :] if value and value.startswith("unix://") else None
+
+
 def candidate_sockets(spec: DaemonSpec, env: Mapping[str, str]) -> tuple[list[str], str | None]:
     """Sockets to try in order, and a note (e.g. a DOCKER_HOST that is not a unix socket)."""
     out: list[str] = []
     note = None
-    if spec.host_env and env.get(spec.host_env):
-        value = env[spec.host_env]
-        if value.startswith("unix://"):
-            out.append(value[len("unix://") :])
-        else:
-            note = f"{spec.host_env}={value} is not a unix socket; not probed"
+    if (from_env := env_socket(spec, env)) is not None:
+        out.append(from_env)
+    elif spec.host_env and env.get(spec.host_env):
+        note = f"{spec.host_env}={env[spec.host_env]} is not a unix socket; not probed"
     for s in spec.sockets:
         p = expand(s, env)
         if p and p not in out:
@@ -262,5 +266,5 @@ def status(spec: DaemonSpec, env: Mapping[str, str], timeout: float = 3.0) -> Da
         slurm_start_found=bool(spec.slurm_start and shutil.which(spec.slurm_start.split()[0])),
         installed_hint=any(shutil.which(b) for b in binaries),
         note=note,
-        env_socket=sockets[0] if spec.host_env and env.get(spec.host_env) and sockets else None,
+        env_socket=env_socket(spec, env),
     )

@@ -81,40 +81,32 @@ def _xattr_int(read: XattrReader, path: str, name: str) -> int | None:
 def ceph_quota(home: Path, read: XattrReader = os.getxattr) -> CephQuota | None:
     """The Ceph quota covering `home`: the nearest directory upwards with
     `ceph.quota.max_bytes`/`max_files` set; None when `home` is not on CephFS."""
-    path = str(home)
     try:
-        if _xattr_int(read, path, "ceph.dir.rbytes") is None:
-            return None  # not CephFS (ENODATA/ENOTSUP), or no such directory
+        home_rbytes = _xattr_int(read, str(home), "ceph.dir.rbytes")
     except OSError:
         return None
+    if home_rbytes is None:
+        return None  # not CephFS (ENODATA/ENOTSUP), or no such directory
     current = Path(home)
+    rbytes: int | None = home_rbytes
     while True:
         p = str(current)
         try:
             max_bytes = _xattr_int(read, p, "ceph.quota.max_bytes") or None
             max_files = _xattr_int(read, p, "ceph.quota.max_files") or None
             if max_bytes or max_files:
-                return CephQuota(
-                    p,
-                    max_bytes,
-                    max_files,
-                    _xattr_int(read, p, "ceph.dir.rbytes"),
-                    _xattr_int(read, p, "ceph.dir.rfiles"),
-                )
-            if _xattr_int(read, p, "ceph.dir.rbytes") is None:
+                rfiles = _xattr_int(read, p, "ceph.dir.rfiles")
+                return CephQuota(p, max_bytes, max_files, rbytes, rfiles)
+            if current.parent == current:
+                break
+            current = current.parent
+            rbytes = _xattr_int(read, str(current), "ceph.dir.rbytes")
+            if rbytes is None:
                 break  # walked off the CephFS mount
         except OSError:
             break
-        if current.parent == current:
-            break
-        current = current.parent
-    return CephQuota(
-        path,
-        None,
-        None,
-        _xattr_int(read, path, "ceph.dir.rbytes"),
-        _xattr_int(read, path, "ceph.dir.rfiles"),
-    )
+    rfiles = _xattr_int(read, str(home), "ceph.dir.rfiles")
+    return CephQuota(str(home), None, None, home_rbytes, rfiles)
 
 
 def ceph_rows(q: CephQuota) -> list[QuotaRow]:

@@ -6,14 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from watcloud.cluster.daemon import DaemonReport
-from watcloud.cluster.quota import QuotaRow
-from watcloud.cluster.slurm import Reservation
-from watcloud.cluster.status import MachineStatus, SourceStatus, StatusReport
 from watcloud.core.timez import local
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # types only: `watcloud status` must not import the quota and daemon code
     from rich.console import Console
+
+    from watcloud.cluster.daemon import DaemonReport
+    from watcloud.cluster.quota import QuotaRow
+    from watcloud.cluster.slurm import Reservation
+    from watcloud.cluster.status import MachineStatus, SourceStatus, StatusReport
 
 STATE_STYLE = {
     "up": "green",

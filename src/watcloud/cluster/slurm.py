@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -221,7 +221,7 @@ def parse_nodes(text: str) -> dict[str, NodeState]:
     return nodes
 
 
-def parse_reservations(text: str, known_nodes: Iterable[str] = ()) -> list[Reservation]:
+def parse_reservations(text: str) -> list[Reservation]:
     """`scontrol show reservation --oneliner` -> reservations."""
     out = []
     for rec in parse_records(text):
@@ -255,7 +255,7 @@ def merge_nodes(
     for name, node in (scontrol or {}).items():
         prev = out.get(name)
         if prev and not node.partitions:
-            node = NodeState(**{**node.__dict__, "partitions": prev.partitions})
+            node = replace(node, partitions=prev.partitions)
         out[name] = node
     return out
 

@@ -15,8 +15,9 @@ import hashlib
 import json
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -200,6 +201,20 @@ def _parse_machines(body: bytes) -> list[Machine]:
     return parse_machine_info(_decode_json(body))
 
 
+def _fetcher(
+    cfg: ClusterConfig, client: Any, cache: ResponseCache, refresh: bool
+) -> Callable[..., Awaitable[tuple[Any, SourceStatus]]]:
+    """`fetch_source` with this client and cache, and the config's timeout and TTL."""
+    return partial(
+        fetch_source,
+        client=client,
+        cache=cache,
+        timeout=cfg.source_timeout,
+        ttl=cfg.cache_ttl,
+        refresh=refresh,
+    )
+
+
 async def _collect(cfg: ClusterConfig, refresh: bool, cache: ResponseCache) -> Collected:
     from watcloud.core.http import make_async_client
 
@@ -207,32 +222,19 @@ async def _collect(cfg: ClusterConfig, refresh: bool, cache: ResponseCache) -> C
     api_key = read_secret(API_KEY_ENV, cfg.healthchecks_api_key_file)
     checks_url = cfg.healthchecks_url.rstrip("/") + CHECKS_PATH
     async with make_async_client("cluster", timeout=cfg.source_timeout, connect_retries=0) as c:
-        machine_task = fetch_source(
-            "machine-info",
-            cfg.machine_info_url,
-            _parse_machines,
-            client=c,
-            cache=cache,
-            timeout=cfg.source_timeout,
-            ttl=cfg.cache_ttl,
-            refresh=refresh,
-        )
-        checks_task: Any
-        if not api_key:
-            checks_task = _no_key()
-        else:
-            checks_task = fetch_source(
+        fetch = _fetcher(cfg, c, cache, refresh)
+        machine_task = fetch("machine-info", cfg.machine_info_url, _parse_machines)
+        checks_task = (
+            fetch(
                 "healthchecks",
                 checks_url,
                 _parse_checks,
-                client=c,
-                cache=cache,
-                timeout=cfg.source_timeout,
-                ttl=cfg.cache_ttl,
-                refresh=refresh,
                 headers={"X-Api-Key": api_key},
                 secret=api_key,
             )
+            if api_key
+            else _skipped("healthchecks", f"no API key (set {API_KEY_ENV})")
+        )
         slurm_task = (
             _slurm(cfg.source_timeout)
             if cfg.use_slurm
@@ -245,20 +247,15 @@ async def _collect(cfg: ClusterConfig, refresh: bool, cache: ResponseCache) -> C
     if checks is not None:
         out.checks, notes = checks
         out.notes += notes
-    out.nodes = slurm_data.get("nodes")
-    out.reservations = slurm_data.get("reservations")
+    if slurm_data is not None:
+        out.nodes = slurm_data.get("nodes")
+        out.reservations = slurm_data.get("reservations")
     out.sources = [m_status, c_status, s_status]
     return out
 
 
-async def _no_key() -> tuple[None, SourceStatus]:
-    return None, SourceStatus(
-        "healthchecks", ok=False, skipped=True, error=f"no API key (set {API_KEY_ENV})"
-    )
-
-
-async def _skipped(name: str, why: str) -> tuple[dict[str, Any], SourceStatus]:
-    return {}, SourceStatus(name, ok=False, skipped=True, error=why)
+async def _skipped(name: str, why: str) -> tuple[None, SourceStatus]:
+    return None, SourceStatus(name, ok=False, skipped=True, error=why)
 
 
 def collect(
@@ -277,16 +274,8 @@ def fetch_machine_info(cfg: ClusterConfig, *, cache: ResponseCache | None = None
         from watcloud.core.http import make_async_client
 
         async with make_async_client("cluster", timeout=cfg.source_timeout) as client:
-            return await fetch_source(
-                "machine-info",
-                cfg.machine_info_url,
-                _machine_info_json,
-                client=client,
-                cache=cache,
-                timeout=cfg.source_timeout,
-                ttl=cfg.cache_ttl,
-                refresh=False,
-            )
+            fetch = _fetcher(cfg, client, cache, refresh=False)
+            return await fetch("machine-info", cfg.machine_info_url, _machine_info_json)
 
     data, status = asyncio.run(run())
     if data is None:

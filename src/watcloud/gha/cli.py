@@ -75,7 +75,7 @@ def trace(
                 "duration_s": summary.duration_s,
                 "runner_wait_s": summary.runner_wait_s,
                 "dependency_wait_s": summary.dependency_wait_s,
-                "critical_path": [t.__dict__ for t in summary.critical_path],
+                "critical_path": summary.critical_path,
                 "unmapped": result.mapping.unmapped,
                 "ambiguous": result.mapping.ambiguous,
                 "notes": result.notes,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 import os
 import time
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from urllib.parse import quote
 import httpx
 
 from watcloud.core.errors import WatcloudError
-from watcloud.core.http import make_client
+from watcloud.core.http import make_client, retry_after_seconds
 
 DEFAULT_API = "https://api.github.com"
 MAX_RETRY_AFTER_S = 60.0
@@ -49,7 +50,6 @@ class GitHub:
         self.has_token = bool(token)
         self._client = make_client("gha", timeout=timeout, headers=headers)
         self._sleep = sleep
-        self.requests = 0
 
     def close(self) -> None:
         self._client.close()
@@ -64,7 +64,6 @@ class GitHub:
         if not url.startswith("http"):
             url = self.base_url + url
         for _ in range(4):
-            self.requests += 1
             try:
                 resp = self._client.get(url, params=params)
             except httpx.HTTPError as exc:
@@ -89,10 +88,8 @@ class GitHub:
             limit = resp.headers.get("x-ratelimit-limit", "?")
             hint = "" if self.has_token else "; set GITHUB_TOKEN for a higher limit"
             raise GitHubError(f"GitHub API rate limit of {limit} requests exhausted{when}{hint}")
-        retry_after = resp.headers.get("retry-after")
-        if retry_after and retry_after.isdigit() and float(retry_after) <= MAX_RETRY_AFTER_S:
-            return float(retry_after)
-        return None
+        wait = retry_after_seconds(resp, default=math.inf)  # no header: not a short limit
+        return wait if wait <= MAX_RETRY_AFTER_S else None
 
     def _check(self, resp: httpx.Response) -> httpx.Response:
         if resp.is_success:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from watcloud.core.errors import InputError, WatcloudError
 from watcloud.gha.analysis import Summary, summarize
@@ -50,7 +50,7 @@ def trace_run(gh: GitHub, repo: str, run_id: int, attempt: int | None = None) ->
     jobs = gh.jobs(repo, run_id, attempt)
     run = run_from_api({**run_data, "run_attempt": attempt}, jobs)
     if not run.repo:
-        run = Run(**{**run.__dict__, "repo": repo})
+        run = replace(run, repo=repo)
     workflow = parse_workflow(gh.file(repo, run.path, run.head_sha), run.path)
     notes: list[str] = []
     called: dict[str, Workflow | None] = {}
