@@ -5,10 +5,13 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from watcloud import __version__
 from watcloud.style.model import Finding
-from watcloud.style.rules import Rule
+
+if TYPE_CHECKING:  # rules.py pulls in yaml, pydantic and the grammar checks
+    from watcloud.style.rules import Rule
 
 
 class Format(enum.StrEnum):
