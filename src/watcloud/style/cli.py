@@ -111,8 +111,8 @@ def check(
             continue
         result = checker.check_text(text, name, comments=as_comments)
         if fix and any(x.fix is not None for x in result):
-            fixed += fix_file(f, text, result)
-            text = _read(f)
+            text, n = fix_file(f, text, result)
+            fixed += n
             result = checker.check_text(text, name, comments=as_comments)
         sources[name] = text
         by_name[name] = f

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import replace
 from pathlib import Path
 
 from watcloud.core.errors import ConfigError
@@ -64,14 +63,14 @@ class Checker:
             self.harper = HarperEngine(s.harper)
 
     def check_prose(self, path: str, prose: Prose) -> list[Finding]:
-        hits: list[tuple[Rule | None, Hit, str, str]] = []
+        hits: list[tuple[Hit, str, str]] = []
         for rule in self.rules:
             for hit in run_rule(rule, prose, self.ctx):
-                hits.append((rule, hit, rule.code, rule.severity))
+                hits.append((hit, rule.code, rule.severity))
         if self.harper is not None:
             for code, hit in self.harper.lint(prose.text):
-                hits.append((None, hit, code, self.settings.harper.severity))
-        made = [self._finding(path, prose, h, code, sev) for _, h, code, sev in hits]
+                hits.append((hit, code, self.settings.harper.severity))
+        made = [self._finding(path, prose, h, code, sev) for h, code, sev in hits]
         findings = [f for f in made if f is not None]
         findings = suppress(findings, prose)
         findings.sort(key=lambda f: (f.line, f.column, f.rule))
@@ -182,10 +181,6 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
             seen.add(key)
             out.append(f)
     return out
-
-
-def relabel(findings: list[Finding], path: str) -> list[Finding]:
-    return [replace(f, path=path) for f in findings]
 
 
 def is_markdown(path: Path) -> bool:
