@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from watcloud.core.errors import ConfigError
-from watcloud.style import grammar
 from watcloud.style.config import StyleSettings
 from watcloud.style.grammar import Context
 from watcloud.style.model import Finding, Hit
@@ -187,4 +186,4 @@ def is_markdown(path: Path) -> bool:
     return path.suffix.lower() in MARKDOWN_SUFFIXES
 
 
-__all__ = ["Checker", "extract_prose", "grammar", "suppress"]
+__all__ = ["Checker", "extract_prose", "suppress"]
