@@ -89,6 +89,25 @@ sys.stderr.write(json.dumps(out))
 """
 
 
+def _findings(stdout: str, pattern: str, rule: str = "") -> list[dict[str, object]]:
+    """One finding per output line matching `pattern` (groups path, line, text and, when the
+    tool names its rules, rule; else `rule`)."""
+    found: list[dict[str, object]] = []
+    for line in stdout.splitlines():
+        m = re.match(pattern, line)
+        if m:
+            d = m.groupdict()
+            found.append(
+                {
+                    "path": d["path"],
+                    "line": int(d["line"]),
+                    "rule": d.get("rule") or rule,
+                    "text": d["text"],
+                }
+            )
+    return found
+
+
 def run_peers(
     root: Path, files: list[Path], repeat: int = 3
 ) -> dict[str, tuple[Timed, list[dict[str, object]]]]:
@@ -96,33 +115,11 @@ def run_peers(
     rel = [str(f.relative_to(root)) for f in files]
     out: dict[str, tuple[Timed, list[dict[str, object]]]] = {}
     t = run_timed([str(BIN / "codespell"), *rel], root, repeat)
-    found = []
-    for line in t.stdout.splitlines():
-        m = re.match(r"(.+?):(\d+): (.*)", line)
-        if m:
-            found.append(
-                {
-                    "path": m.group(1),
-                    "line": int(m.group(2)),
-                    "rule": "codespell",
-                    "text": m.group(3),
-                }
-            )
-    out["codespell"] = (t, found)
+    plain = r"(?P<path>.+?):(?P<line>\d+): (?P<text>.*)"
+    out["codespell"] = (t, _findings(t.stdout, plain, rule="codespell"))
     t = run_timed([str(BIN / "proselint"), "-o", "compact", "check", *rel], root, repeat)
-    found = []
-    for line in t.stdout.splitlines():
-        m = re.match(r"(.+?):(\d+):\d+: ([\w.]+): (.*)", line)
-        if m:
-            found.append(
-                {
-                    "path": m.group(1),
-                    "line": int(m.group(2)),
-                    "rule": m.group(3),
-                    "text": m.group(4),
-                }
-            )
-    out["proselint"] = (t, found)
+    compact = r"(?P<path>.+?):(?P<line>\d+):\d+: (?P<rule>[\w.]+): (?P<text>.*)"
+    out["proselint"] = (t, _findings(t.stdout, compact))
     # harper-py prints nothing to stdout here, but its findings go to stderr to be safe.
     best: Timed | None = None
     harper_found: list[dict[str, object]] = []

@@ -2,6 +2,7 @@
 # watcloud links: the internal checker on a small bundled Next.js export (basePath /docs) with
 # known broken links, then the external checker against a web server on loopback.
 set -uo pipefail
+cd "$(dirname "$0")"
 SITE=../tests/links/site
 TMP=$(mktemp -d)
 trap 'kill "${SERVER:-}" 2>/dev/null; rm -rf "$TMP"' EXIT

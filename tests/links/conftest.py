@@ -35,6 +35,14 @@ class Site:
     def url(self, path: str) -> str:
         return self.base + path
 
+    def record(self, request: BaseHTTPRequestHandler, path: str) -> int:
+        """Note one request (method, path, headers); how many times `path` was asked for."""
+        with self.lock:
+            self.hits[path] += 1
+            self.methods.append((request.command, path))
+            self.headers[path] = {k.lower(): v for k, v in request.headers.items()}
+            return self.hits[path]
+
 
 def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
@@ -67,11 +75,7 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
 
         def route(self) -> None:
             path = urlsplit(self.path).path
-            with site.lock:
-                site.hits[path] += 1
-                n = site.hits[path]
-                site.methods.append((self.command, path))
-                site.headers[path] = {k.lower(): v for k, v in self.headers.items()}
+            n = site.record(self, path)
             if path == "/ok":
                 self.send(200, PAGE)
             elif path == "/gh-readme":
@@ -171,11 +175,7 @@ def _github_handler(site: Site) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             path = self.path
-            with site.lock:
-                site.hits[path] += 1
-                n = site.hits[path]
-                site.methods.append(("GET", path))
-                site.headers[path] = {k.lower(): v for k, v in self.headers.items()}
+            n = site.record(self, path)
             auth = self.headers.get("Authorization", "")
             docs = "https://docs.github.com/rest"
             if auth and auth != f"Bearer {GH_TOKEN}":

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -305,3 +306,12 @@ def test_pre_commit_hook_definition_matches_the_command() -> None:
     assert hook["entry"].split()[:3] == ["watcloud", "style", "check"]
     assert hook["language"] == "python"
     assert shutil.which("watcloud") or (root / ".venv/bin/watcloud").exists()
+
+
+def test_style_help_leaves_the_checker_unloaded() -> None:
+    """`watcloud style --help` loads the command module only: no rules, grammar or pydantic."""
+    probe = "import sys, watcloud.style.cli; print(' '.join(sys.modules))"
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded = set(proc.stdout.split())
+    assert "watcloud.style.cli" in loaded
+    assert not loaded & {"pydantic", "yaml", "watcloud.style.rules", "watcloud.style.grammar"}

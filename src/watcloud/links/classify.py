@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from watcloud.links.resolve import fragment_ok
+
 
 class Status(StrEnum):
     ok = "ok"
@@ -33,12 +35,13 @@ def classify_status(code: int) -> Status:
         return Status.ok
     if code in (401, 403, 407):
         return Status.auth
-    if code in (408, 425, 429) or code >= 500:
+    if retryable(code):
         return Status.transient
     return Status.broken  # 404, 410 and other 4xx; 3xx here means a broken redirect
 
 
 def retryable(code: int) -> bool:
+    """Worth another try (a transient status): timeouts, too early, rate limits, 5xx."""
     return code in (408, 425, 429) or code >= 500
 
 
@@ -55,25 +58,22 @@ _GITHUB_LINE = re.compile(r"^L\d+(C\d+)?(-L\d+(C\d+)?)?$")
 
 
 def fragment_found(fragment: str, anchors: set[str], *, github: bool = False) -> bool:
-    """Is `#fragment` on an external page with these anchors? GitHub renders Markdown headings
-    as `id="user-content-NAME"` and scrolls `#NAME` there with JavaScript; `#L10` and `#L10-L20`
+    """Is `#fragment` on an external page with these anchors? The same rule as for our own
+    pages (`resolve.fragment_ok`), and on GitHub more: it renders Markdown headings as
+    `id="user-content-NAME"` and scrolls `#NAME` there with JavaScript; `#L10` and `#L10-L20`
     are line anchors made by JavaScript as well."""
+    if fragment_ok(fragment, anchors):
+        return True
+    if not github:
+        return False
     from urllib.parse import unquote
 
-    if fragment == "" or fragment.startswith(":~:"):
-        return True
     candidates = {fragment, unquote(fragment)}
-    if candidates & anchors:
+    if any(_GITHUB_LINE.match(c) for c in candidates):
         return True
-    if github:
-        if any(_GITHUB_LINE.match(c) for c in candidates):
-            return True
-        if any(
-            f"user-content-{c.lower()}" in anchors or f"user-content-{c}" in anchors
-            for c in candidates
-        ):
-            return True
-    return any(c.lower() == "top" for c in candidates)
+    return any(
+        f"user-content-{c.lower()}" in anchors or f"user-content-{c}" in anchors for c in candidates
+    )
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from watcloud.core.errors import ConfigError, InputError, WatcloudError
+from watcloud.core.timez import now as utc_now
+from watcloud.core.timez import parse_iso
 from watcloud.links.classify import (
     HEAD_REFUSED,
     PERMANENT_REDIRECTS,
@@ -42,6 +44,8 @@ Clock = Callable[[], datetime]
 Resolver = Callable[[str], Awaitable[tuple[Status, str] | None]]
 
 MAX_BODY = 16 * 1024 * 1024
+# getaddrinfo's "this name does not exist" (as opposed to "the lookup failed")
+NO_SUCH_NAME = (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5))
 
 
 @dataclass
@@ -92,7 +96,7 @@ async def default_resolver(host: str) -> tuple[Status, str] | None:
     try:
         await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
+        if exc.errno in NO_SUCH_NAME:
             return Status.broken, f"unknown host {host}"
         return Status.transient, f"cannot resolve {host}: {exc.strerror}"
     return None
@@ -158,7 +162,7 @@ class Checker:
         self.token = github_token
         self.api = github_api.rstrip("/")
         self.sleep = sleep
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock = clock or utc_now
         self.resolver = resolver
         self.check_fragments = cfg.check_fragments if check_fragments is None else check_fragments
         self.github_hosts = {h.lower() for h in cfg.github_hosts}
@@ -206,12 +210,6 @@ class Checker:
         self.waits.append(seconds)
         await self.sleep(seconds)
 
-    def _backoff(self, attempt: int) -> float:
-        import random
-
-        base = self.cfg.backoff * 2.0**attempt
-        return min(self.cfg.max_retry_after, base) * (0.75 + 0.5 * random.random())
-
     async def _fetch(
         self,
         client: httpx.AsyncClient,
@@ -225,12 +223,16 @@ class Checker:
         """One request with retries: transport errors, timeouts, 5xx and 429 (Retry-After)."""
         import httpx
 
-        from watcloud.core.http import retry_after_seconds
+        from watcloud.core.http import backoff_delays, retry_after_seconds
 
         host = (urlsplit(url).hostname or "").lower()
         limiter = self._limiter(host)
         assert self._global is not None
         attempts = self.cfg.attempts
+        # Doubling from `backoff`, capped at `max_retry_after`, +-25 % jitter; none after the last.
+        delays = list(
+            backoff_delays(attempts, self.cfg.backoff, self.cfg.max_retry_after, jitter=0.25)
+        )
         last = _Outcome(None, None, Status.transient, "not tried", 0)
         for attempt in range(attempts):
             final = attempt == attempts - 1
@@ -255,7 +257,7 @@ class Checker:
             except httpx.TimeoutException:
                 last = _Outcome(None, None, Status.transient, "timed out", attempt + 1)
                 if not final:
-                    await self._wait(self._backoff(attempt))
+                    await self._wait(delays[attempt])
                 continue
             except httpx.TransportError as exc:
                 detail = _transport_detail(exc)
@@ -263,7 +265,7 @@ class Checker:
                     return _Outcome(None, None, Status.broken, detail, attempt + 1)
                 last = _Outcome(None, None, Status.transient, detail, attempt + 1)
                 if not final:
-                    await self._wait(self._backoff(attempt))
+                    await self._wait(delays[attempt])
                 continue
             last = _Outcome(resp, body, None, describe(resp.status_code), attempt + 1)
             special = rate_limit_wait(resp) if rate_limit_wait else None
@@ -275,9 +277,9 @@ class Checker:
             if special is not None:
                 delay = special
             elif code in (429, 503) and "retry-after" in resp.headers:
-                delay = retry_after_seconds(resp, self._backoff(attempt))
+                delay = retry_after_seconds(resp, delays[attempt])
             else:
-                delay = self._backoff(attempt)
+                delay = delays[attempt]
             if delay > self.cfg.max_retry_after:
                 last.detail += f" (retry after {delay:.0f} s is beyond max_retry_after)"
                 return last
@@ -288,10 +290,12 @@ class Checker:
 
     async def check_all(self, urls: dict[str, set[str]]) -> list[LinkResult]:
         """Check each URL (without fragment) and, with fragment checks on, its fragments."""
+        import httpx
+
         from watcloud.core.http import make_async_client
 
         self._global = asyncio.Semaphore(self.cfg.concurrency)
-        limits = __import__("httpx").Limits(
+        limits = httpx.Limits(
             max_connections=self.cfg.concurrency, max_keepalive_connections=self.cfg.concurrency
         )
         async with make_async_client(
@@ -407,10 +411,9 @@ class Checker:
         if resp.status_code not in (403, 429):
             return None
         if "retry-after" in resp.headers:
-            try:
-                return max(0.0, float(str(resp.headers["retry-after"])))
-            except ValueError:
-                return self.cfg.backoff
+            from watcloud.core.http import retry_after_seconds
+
+            return retry_after_seconds(resp, self.cfg.backoff)
         if _exhausted(resp):
             try:
                 reset = float(resp.headers.get("x-ratelimit-reset", ""))
@@ -439,10 +442,7 @@ def _transport_detail(exc: Exception) -> str:
     cur: BaseException | None = exc
     while cur is not None and len(seen) < 6:
         seen.append(cur)
-        if isinstance(cur, socket.gaierror) and cur.errno in (
-            socket.EAI_NONAME,
-            getattr(socket, "EAI_NODATA", -5),
-        ):
+        if isinstance(cur, socket.gaierror) and cur.errno in NO_SUCH_NAME:
             return "unknown host"
         cur = cur.__cause__ or cur.__context__
     text = str(exc) or type(exc).__name__
@@ -500,7 +500,7 @@ def default_state_path() -> Path:
 
 
 def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+    return parse_iso(value) if value else None
 
 
 def group_urls(
@@ -547,7 +547,7 @@ def check_external(
 
     fragments_on = cfg.check_fragments if check_fragments is None else check_fragments
     urls, pages = group_urls(targets, ignore=cfg.ignore, with_fragments=fragments_on)
-    clock = clock or (lambda: datetime.now(UTC))
+    clock = clock or utc_now
     checker = Checker(
         cfg,
         github_token=github_token,

@@ -11,21 +11,10 @@ import typer
 
 from watcloud.core.clikit import ConfigOpt, new_app
 from watcloud.core.errors import InputError
-from watcloud.style.config import load_settings
-from watcloud.style.engine import Checker, is_markdown
-from watcloud.style.model import Finding
-from watcloud.style.report import Format, render
-from watcloud.style.workflow import (
-    apply_baseline,
-    changed_lines,
-    discover,
-    fingerprint,
-    fix_file,
-    keep_changed,
-    matches,
-    read_baseline,
-    write_baseline,
-)
+from watcloud.style.report import Format
+
+# The checker (rules, grammar, word list, pydantic settings) is imported inside the commands:
+# `watcloud style --help` stays as light as the other tools' help.
 
 app = new_app("Grammar and house style of Markdown/MDX docs (and code comments).")
 
@@ -89,6 +78,22 @@ def check(
     ] = None,
 ) -> None:
     """Check PATHS; exit 1 when a finding of severity error remains."""
+    from watcloud.style.config import load_settings
+    from watcloud.style.engine import Checker, is_markdown
+    from watcloud.style.model import Finding
+    from watcloud.style.report import render
+    from watcloud.style.workflow import (
+        apply_baseline,
+        changed_lines,
+        discover,
+        fingerprint,
+        fix_file,
+        keep_changed,
+        matches,
+        read_baseline,
+        write_baseline,
+    )
+
     settings, root = load_settings(config)
     checker = Checker(settings, harper=harper)
     include = list(settings.include) + (list(settings.comments.include) if comments else [])
@@ -106,8 +111,8 @@ def check(
             continue
         result = checker.check_text(text, name, comments=as_comments)
         if fix and any(x.fix is not None for x in result):
-            fixed += fix_file(f, text, result)
-            text = _read(f)
+            text, n = fix_file(f, text, result)
+            fixed += n
             result = checker.check_text(text, name, comments=as_comments)
         sources[name] = text
         by_name[name] = f
@@ -158,6 +163,9 @@ def check(
 @app.command("rules")
 def list_rules(config: ConfigOpt = None) -> None:
     """List the rules in effect (code, severity, kind, whether --fix applies)."""
+    from watcloud.style.config import load_settings
+    from watcloud.style.engine import Checker
+
     settings, _ = load_settings(config)
     checker = Checker(settings, harper=False)
     active = {r.code for r in checker.rules}

@@ -124,8 +124,6 @@ def _python_spans(text: str) -> list[tuple[int, int, str]]:
         elif tok.type != tokenize.STRING:
             expect_doc = False
         prev_sig = tok.type
-        if tok.type == tokenize.NEWLINE:
-            prev_sig = tokenize.NEWLINE
     return spans
 
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import replace
 from pathlib import Path
 
 from watcloud.core.errors import ConfigError
-from watcloud.style import grammar
 from watcloud.style.config import StyleSettings
 from watcloud.style.grammar import Context
 from watcloud.style.model import Finding, Hit
@@ -64,14 +62,14 @@ class Checker:
             self.harper = HarperEngine(s.harper)
 
     def check_prose(self, path: str, prose: Prose) -> list[Finding]:
-        hits: list[tuple[Rule | None, Hit, str, str]] = []
+        hits: list[tuple[Hit, str, str]] = []
         for rule in self.rules:
             for hit in run_rule(rule, prose, self.ctx):
-                hits.append((rule, hit, rule.code, rule.severity))
+                hits.append((hit, rule.code, rule.severity))
         if self.harper is not None:
             for code, hit in self.harper.lint(prose.text):
-                hits.append((None, hit, code, self.settings.harper.severity))
-        made = [self._finding(path, prose, h, code, sev) for _, h, code, sev in hits]
+                hits.append((hit, code, self.settings.harper.severity))
+        made = [self._finding(path, prose, h, code, sev) for h, code, sev in hits]
         findings = [f for f in made if f is not None]
         findings = suppress(findings, prose)
         findings.sort(key=lambda f: (f.line, f.column, f.rule))
@@ -184,12 +182,8 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def relabel(findings: list[Finding], path: str) -> list[Finding]:
-    return [replace(f, path=path) for f in findings]
-
-
 def is_markdown(path: Path) -> bool:
     return path.suffix.lower() in MARKDOWN_SUFFIXES
 
 
-__all__ = ["Checker", "extract_prose", "grammar", "suppress"]
+__all__ = ["Checker", "extract_prose", "suppress"]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from watcloud import __version__
+from watcloud.core.output import to_json
 from watcloud.style.model import Finding
-from watcloud.style.rules import Rule
+
+if TYPE_CHECKING:  # rules.py pulls in yaml, pydantic and the grammar checks
+    from watcloud.style.rules import Rule
 
 
 class Format(enum.StrEnum):
@@ -23,12 +26,12 @@ def render(fmt: Format, findings: Sequence[Finding], rules: Sequence[Rule]) -> s
     if fmt == Format.text:
         return "".join(text_line(f) + "\n" for f in findings)
     if fmt == Format.json:
-        return json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False) + "\n"
+        return to_json([f.to_dict() for f in findings]) + "\n"
     if fmt == Format.github:
         return "".join(github_line(f) + "\n" for f in findings)
     if fmt == Format.sarif:
-        return json.dumps(sarif(findings, rules), indent=2, ensure_ascii=False) + "\n"
-    return "".join(json.dumps(rdjson(f), ensure_ascii=False) + "\n" for f in findings)
+        return to_json(sarif(findings, rules)) + "\n"
+    return "".join(to_json(rdjson(f), indent=None) + "\n" for f in findings)
 
 
 def text_line(f: Finding) -> str:

@@ -230,12 +230,12 @@ def apply_fixes(source: str, findings: Sequence[Finding]) -> tuple[str, int]:
     return text, len(chosen)
 
 
-def fix_file(path: Path, source: str, findings: Sequence[Finding]) -> int:
-    """Fix `path`, whose text (newlines as `\n`) is `source`; CRLF files stay CRLF."""
+def fix_file(path: Path, source: str, findings: Sequence[Finding]) -> tuple[str, int]:
+    """Fix `path`, whose text (newlines as `\n`) is `source`; CRLF files stay CRLF.
+    Returns the fixed text (newlines as `\n`, as given) and how many fixes were applied."""
     new, count = apply_fixes(source, findings)
     if count:
         raw = path.read_bytes()
-        if raw.count(b"\r\n") and raw.count(b"\r\n") == raw.count(b"\n"):
-            new = new.replace("\n", "\r\n")
-        atomic_write(path, new.encode("utf-8"))
-    return count
+        crlf = raw.count(b"\r\n") and raw.count(b"\r\n") == raw.count(b"\n")
+        atomic_write(path, (new.replace("\n", "\r\n") if crlf else new).encode("utf-8"))
+    return new, count
