@@ -629,12 +629,7 @@ def scan(
 
     try:
         top_reader = make_reader()
-        if listing_fd is not None:
-            rs = root_stat
-            top_reader.listing.append(
-                f"{rs.st_atime_ns} {rs.st_mtime_ns} {rs.st_ctime_ns} {rs.st_size} "
-                f"{rs.st_blocks} {rs.st_uid} {rs.st_ino} {root}\n"
-            )
+        top_reader._list(root_stat, root)
         acc = top_reader.acc
         # The root itself: its directory entry belongs to its owner, not to a top-level entry.
         u = acc.users.setdefault(root_stat.st_uid, _new_user())
