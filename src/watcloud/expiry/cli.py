@@ -216,26 +216,12 @@ def notify(
     failed = False
     batch = None
     if not dry_run and plan.warnings:
-        from watcloud.notify import (  # type: ignore[import-not-found,unused-ignore]
-            Message,
-            deliver,
-            load_smtp_settings,
-            render,
-        )
+        from watcloud.notify import deliver, load_smtp_settings, render
 
         settings = load_smtp_settings(cfg.smtp_config)
-        messages = []
-        for w in plan.warnings:
-            rendered = render("expiry-warning", w.data)
-            messages.append(
-                Message(
-                    to=[w.to],
-                    subject=rendered.subject,
-                    text=rendered.text,
-                    html=rendered.html,
-                    id=w.id,
-                )
-            )
+        messages = [
+            render("expiry-warning", w.data).to_message(w.to, id=w.id) for w in plan.warnings
+        ]
         batch = deliver(messages, settings)
         for w, res in zip(plan.warnings, batch.results, strict=True):
             results.append({"user": w.user, "to": w.to, "status": res.status, "error": res.error})
