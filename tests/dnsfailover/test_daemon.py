@@ -13,7 +13,7 @@ from tests.dnsfailover.conftest import WebServer
 from watcloud.dnsfailover.config import AnnounceConfig, Config
 from watcloud.dnsfailover.daemon import Daemon, Engine
 from watcloud.dnsfailover.lease import FileLock
-from watcloud.dnsfailover.probe import probe_round
+from watcloud.dnsfailover.probe import ProbeResult, probe_round
 from watcloud.dnsfailover.providers.cloudflare import CloudflareProvider
 from watcloud.dnsfailover.reconcile import Record, RRSetView
 
@@ -304,19 +304,14 @@ class Mem:
         pass
 
 
-def test_a_failing_round_does_not_stop_the_daemon(tmp_path: Path) -> None:
-    """An unexpected error in a round is logged and counted; the next round runs."""
-    from watcloud.dnsfailover.probe import ProbeResult
+async def all_ok(services):  # type: ignore[no-untyped-def]
+    """A probe round in which every host answers."""
+    return [ProbeResult(s.key, h, True, 0.0, "ok") for s in services for h in s.hosts]
 
-    calls = [0]
 
-    async def probe(services):  # type: ignore[no-untyped-def]
-        calls[0] += 1
-        if calls[0] == 1:
-            raise RuntimeError("boom")
-        return [ProbeResult(s.key, h, True, 0.0, "ok") for s in services for h in s.hosts]
-
-    cfg = Config.model_validate(
+def mem_config(**extra: object) -> Config:
+    """One service, two hosts, fast rounds, no lock (for the `Mem` provider)."""
+    return Config.model_validate(
         {
             "provider": {"kind": "rfc2136", "server": "127.0.0.1", "zone": "example.com"},
             "services": [
@@ -328,8 +323,22 @@ def test_a_failing_round_does_not_stop_the_daemon(tmp_path: Path) -> None:
             ],
             "listen": "127.0.0.1:0",
             "lock": {"kind": "none"},
+            **extra,
         }
     )
+
+
+def test_a_failing_round_does_not_stop_the_daemon(tmp_path: Path) -> None:
+    """An unexpected error in a round is logged and counted; the next round runs."""
+    calls = [0]
+
+    async def probe(services):  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        if calls[0] == 1:
+            raise RuntimeError("boom")
+        return await all_ok(services)
+
+    cfg = mem_config()
     provider = Mem()
     d = Daemon(cfg, provider, probe=probe)
 
@@ -345,28 +354,9 @@ def test_a_failing_round_does_not_stop_the_daemon(tmp_path: Path) -> None:
 
 
 def test_periodic_resync_repairs_drift() -> None:
-    from watcloud.dnsfailover.probe import ProbeResult
-
-    async def probe(services):  # type: ignore[no-untyped-def]
-        return [ProbeResult(s.key, h, True, 0.0, "ok") for s in services for h in s.hosts]
-
-    cfg = Config.model_validate(
-        {
-            "provider": {"kind": "rfc2136", "server": "127.0.0.1", "zone": "example.com"},
-            "services": [
-                {
-                    "fqdn": "a.example.com",
-                    "hosts": ["10.0.0.1", "10.0.0.2"],
-                    "check": {"interval": 0.05, "timeout": 0.05},
-                }
-            ],
-            "listen": "127.0.0.1:0",
-            "lock": {"kind": "none"},
-            "resync_interval": 0.3,
-        }
-    )
+    cfg = mem_config(resync_interval=0.3)
     provider = Mem()
-    d = Daemon(cfg, provider, probe=probe)
+    d = Daemon(cfg, provider, probe=all_ok)
 
     async def scenario() -> int:
         task = asyncio.create_task(d.run())

@@ -185,13 +185,19 @@ def test_notify_sends_one_warning_per_user_through_real_smtp(
         relay.stop()
 
 
-def test_notify_bounce_is_a_failure(tmp_path: Path, run_watcloud: Any) -> None:
+def _scanned(tmp_path: Path) -> tuple[Path, Path]:
+    """A scanned tree's report and a config with an email domain."""
     root = tmp_path / "scratch"
     build(root)
     report = tmp_path / "r.json"
     report.write_text(json.dumps(make_report(root)))
     cfg = tmp_path / "expiry.yaml"
     cfg.write_text("email_domain: example.org\n")
+    return report, cfg
+
+
+def test_notify_bounce_is_a_failure(tmp_path: Path, run_watcloud: Any) -> None:
+    report, cfg = _scanned(tmp_path)
     relay = _relay()
     me = pwd.getpwuid(os.geteuid()).pw_name
     relay.behaviour.rcpt_replies[f"{me}@example.org"] = ("550 5.1.1 no such user", None)
@@ -209,12 +215,7 @@ def test_notify_bounce_is_a_failure(tmp_path: Path, run_watcloud: Any) -> None:
 def test_notify_dead_server_exits_2_like_notify_and_keeps_the_mail(
     tmp_path: Path, run_watcloud: Any
 ) -> None:
-    root = tmp_path / "scratch"
-    build(root)
-    report = tmp_path / "r.json"
-    report.write_text(json.dumps(make_report(root)))
-    cfg = tmp_path / "expiry.yaml"
-    cfg.write_text("email_domain: example.org\n")
+    report, cfg = _scanned(tmp_path)
     with socket.socket() as s:  # a port that was just free: nothing listens there now
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app
 from watcloud.core.output import OutputFormat, console, emit_json, print_table
 
+if TYPE_CHECKING:
+    from watcloud.dnsfailover.config import Config
+
 app = new_app("Health-checked DNS failover: publish only the hosts that answer.")
 
 
-def _load(config: Any) -> Any:
+def _load(config: Path | None) -> Config:
     from watcloud.dnsfailover.config import load
 
     return load(config)
@@ -27,6 +29,8 @@ def check(config: ConfigOpt = None, output: OutputOpt = OutputFormat.text) -> No
 
     Exit 1 when a probe failed.
     """
+    import asyncio
+
     from watcloud.dnsfailover.probe import probe_round
 
     cfg = _load(config)
@@ -66,6 +70,8 @@ def plan(config: ConfigOpt = None, output: OutputOpt = OutputFormat.text) -> Non
 
     Reads the provider; changes nothing. Exit 1 when the provider cannot be read.
     """
+    import asyncio
+
     from watcloud.dnsfailover.daemon import Engine
     from watcloud.dnsfailover.decide import HostState
     from watcloud.dnsfailover.probe import probe_round
@@ -165,7 +171,10 @@ def run(
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
 ) -> None:
     """Run the failover daemon (probe, decide, update DNS) until SIGTERM."""
-    from watcloud.core.errors import InputError
+    import asyncio
+    import logging
+
+    from watcloud.core.errors import InputError, WatcloudError
     from watcloud.dnsfailover.daemon import Daemon, notify_announcer
     from watcloud.dnsfailover.providers import make_provider
 
@@ -185,8 +194,6 @@ def run(
     try:
         code = asyncio.run(daemon.run())
     except OSError as exc:
-        from watcloud.core.errors import WatcloudError
-
         raise WatcloudError(f"cannot start: {exc}") from None
     if code:
         raise typer.Exit(code)

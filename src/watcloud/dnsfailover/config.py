@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from watcloud.core.config import StrictModel, load_config, read_secret
 from watcloud.core.paths import default_config_path, state_dir
@@ -28,9 +28,13 @@ def _fqdn(value: str) -> str:
     return name
 
 
+# A DNS name, normalised: lower case, no trailing dot.
+Fqdn = Annotated[str, AfterValidator(_fqdn)]
+
+
 class CloudflareConfig(StrictModel):
     kind: Literal["cloudflare"]
-    zone: str = Field(description="zone name, e.g. watonomous.ca (looked up by name)")
+    zone: Fqdn = Field(description="zone name, e.g. watonomous.ca (looked up by name)")
     token_env: str = "CLOUDFLARE_API_TOKEN"
     token_file: Path | None = None
     base_url: str | None = Field(
@@ -43,11 +47,6 @@ class CloudflareConfig(StrictModel):
     rate_limit: int = Field(default=1200, ge=1, description="requests per rate_window")
     rate_window: float = Field(default=300.0, gt=0)
 
-    @field_validator("zone")
-    @classmethod
-    def _norm_zone(cls, v: str) -> str:
-        return _fqdn(v)
-
     def token(self) -> str:
         value = read_secret(self.token_env, self.token_file, required=True)
         assert value is not None
@@ -58,7 +57,7 @@ class Rfc2136Config(StrictModel):
     kind: Literal["rfc2136"]
     server: str = Field(description="address of the primary (an IP address)")
     port: int = Field(default=53, ge=1, le=65535)
-    zone: str
+    zone: Fqdn
     tsig_key_name: str | None = None
     tsig_algorithm: Literal[
         "hmac-sha256", "hmac-sha384", "hmac-sha512", "hmac-sha224", "hmac-sha1", "hmac-md5"
@@ -71,11 +70,6 @@ class Rfc2136Config(StrictModel):
     owner_prefix: str = Field(
         default="_dnsfailover", description="ownership TXT lives at <owner_prefix>-<type>.<fqdn>"
     )
-
-    @field_validator("zone")
-    @classmethod
-    def _norm_zone(cls, v: str) -> str:
-        return _fqdn(v)
 
     @field_validator("server")
     @classmethod
@@ -172,7 +166,7 @@ class CheckConfig(StrictModel):
 
 
 class ServiceConfig(StrictModel):
-    fqdn: str
+    fqdn: Fqdn
     type: Literal["A", "AAAA"] = "A"
     ttl: int = Field(default=60, ge=1, le=86400)
     hosts: list[str] = Field(min_length=1)
@@ -180,11 +174,6 @@ class ServiceConfig(StrictModel):
     down_after: int = Field(default=3, ge=1, description="consecutive failures to remove")
     up_after: int = Field(default=2, ge=1, description="consecutive successes to restore")
     min_records: int = Field(default=1, ge=0)
-
-    @field_validator("fqdn")
-    @classmethod
-    def _norm_fqdn(cls, v: str) -> str:
-        return _fqdn(v)
 
     @model_validator(mode="after")
     def _hosts(self) -> ServiceConfig:

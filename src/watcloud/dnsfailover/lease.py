@@ -217,10 +217,8 @@ class LeaseLock:
                 int(spec.get("leaseTransitions") or 0), spec.get("acquireTime")
             )
             u = self.client.put(f"{self.url}/{self.name}", json=lease, headers=self._headers())
-            if u.status_code == 409:
-                return "error"  # raced with a reader; the next try tells
             if u.status_code != 200:
-                return "error"
+                return "error"  # 409: raced with another writer; the next try tells
             self._observe(u.json())
             return "ok"
         except (httpx.HTTPError, ValueError, OSError):

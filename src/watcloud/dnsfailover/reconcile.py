@@ -41,10 +41,6 @@ class RRSetView:
     manageable: bool = True
     note: str = ""
 
-    @property
-    def key(self) -> Key:
-        return (self.name, self.type)
-
     def published(self) -> frozenset[str]:
         return frozenset(r.content for r in self.records)
 

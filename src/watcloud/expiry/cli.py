@@ -6,22 +6,27 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app
-from watcloud.core.config import load_config
 from watcloud.core.errors import ConfigError, InputError
 from watcloud.core.fsutil import atomic_write
 from watcloud.core.output import OutputFormat, emit_json, warn
 from watcloud.core.paths import default_config_path, state_dir
-from watcloud.expiry.config import ExpiryConfig
+
+if TYPE_CHECKING:
+    from watcloud.expiry.config import ExpiryConfig
 
 app = new_app("Files on scratch nobody used for a long time: scan, warn, delete.")
 
 
 def _config(path: Path | None) -> ExpiryConfig:
+    # pydantic and YAML load here, not at import: `watcloud expiry --help` stays light.
+    from watcloud.core.config import load_config
+    from watcloud.expiry.config import ExpiryConfig
+
     return load_config(ExpiryConfig, path, default_path=default_config_path("expiry"))
 
 
@@ -211,26 +216,12 @@ def notify(
     failed = False
     batch = None
     if not dry_run and plan.warnings:
-        from watcloud.notify import (  # type: ignore[import-not-found,unused-ignore]
-            Message,
-            deliver,
-            load_smtp_settings,
-            render,
-        )
+        from watcloud.notify import deliver, load_smtp_settings, render
 
         settings = load_smtp_settings(cfg.smtp_config)
-        messages = []
-        for w in plan.warnings:
-            rendered = render("expiry-warning", w.data)
-            messages.append(
-                Message(
-                    to=[w.to],
-                    subject=rendered.subject,
-                    text=rendered.text,
-                    html=rendered.html,
-                    id=w.id,
-                )
-            )
+        messages = [
+            render("expiry-warning", w.data).to_message(w.to, id=w.id) for w in plan.warnings
+        ]
         batch = deliver(messages, settings)
         for w, res in zip(plan.warnings, batch.results, strict=True):
             results.append({"user": w.user, "to": w.to, "status": res.status, "error": res.error})
@@ -295,14 +286,14 @@ def delete(
 ) -> None:
     """Delete what the report listed and is still expired now (re-checked, no symlink followed)."""
     from watcloud.expiry.delete import delete as run_delete
-    from watcloud.expiry.report import human_bytes, load_report
+    from watcloud.expiry.report import dumps, human_bytes, load_report
 
     cfg = _config(config)
     report = load_report(report_path)
     log_path = log or cfg.deletion_log or state_dir() / "expiry" / "deletions.log"
     outcome = run_delete(report, dry_run=dry_run, log_path=log_path)
     if output == OutputFormat.json:
-        sys.stdout.write(_json(outcome.to_json()))
+        sys.stdout.write(dumps(outcome.to_json()))
     else:
         verb = "would remove" if dry_run else "removed"
         for r in outcome.removed:
@@ -318,9 +309,3 @@ def delete(
         )
     if outcome.errors:
         raise typer.Exit(1)
-
-
-def _json(data: Any) -> str:
-    import json
-
-    return json.dumps(data, indent=2, ensure_ascii=True) + "\n"

@@ -15,11 +15,7 @@ IOPRIO_WHO_PROCESS = 1
 IOPRIO_CLASS_IDLE = 3
 IOPRIO_CLASS_SHIFT = 13
 # ioprio_set's number differs per architecture.
-_SYSCALLS = {"x86_64": (251, 252), "aarch64": (30, 31), "arm64": (30, 31), "i686": (289, 290)}
-
-
-def _syscall_numbers() -> tuple[int, int] | None:
-    return _SYSCALLS.get(platform.machine())
+_IOPRIO_SET = {"x86_64": 251, "aarch64": 30, "arm64": 30, "i686": 289}
 
 
 def ioprio_value(io_class: int, level: int = 0) -> int:
@@ -28,26 +24,14 @@ def ioprio_value(io_class: int, level: int = 0) -> int:
 
 def set_idle_io() -> int:
     """Put the calling process in the idle I/O class; returns the new ioprio value."""
-    nums = _syscall_numbers()
-    if nums is None:
+    number = _IOPRIO_SET.get(platform.machine())
+    if number is None:
         raise OSError(f"ioprio_set: unknown system call number on {platform.machine()}")
     libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
     value = ioprio_value(IOPRIO_CLASS_IDLE)
-    if libc.syscall(nums[0], IOPRIO_WHO_PROCESS, 0, value) != 0:
+    if libc.syscall(number, IOPRIO_WHO_PROCESS, 0, value) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"ioprio_set: {os.strerror(err)}")
-    return value
-
-
-def get_io_priority() -> int:
-    nums = _syscall_numbers()
-    if nums is None:
-        raise OSError(f"ioprio_get: unknown system call number on {platform.machine()}")
-    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-    value = int(libc.syscall(nums[1], IOPRIO_WHO_PROCESS, 0))
-    if value < 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"ioprio_get: {os.strerror(err)}")
     return value
 
 

@@ -201,6 +201,8 @@ def build_report(
 
 
 def dumps(report: dict[str, Any]) -> str:
+    """The tool's JSON (a report, a deletion outcome): ASCII-only, so that a surrogate-escaped
+    name (not UTF-8 on disk) is written as `\\udcXX` and read back to the same bytes."""
     return json.dumps(report, indent=2, ensure_ascii=True) + "\n"
 
 

@@ -49,11 +49,10 @@ U_FILES, U_DIRS, U_BYTES, U_BLOCKS, U_XFILES, U_XBYTES, U_XBLOCKS, U_THRESH, U_H
     T_KEPT,
     T_UID,
     T_ISDIR,
-    T_LU,
     T_XFILES,
     T_XBYTES,
     T_INCOMPLETE,
-) = range(12)
+) = range(11)
 
 _TIME_CODES = {"newest": 0, "newest-mc": 1, "atime": 2, "mtime": 3, "ctime": 4}
 
@@ -165,7 +164,7 @@ class Accumulator:
             t[T_KEPT] = t[T_KEPT] or ot[T_KEPT]
             t[T_INCOMPLETE] = t[T_INCOMPLETE] or ot[T_INCOMPLETE]
             if ot[T_UID] is not None and t[T_UID] is None:
-                t[T_UID], t[T_ISDIR], t[T_LU] = ot[T_UID], ot[T_ISDIR], ot[T_LU]
+                t[T_UID], t[T_ISDIR] = ot[T_UID], ot[T_ISDIR]
         for ino, rec in other.links.items():
             self.links.setdefault(ino, rec)
         for key, value in other.counts.items():
@@ -174,7 +173,7 @@ class Accumulator:
 
 
 def _new_top() -> list[Any]:
-    return [0, 0, 0, 0, float("-inf"), False, None, False, None, 0, 0, False]
+    return [0, 0, 0, 0, float("-inf"), False, None, False, 0, 0, False]
 
 
 class DirReader:
@@ -269,7 +268,7 @@ class DirReader:
                     lu = self._last_used(st)
                     kept = pol.kept(name, name)
                     t = acc.tops[name] = _new_top()
-                    t[T_UID], t[T_ISDIR], t[T_LU] = st.st_uid, is_dir, lu
+                    t[T_UID], t[T_ISDIR] = st.st_uid, is_dir
                     if is_dir:
                         c["dirs"] += 1
                         u = acc.users.get(st.st_uid) or acc.users.setdefault(st.st_uid, _new_user())
@@ -630,12 +629,7 @@ def scan(
 
     try:
         top_reader = make_reader()
-        if listing_fd is not None:
-            rs = root_stat
-            top_reader.listing.append(
-                f"{rs.st_atime_ns} {rs.st_mtime_ns} {rs.st_ctime_ns} {rs.st_size} "
-                f"{rs.st_blocks} {rs.st_uid} {rs.st_ino} {root}\n"
-            )
+        top_reader._list(root_stat, root)
         acc = top_reader.acc
         # The root itself: its directory entry belongs to its owner, not to a top-level entry.
         u = acc.users.setdefault(root_stat.st_uid, _new_user())

@@ -13,14 +13,15 @@
 from __future__ import annotations
 
 import collections
-import contextlib
+import dataclasses
+import functools
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import cloudflare
 
-from watcloud.core.http import backoff_delays
+from watcloud.core.http import backoff_delays, retry_after_seconds
 from watcloud.dnsfailover.config import CloudflareConfig
 from watcloud.dnsfailover.reconcile import Change, Key, ProviderError, Record, RRSetView
 
@@ -43,7 +44,6 @@ class RateBudget:
         self.limit, self.window = limit, window
         self.clock, self.sleep = clock, sleep
         self.sent: collections.deque[float] = collections.deque()
-        self.waited = 0.0
 
     def acquire(self) -> None:
         while True:
@@ -53,9 +53,7 @@ class RateBudget:
             if len(self.sent) < self.limit:
                 self.sent.append(now)
                 return
-            wait = self.sent[0] + self.window - now
-            self.waited += wait
-            self.sleep(wait)
+            self.sleep(self.sent[0] + self.window - now)
 
 
 def _api_message(exc: cloudflare.APIStatusError) -> str:
@@ -82,7 +80,6 @@ class CloudflareProvider:
         self.sleep = sleep
         self.budget = RateBudget(cfg.rate_limit, cfg.rate_window, clock=clock, sleep=sleep)
         self.description = f"cloudflare zone {cfg.zone}"
-        self.requests = 0
         self.rate_limited = 0
         kwargs: dict[str, Any] = {
             "api_token": cfg.token(),
@@ -99,18 +96,13 @@ class CloudflareProvider:
         for attempt in range(self.cfg.attempts):
             last = attempt == self.cfg.attempts - 1
             self.budget.acquire()
-            self.requests += 1
             try:
                 return fn()
             except cloudflare.RateLimitError as exc:
                 self.rate_limited += 1
                 if last:
                     raise ProviderError(f"{self.description}: {what}: rate limited (429)") from None
-                delay = delays[attempt]
-                header = exc.response.headers.get("Retry-After")
-                if header:
-                    with contextlib.suppress(ValueError):
-                        delay = float(header)
+                delay = retry_after_seconds(exc.response, delays[attempt])
                 self.sleep(min(delay, self.cfg.max_delay))
             except cloudflare.APIStatusError as exc:
                 msg = f"{self.description}: {what}: HTTP {exc.status_code}: {_api_message(exc)}"
@@ -168,6 +160,17 @@ class CloudflareProvider:
             views[(name, rtype)] = RRSetView(name, rtype, tuple(records))
         return views
 
+    def _record(self, ch: Change) -> dict[str, Any]:
+        """The record as this tool writes it: never proxied, marked with the owner comment."""
+        return {
+            "name": ch.name,
+            "type": ch.type,
+            "content": ch.content,
+            "ttl": ch.ttl,
+            "proxied": False,
+            "comment": self.comment,
+        }
+
     def apply(self, changes: Sequence[Change]) -> list[Change]:
         zone = self.zone_id()
         done: list[Change] = []
@@ -175,40 +178,17 @@ class CloudflareProvider:
         for ch in changes:
             what = ch.describe()
             if ch.action == "create":
-                created = self._call(
-                    what,
-                    lambda ch=ch: records.create(  # type: ignore[misc]
-                        zone_id=zone,
-                        name=ch.name,
-                        type=ch.type,  # type: ignore[arg-type]
-                        content=ch.content,
-                        ttl=ch.ttl,
-                        proxied=False,
-                        comment=self.comment,
-                    ),
-                )
-                new_id = getattr(created, "id", None)
-                done.append(Change(**{**ch.__dict__, "id": new_id}))
-            elif ch.action == "delete":
-                assert ch.id is not None
-                self._call(what, lambda ch=ch: records.delete(ch.id, zone_id=zone))  # type: ignore[misc]
-                done.append(ch)
+                call = functools.partial(records.create, zone_id=zone, **self._record(ch))
+                created = self._call(what, call)
+                done.append(dataclasses.replace(ch, id=getattr(created, "id", None)))
+                continue
+            assert ch.id is not None
+            if ch.action == "delete":
+                self._call(what, functools.partial(records.delete, ch.id, zone_id=zone))
             else:
-                assert ch.id is not None
-                self._call(
-                    what,
-                    lambda ch=ch: records.update(  # type: ignore[misc]
-                        ch.id,
-                        zone_id=zone,
-                        name=ch.name,
-                        type=ch.type,  # type: ignore[arg-type]
-                        content=ch.content,
-                        ttl=ch.ttl,
-                        proxied=False,
-                        comment=self.comment,
-                    ),
-                )
-                done.append(ch)
+                fields = self._record(ch)
+                self._call(what, functools.partial(records.update, ch.id, zone_id=zone, **fields))
+            done.append(ch)
         return done
 
     def close(self) -> None:
