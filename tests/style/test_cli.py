@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import require_binary
+from tests.conftest import require_binary, watcloud_exe
 
 GOOD = "# Welcome\n\nWATcloud is a cluster. Use an SSH key.\n"
 BAD = "# Welcome\n\nWelcome to WatCloud.\nThis is is a test.\nAdd a SSH key there.You are done.\n"
@@ -305,7 +304,10 @@ def test_pre_commit_hook_definition_matches_the_command() -> None:
     hook = next(h for h in hooks if h["id"] == "watcloud-style")
     assert hook["entry"].split()[:3] == ["watcloud", "style", "check"]
     assert hook["language"] == "python"
-    assert shutil.which("watcloud") or (root / ".venv/bin/watcloud").exists()
+    # the entry, as pre-commit would run it from the installed package, is a working command
+    entry = [watcloud_exe(), *hook["entry"].split()[1:], "--help"]
+    done = subprocess.run(entry, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "Usage" in done.stdout, done.stderr
 
 
 def test_style_help_leaves_the_checker_unloaded() -> None:

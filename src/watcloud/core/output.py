@@ -76,3 +76,39 @@ def print_table(
 def warn(message: str) -> None:
     """A one-line warning on standard error."""
     sys.stderr.write(f"warning: {message}\n")
+
+
+def _gh_data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_annotation(
+    level: str,
+    message: str,
+    *,
+    file: str | None = None,
+    line: int | None = None,
+    col: int | None = None,
+    end_line: int | None = None,
+    end_column: int | None = None,
+    title: str | None = None,
+) -> str:
+    """One GitHub Actions workflow command, `::error file=..,line=..,title=..::message`, with
+    the escaping GitHub expects (`%`, CR, LF everywhere; `:` and `,` in properties too)."""
+    props = []
+    for name, value in (
+        ("file", file),
+        ("line", line),
+        ("col", col),
+        ("endLine", end_line),
+        ("endColumn", end_column),
+        ("title", title),
+    ):
+        if value is None or value == "" or value == 0:
+            continue
+        text = _gh_data(str(value))
+        if isinstance(value, str):
+            text = text.replace(":", "%3A").replace(",", "%2C")
+        props.append(f"{name}={text}")
+    head = f"::{level} {','.join(props)}" if props else f"::{level}"
+    return f"{head}::{_gh_data(message)}"

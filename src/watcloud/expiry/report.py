@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from watcloud.core.errors import InputError
+from watcloud.core.fsutil import read_text
 from watcloud.core.timez import CLUSTER_TZ
 from watcloud.expiry.mountinfo import AtimeInfo, Mount
 from watcloud.expiry.policy import Policy, format_duration
@@ -208,12 +209,7 @@ def dumps(report: dict[str, Any]) -> str:
 
 def load_report(path: Path) -> dict[str, Any]:
     """Read and check a report written by `scan --output json` (one-line errors)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: report not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read report: {exc}") from None
+    text = read_text(path, "report")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, TextIO
 
+from watcloud.core.output import github_annotation
 from watcloud.links.classify import Verdict
 from watcloud.links.internal import InternalReport
 
@@ -70,40 +71,12 @@ def internal_text(report: InternalReport, out: TextIO, *, max_dups: int = 10) ->
     )
 
 
-def _escape_data(s: str) -> str:
-    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_prop(s: str) -> str:
-    return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
-
-
-def annotation(
-    level: str,
-    message: str,
-    *,
-    file: str | None = None,
-    line: int | None = None,
-    title: str | None = None,
-) -> str:
-    """One GitHub Actions workflow command (`::error file=..,line=..,title=..::message`)."""
-    props = []
-    if file:
-        props.append(f"file={_escape_prop(file)}")
-    if line:
-        props.append(f"line={line}")
-    if title:
-        props.append(f"title={_escape_prop(title)}")
-    head = f"::{level} {','.join(props)}" if props else f"::{level}"
-    return f"{head}::{_escape_data(message)}"
-
-
 def internal_annotations(report: InternalReport, out: TextIO) -> None:
     for b in report.broken:
         for o in b.occurrences:
             path = os.path.join(report.site, o.page)
             out.write(
-                annotation(
+                github_annotation(
                     "error",
                     f"{_shown(o.href, b.target)}: {b.message} ({o.xpath})",
                     file=path,
@@ -203,15 +176,13 @@ def external_annotations(report: ExternalReport, site: str | None, out: TextIO) 
             continue
         level = "error" if e.verdict is Verdict.fail else "warning"
         title = f"external link {e.status}"
+        message = f"{e.url}: {e.detail}"
         real = [p for p in e.pages if p.line and site]
         if not real:
-            out.write(annotation(level, f"{e.url}: {e.detail}", title=title) + "\n")
+            out.write(github_annotation(level, message, title=title) + "\n")
         for p in real:
             path = os.path.join(site or "", p.page)
-            out.write(
-                annotation(level, f"{e.url}: {e.detail}", file=path, line=p.line, title=title)
-                + "\n"
-            )
+            out.write(github_annotation(level, message, file=path, line=p.line, title=title) + "\n")
 
 
 def external_markdown(report: ExternalReport, *, max_rows: int = 50) -> str:

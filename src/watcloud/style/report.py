@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from watcloud import __version__
-from watcloud.core.output import to_json
+from watcloud.core.output import github_annotation, to_json
 from watcloud.style.model import Finding
 
 if TYPE_CHECKING:  # rules.py pulls in yaml, pydantic and the grammar checks
@@ -39,25 +39,19 @@ def text_line(f: Finding) -> str:
     return f"{f.path}:{f.line}:{f.column} {f.rule} {f.message}{tail}"
 
 
-def _gh_escape(value: str, prop: bool = False) -> str:
-    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    if prop:
-        value = value.replace(":", "%3A").replace(",", "%2C")
-    return value
-
-
 def github_line(f: Finding) -> str:
     level = {"error": "error", "warning": "warning"}.get(f.severity, "notice")
-    props = [
-        f"file={_gh_escape(f.path, True)}",
-        f"line={f.line}",
-        f"col={f.column}",
-        f"endLine={f.end_line}",
-        f"endColumn={f.end_column}",
-        f"title={_gh_escape(f.rule, True)}",
-    ]
     msg = f.message + (f" (suggestion: {f.suggestion})" if f.suggestion else "")
-    return f"::{level} {','.join(props)}::{_gh_escape(msg)}"
+    return github_annotation(
+        level,
+        msg,
+        file=f.path,
+        line=f.line,
+        col=f.column,
+        end_line=f.end_line,
+        end_column=f.end_column,
+        title=f.rule,
+    )
 
 
 def sarif(findings: Sequence[Finding], rules: Sequence[Rule]) -> dict[str, object]:
