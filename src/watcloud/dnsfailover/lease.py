@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import os
 import socket
+import ssl
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -116,7 +117,6 @@ class LeaseLock:
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
         client: httpx.Client | None = None,
     ) -> None:
-        import httpx
 
         self.url = (
             f"{api_url.rstrip('/')}/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases"
@@ -125,8 +125,19 @@ class LeaseLock:
         self.lease_duration, self.renew_every = lease_duration, renew_every
         self.token_file = token_file
         self.monotonic, self.wall = monotonic, wall
-        verify: Any = str(ca_file) if ca_file is not None else True
-        self.client = client or httpx.Client(timeout=timeout, verify=verify, trust_env=False)
+        if client is None:
+            from watcloud.core.http import make_client
+
+            verify: Any = True if ca_file is None else ssl.create_default_context(cafile=ca_file)
+            client = make_client(
+                "dnsfailover",
+                timeout=timeout,
+                connect_retries=0,
+                verify=verify,
+                trust_env=False,
+                follow_redirects=False,
+            )
+        self.client = client
         self.observed: tuple[str, float] | None = None  # (resourceVersion, when first seen)
         self.last_holder = ""
         self.held = False

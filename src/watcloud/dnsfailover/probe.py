@@ -18,7 +18,7 @@ from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from watcloud.core.http import user_agent
+from watcloud.core.http import make_async_client
 
 if TYPE_CHECKING:
     import httpx
@@ -158,14 +158,15 @@ async def probe_round(services: Sequence[ServiceConfig]) -> list[ProbeResult]:
             if service.check.type != "tcp":
                 key = _client_key(service.check)
                 if key not in clients:
-                    clients[key] = httpx.AsyncClient(
+                    clients[key] = make_async_client(
+                        "dnsfailover",
+                        timeout=service.check.timeout,
+                        connect_retries=0,  # a probe that needs a second try is a failure
                         verify=_ssl_context(service.check),
                         # No pool limit: 200 hosts means 200 connections at once.
                         limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
-                        timeout=httpx.Timeout(service.check.timeout),
                         follow_redirects=False,
                         trust_env=False,
-                        headers={"User-Agent": user_agent("dnsfailover")},
                     )
                 client = clients[key]
             jobs.extend(probe_one(client, service, host) for host in service.hosts)
