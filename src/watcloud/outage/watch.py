@@ -102,27 +102,28 @@ class Watcher:
             listed_ids = [x.id for x in listed]
         except SourceError as exc:
             self.warn("listing-fetch", "PlantOps listing unavailable", str(exc))
-        # Re-fetch known notices until their event has passed (they are edited in place).
+        # Re-fetch known notices until their event has passed (they are edited in place); an
+        # event that is over needs no asking again, listed or not.
         grace = timedelta(days=self.cfg.web.refetch_days_after_event)
-        ids = list(listed_ids)
+
+        def over(row: Any) -> bool:
+            return row["event_end"] is not None and parse_iso(row["event_end"]) + grace < at
+
+        ids = [
+            nid
+            for nid in listed_ids
+            if (known := self.state.notice(f"plantops:{nid}")) is None or not over(known)
+        ]
+        on_listing = set(listed_ids)
         for row in self.state.notices("plantops"):
             nid = row["key"].split(":", 1)[1]
-            if nid in ids:
-                continue
-            if row["event_end"] is not None and parse_iso(row["event_end"]) + grace < at:
+            if nid in on_listing or over(row):
                 continue
             if row["event_end"] is None and parse_iso(row["first_seen"]) + timedelta(days=60) < at:
                 continue
             ids.append(nid)
         for nid in ids:
             key = f"plantops:{nid}"
-            known = self.state.notice(key)
-            if (
-                known is not None
-                and known["event_end"] is not None
-                and parse_iso(known["event_end"]) + grace < at
-            ):
-                continue  # over: no need to ask again
             url = self.web.notice_url(nid)
             try:
                 page = self.web.get(url)
