@@ -19,7 +19,7 @@ from watcloud.outage import announce
 from watcloud.outage.analysis import Analysis, analyze
 from watcloud.outage.config import OutageConfig
 from watcloud.outage.delivery import Delivery
-from watcloud.outage.parse import Notice, parse_html
+from watcloud.outage.parse import Notice, garbled, parse_html
 from watcloud.outage.sources.plantops import PlantOps, SourceError
 from watcloud.outage.state import Plan, State, fingerprint, plan
 
@@ -32,16 +32,6 @@ class PassReport:
     relevant: int = 0
     announcements: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def garbled(notice: Notice) -> str | None:
-    """Why a parsed notice cannot be trusted, or None."""
-    if not notice.title:
-        return "no title"
-    headed = [k for k in ("where", "what", "when", "how") if notice.sections.get(k)]
-    if not headed:
-        return "none of the question sections ('What is happening?', ...) was found"
-    return None
 
 
 class Watcher:
