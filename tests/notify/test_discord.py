@@ -94,12 +94,17 @@ def test_429_waits_retry_after_from_the_body(webhook: Webhook):
 
 
 def test_429_header_only_and_5xx_backoff(webhook: Webhook):
-    webhook.script = [(429, None, {"Retry-After": "2"}), (502, None, {}), (204, None, {})]
+    webhook.script = [
+        (429, None, {"Retry-After": "2"}),
+        (429, None, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}),  # HTTP date, past
+        (502, None, {}),
+        (204, None, {}),
+    ]
     waits: list[float] = []
     send_discord(webhook.url, content="hi", sleep=waits.append, backoff=1.0)
-    assert waits[0] == 2.0
-    assert 0.5 <= waits[1] <= 3.0  # backoff with jitter for the 502 (second attempt)
-    assert len(webhook.requests) == 3
+    assert waits[:2] == [2.0, 0.0]
+    assert 2.0 <= waits[2] <= 6.0  # backoff with jitter for the 502 (third attempt)
+    assert len(webhook.requests) == 4
 
 
 def test_gives_up_and_raises(webhook: Webhook):

@@ -112,6 +112,19 @@ def test_bad_data_is_input_error(name: str, data: dict, needle: str):
     assert needle in str(exc.value)
 
 
+def test_a_spec_subject_replaces_the_template_subject_and_its_derived_id():
+    from watcloud.notify.cli import message_from_spec
+
+    spec = {"to": "a@example.org", "template": "announcement", "data": load("announcement")}
+    default = message_from_spec(spec, "spec")
+    renamed = message_from_spec({**spec, "subject": "Hello"}, "spec")
+    keyed = message_from_spec({**spec, "subject": "Hello", "id": "k1"}, "spec")
+    assert default.subject == "[WATcloud] New GPU nodes & a new login message"
+    assert renamed.subject == keyed.subject == "Hello"
+    assert renamed.html == default.html and renamed.inline_images == default.inline_images
+    assert renamed.key not in (default.key, "k1") and keyed.key == "k1"
+
+
 def test_force_dark_and_no_inlining():
     r = render("announcement", load("announcement"), force_dark=True, inline_css=False, logo="data")
     assert '<meta name="color-scheme" content="dark">' in r.html

@@ -197,6 +197,18 @@ def run_env(smtp: SmtpServer) -> dict[str, str]:
     }
 
 
+def imap_config(tmp_path: Path, dovecot: Dovecot, **imap: Any) -> Path:
+    """outage.yaml for a mail-only watch: the Dovecot folder in, mail to users@example.org."""
+    cfg = tmp_path / "outage.yaml"
+    cfg.write_text(json.dumps({
+        "state_db": str(tmp_path / "s.db"), "web": {"enabled": False},
+        "email": {"to": ["users@example.org"]},
+        "imap": {"enabled": True, "host": "127.0.0.1", "port": dovecot.port,
+                 "cafile": str(dovecot.cafile), "username": USER, **imap},
+    }))  # fmt: skip
+    return cfg
+
+
 @pytest.mark.integration
 def test_imap_folder_is_read_marked_and_not_reread(
     dovecot: Dovecot, smtp_server: SmtpServer, run_watcloud: Any, tmp_path: Path
@@ -219,14 +231,7 @@ def test_imap_folder_is_read_marked_and_not_reread(
             f"{day(26)}, 8 a.m. to noon",
         )
     )
-    cfg = tmp_path / "outage.yaml"
-    cfg.write_text(json.dumps({
-        "state_db": str(tmp_path / "s.db"),
-        "web": {"enabled": False},
-        "email": {"to": ["users@example.org"]},
-        "imap": {"enabled": True, "host": "127.0.0.1", "port": dovecot.port, "security": "tls",
-                 "cafile": str(dovecot.cafile), "username": USER},
-    }))  # fmt: skip
+    cfg = imap_config(tmp_path, dovecot, security="tls")
     r = run_watcloud("outage", "watch", "--once", "--config", str(cfg), env=run_env(smtp_server))
     assert r.returncode == 0, r.stderr
     mails = smtp_server.take()
@@ -261,13 +266,7 @@ def test_imap_folder_is_read_marked_and_not_reread(
 def test_imap_wrong_password_is_a_warning(
     dovecot: Dovecot, smtp_server: SmtpServer, run_watcloud: Any, tmp_path: Path
 ) -> None:
-    cfg = tmp_path / "outage.yaml"
-    cfg.write_text(json.dumps({
-        "state_db": str(tmp_path / "s.db"), "web": {"enabled": False},
-        "email": {"to": ["users@example.org"]},
-        "imap": {"enabled": True, "host": "127.0.0.1", "port": dovecot.port,
-                 "cafile": str(dovecot.cafile), "username": USER},
-    }))  # fmt: skip
+    cfg = imap_config(tmp_path, dovecot)
     env = {**run_env(smtp_server), "WATCLOUD_OUTAGE_IMAP_PASSWORD": "wrong"}
     r = run_watcloud("outage", "watch", "--once", "--config", str(cfg), env=env)
     assert r.returncode == 0
@@ -353,14 +352,7 @@ def test_imap_processed_folder_moves_messages(
     dovecot.append(notice_mail(
         320, "Power Interruption - CPH", "CPH", "Power interruption for breaker work.",
         f"{day(15)}, 6:00 a.m. to 8:00 a.m."))  # fmt: skip
-    cfg = tmp_path / "outage.yaml"
-    cfg.write_text(json.dumps({
-        "state_db": str(tmp_path / "s.db"), "web": {"enabled": False},
-        "email": {"to": ["users@example.org"]},
-        "imap": {"enabled": True, "host": "127.0.0.1", "port": dovecot.port,
-                 "cafile": str(dovecot.cafile), "username": USER,
-                 "processed_folder": "Processed"},
-    }))  # fmt: skip
+    cfg = imap_config(tmp_path, dovecot, processed_folder="Processed")
     r = run_watcloud("outage", "watch", "--once", "--config", str(cfg), env=run_env(smtp_server))
     assert r.returncode == 0, r.stderr
     assert len(smtp_server.take()) == 1
@@ -380,13 +372,7 @@ def test_imap_starttls(
     dovecot.append(notice_mail(
         330, "Electrical Shutdown - CPH", "CPH", "Electrical shutdown.",
         f"{day(18)}, 6:00 a.m. to 8:00 a.m."))  # fmt: skip
-    cfg = tmp_path / "outage.yaml"
-    cfg.write_text(json.dumps({
-        "state_db": str(tmp_path / "s.db"), "web": {"enabled": False},
-        "email": {"to": ["users@example.org"]},
-        "imap": {"enabled": True, "host": "127.0.0.1", "port": dovecot.plain_port,
-                 "security": "starttls", "cafile": str(dovecot.cafile), "username": USER},
-    }))  # fmt: skip
+    cfg = imap_config(tmp_path, dovecot, port=dovecot.plain_port, security="starttls")
     r = run_watcloud("outage", "watch", "--once", "--config", str(cfg), env=run_env(smtp_server))
     assert r.returncode == 0, r.stderr
     assert len(smtp_server.take()) == 1

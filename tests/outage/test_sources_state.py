@@ -102,40 +102,21 @@ def test_history_fetch_is_resumable(site: Site, tmp_path: Path, run_watcloud: An
     out = tmp_path / "history.jsonl"
     cfg = tmp_path / "c.yaml"
     cfg.write_text(json.dumps({"web": {"listing_url": f"{site.base}/service-interruptions/"}}))
-    r = run_watcloud(
-        "outage",
-        "history",
-        "fetch",
-        "--first-id",
-        "4",
-        "--last-id",
-        "6",
-        "--out",
-        str(out),
-        "--config",
-        str(cfg),
-    )
+
+    def fetch(last: int, *extra: str) -> Any:
+        return run_watcloud(
+            "outage", "history", "fetch", "--first-id", "4", "--last-id", str(last),
+            "--out", str(out), "--config", str(cfg), *extra,
+        )  # fmt: skip
+
+    r = fetch(6)
     assert r.returncode == 0, r.stderr
     assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == ["5", "6"]
     # Simulate a crash mid-line, then resume over a wider range.
     with out.open("a") as fh:
         fh.write('{"id": "9", "tit')
     n_before = len(site.log)
-    r = run_watcloud(
-        "outage",
-        "history",
-        "fetch",
-        "--first-id",
-        "4",
-        "--last-id",
-        "8",
-        "--out",
-        str(out),
-        "--config",
-        str(cfg),
-        "--output",
-        "json",
-    )
+    r = fetch(8, "--output", "json")
     assert r.returncode == 0, r.stderr
     rows = [json.loads(x) for x in out.read_text().splitlines()]
     assert [x["id"] for x in rows] == ["5", "6", "8"]

@@ -129,3 +129,42 @@ def test_past_notice_on_first_sight_is_not_announced(tmp_path: Path) -> None:
     a = w.process("plantops:77", "mail", notice, None)
     assert a.relevant and rec.sent == []
     assert clock[0] - timedelta(days=1) > a.windows[0].end
+
+
+@pytest.mark.integration
+def test_known_notices_are_asked_again_until_their_event_is_over(
+    tmp_path: Path, site: Site
+) -> None:
+    for nid, day in ((77, 20), (78, 10)):
+        site.set_notice(
+            nid,
+            notice_html(
+                f"Electrical Shutdown {nid} - CPH",
+                "Carl A. Pollock Hall",
+                "Electrical shutdown.",
+                f"January {day}, 2030, 7:00 a.m. to 11:00 a.m.",
+            ),
+        )
+    both = listing_html([(77, "Shutdown 77"), (78, "Shutdown 78")])
+    rec = Recorder()
+    clock = [datetime(2030, 1, 2, tzinfo=UTC)]
+    w = watcher(tmp_path, rec, clock, web={"listing_url": f"{site.base}/service-interruptions/"})
+    w.web = PlantOps(w.cfg.web, w.state, sleep=lambda _: None)
+
+    def asked(listing: str, at: datetime) -> list[str]:
+        site.set_listing(listing)
+        clock[0] = at
+        before = len(site.log)
+        w.run()
+        return [r["path"].rsplit("=", 1)[-1] for r in site.log[before:] if "ID=" in r["path"]]
+
+    try:
+        assert asked(both, datetime(2030, 1, 2, tzinfo=UTC)) == ["77", "78"]
+        # 78 left the listing but is still ahead: asked again (notices are edited in place).
+        only_77 = listing_html([(77, "Shutdown 77")])
+        assert asked(only_77, datetime(2030, 1, 5, tzinfo=UTC)) == ["77", "78"]
+        # 78 ended more than refetch_days_after_event ago: not asked, listed or not.
+        assert asked(both, datetime(2030, 1, 15, tzinfo=UTC)) == ["77"]
+        assert asked(only_77, datetime(2030, 1, 15, tzinfo=UTC)) == ["77"]
+    finally:
+        w.web.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -42,19 +43,6 @@ def _settings(config: Path | None, spool: Path | None, no_spool: bool) -> Any:
     return settings.model_copy(update={"spool": chosen})
 
 
-def _read_json(path: Path) -> Any:
-    try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
-
-
 def _read_text(path: Path) -> str:
     try:
         return sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
@@ -62,6 +50,13 @@ def _read_text(path: Path) -> str:
         raise InputError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read: {exc}") from None
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(_read_text(path))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
 
 
 def message_from_spec(spec: Any, where: str) -> Message:
@@ -93,10 +88,8 @@ def message_from_spec(spec: Any, where: str) -> Message:
             raise InputError(f"{where}: {exc}") from None
         msg = rendered.to_message(to, id=msg_id, headers=headers)
         if spec.get("subject"):
-            msg.subject = str(spec["subject"])
-            msg.id = msg_id  # recomputed below when None
-            if msg.id is None:
-                msg.__post_init__()
+            # A new subject changes the content-derived id (re-derived when none was given).
+            msg = dataclasses.replace(msg, subject=str(spec["subject"]), id=msg_id)
         return msg
     if not spec.get("subject"):
         raise InputError(f"{where}: 'subject' is required (or use 'template')")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from watcloud.notify.model import DeliveryError, Rendered
+
+if TYPE_CHECKING:
+    import httpx
 
 MAX_CONTENT = 2000  # Discord's limit for `content`
 MAX_EMBEDS = 10
@@ -70,15 +73,14 @@ def send_discord(
     raise DeliveryError(f"Discord webhook: gave up after {attempts} attempt(s): {last}")
 
 
-def _retry_after(resp: Any) -> float:
+def _retry_after(resp: httpx.Response) -> float:
+    """`retry_after` from Discord's JSON body, else the `Retry-After` header (default 1 s)."""
+    from watcloud.core.http import retry_after_seconds
+
     try:
-        body = resp.json()
-        value = float(body.get("retry_after"))
+        value = float(resp.json().get("retry_after"))
     except (ValueError, TypeError, AttributeError):
-        try:
-            value = float(resp.headers.get("Retry-After", "1"))
-        except ValueError:
-            value = 1.0
+        return retry_after_seconds(resp, 1.0)
     # Discord has sent milliseconds in old API versions; values above 1000 are taken as such.
     return max(0.0, value / 1000.0 if value > 1000 else value)
 

@@ -44,21 +44,6 @@ class Message:
         assert self.id is not None
         return self.id
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Message:
-        """From a JSON object with the same keys (`to` may be one string)."""
-        to = data.get("to")
-        if isinstance(to, str):
-            to = [to]
-        return cls(
-            to=list(to or []),
-            subject=str(data.get("subject", "")),
-            text=data.get("text"),
-            html=data.get("html"),
-            id=data.get("id"),
-            headers=dict(data.get("headers") or {}),
-        )
-
 
 def derive_id(to: list[str], subject: str, text: str | None, html: str | None) -> str:
     """A stable idempotency key: SHA-256 over the recipients, subject and both bodies."""

@@ -15,7 +15,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from watcloud.notify import mime
 from watcloud.notify.model import Message, SendResult
@@ -52,7 +52,6 @@ class _Job:
     prior_attempts: int = 0
     attempts: int = 0
     error: str | None = None
-    delays: list[float] = field(default_factory=list)
 
     @property
     def total_attempts(self) -> int:
@@ -405,11 +404,9 @@ class Pool:
                 # The breaker tripped (here or on another connection): no point waiting.
                 job.error = self._fatal
                 break
-            delay = backoff_delay(job.attempts, self.s, self.rng)
-            job.delays.append(delay)
             with self._lock:
                 self.stats.retries += 1
-            self.sleep(delay)
+            self.sleep(backoff_delay(job.attempts, self.s, self.rng))
         return conn, used
 
 

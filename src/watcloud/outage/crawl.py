@@ -20,9 +20,8 @@ from pathlib import Path
 from watcloud.core.errors import InputError
 from watcloud.core.state import open_db, transaction
 from watcloud.core.timez import CLUSTER_TZ, now
-from watcloud.outage.parse import parse_html
+from watcloud.outage.parse import garbled, parse_html
 from watcloud.outage.sources.plantops import PlantOps, SourceError
-from watcloud.outage.watch import garbled
 
 CRAWL_MIGRATIONS = [
     "CREATE TABLE skipped (id TEXT PRIMARY KEY, reason TEXT NOT NULL, at TEXT NOT NULL)"

@@ -9,20 +9,13 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
+from watcloud import notify  # cheap: its heavy parts load when a message is sent
 from watcloud.core.config import read_secret
 from watcloud.core.errors import ConfigError
 from watcloud.outage.announce import Announcement
 from watcloud.outage.config import OutageConfig
-
-
-def notify_module() -> ModuleType:
-    """watcloud.notify, imported when a message is actually sent."""
-    import importlib
-
-    return importlib.import_module("watcloud.notify")
 
 
 @dataclass
@@ -39,7 +32,7 @@ class Delivery:
 
     def _settings(self) -> Any:
         if self._smtp is None:
-            self._smtp = notify_module().load_smtp_settings(self.cfg.email.smtp_config)
+            self._smtp = notify.load_smtp_settings(self.cfg.email.smtp_config)
         return self._smtp
 
     def _discord_url(self) -> str | None:
@@ -61,7 +54,6 @@ class Delivery:
         raise ConfigError(f"unknown delivery channel {channel!r}")
 
     def _email(self, ann: Announcement, msg_id: str) -> Sent:
-        notify = notify_module()
         rendered = notify.render("outage", ann.data())
         message = notify.Message(
             to=list(self.cfg.email.to),
@@ -83,7 +75,7 @@ class Delivery:
             return Sent("discord", False, "no webhook configured")
         payload: dict[str, Any] = ann.discord()
         try:
-            notify_module().send_discord(url, content=payload["content"], embeds=payload["embeds"])
+            notify.send_discord(url, content=payload["content"], embeds=payload["embeds"])
         except Exception as exc:  # notify raises DeliveryError; anything else is a failure too
             return Sent("discord", False, f"{type(exc).__name__}: {exc}")
         return Sent("discord", True, "sent")
@@ -94,7 +86,6 @@ class Delivery:
         if not self.cfg.admins:
             return
         try:
-            notify = notify_module()
             rendered = notify.render("announcement", {"title": subject, "body": body, "link": None})
             message = notify.Message(
                 to=list(self.cfg.admins),

@@ -30,7 +30,6 @@ class Record:
     text: str | None
     html: str | None
     label: dict[str, Any] | None
-    line: int
 
 
 def load_dataset(path: Path) -> list[Record]:
@@ -44,13 +43,13 @@ def load_dataset(path: Path) -> list[Record]:
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        out.append(parse_record(line, f"{path}:{n}", n))
+        out.append(parse_record(line, f"{path}:{n}"))
     if not out:
         raise InputError(f"{path}: dataset is empty")
     return out
 
 
-def parse_record(line: str, where: str, n: int = 0) -> Record:
+def parse_record(line: str, where: str) -> Record:
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -84,7 +83,7 @@ def parse_record(line: str, where: str, n: int = 0) -> Record:
                     raise InputError(
                         f"{where}: each label window needs 'start' and 'end' as YYYY-MM-DDTHH:MM"
                     ) from None
-    return Record(obj["id"], posted, obj["title"], obj.get("text"), obj.get("html"), label, n)
+    return Record(obj["id"], posted, obj["title"], obj.get("text"), obj.get("html"), label)
 
 
 def analyze_record(rec: Record, buildings: Mapping[str, Sequence[str]] | None = None) -> Analysis:

@@ -214,6 +214,16 @@ def parse_html(
     return parse_text(text, title=title, id=id, url=url, posted=posted, style="page")
 
 
+def garbled(notice: Notice) -> str | None:
+    """Why a parsed notice cannot be trusted, or None."""
+    if not notice.title:
+        return "no title"
+    headed = [k for k in ("where", "what", "when", "how") if notice.sections.get(k)]
+    if not headed:
+        return "none of the question sections ('What is happening?', ...) was found"
+    return None
+
+
 def looks_like_html(data: str) -> bool:
     return bool(re.search(r"<(?:html|body|div|p|h[1-6]|br|a)\b", data[:4000], re.IGNORECASE))
 

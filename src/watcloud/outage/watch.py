@@ -19,7 +19,7 @@ from watcloud.outage import announce
 from watcloud.outage.analysis import Analysis, analyze
 from watcloud.outage.config import OutageConfig
 from watcloud.outage.delivery import Delivery
-from watcloud.outage.parse import Notice, parse_html
+from watcloud.outage.parse import Notice, garbled, parse_html
 from watcloud.outage.sources.plantops import PlantOps, SourceError
 from watcloud.outage.state import Plan, State, fingerprint, plan
 
@@ -32,16 +32,6 @@ class PassReport:
     relevant: int = 0
     announcements: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def garbled(notice: Notice) -> str | None:
-    """Why a parsed notice cannot be trusted, or None."""
-    if not notice.title:
-        return "no title"
-    headed = [k for k in ("where", "what", "when", "how") if notice.sections.get(k)]
-    if not headed:
-        return "none of the question sections ('What is happening?', ...) was found"
-    return None
 
 
 class Watcher:
@@ -102,27 +92,28 @@ class Watcher:
             listed_ids = [x.id for x in listed]
         except SourceError as exc:
             self.warn("listing-fetch", "PlantOps listing unavailable", str(exc))
-        # Re-fetch known notices until their event has passed (they are edited in place).
+        # Re-fetch known notices until their event has passed (they are edited in place); an
+        # event that is over needs no asking again, listed or not.
         grace = timedelta(days=self.cfg.web.refetch_days_after_event)
-        ids = list(listed_ids)
+
+        def over(row: Any) -> bool:
+            return row["event_end"] is not None and parse_iso(row["event_end"]) + grace < at
+
+        ids = [
+            nid
+            for nid in listed_ids
+            if (known := self.state.notice(f"plantops:{nid}")) is None or not over(known)
+        ]
+        on_listing = set(listed_ids)
         for row in self.state.notices("plantops"):
             nid = row["key"].split(":", 1)[1]
-            if nid in ids:
-                continue
-            if row["event_end"] is not None and parse_iso(row["event_end"]) + grace < at:
+            if nid in on_listing or over(row):
                 continue
             if row["event_end"] is None and parse_iso(row["first_seen"]) + timedelta(days=60) < at:
                 continue
             ids.append(nid)
         for nid in ids:
             key = f"plantops:{nid}"
-            known = self.state.notice(key)
-            if (
-                known is not None
-                and known["event_end"] is not None
-                and parse_iso(known["event_end"]) + grace < at
-            ):
-                continue  # over: no need to ask again
             url = self.web.notice_url(nid)
             try:
                 page = self.web.get(url)
