@@ -5,15 +5,15 @@
 
 from __future__ import annotations
 
-import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
 from watcloud import __version__
+from watcloud.core.backoff import backoff_delays
 from watcloud.core.timez import now
 
 CONTACT = "https://cloud.watonomous.ca"
@@ -75,15 +75,6 @@ def make_async_client(
         follow_redirects=kwargs.pop("follow_redirects", True),
         **kwargs,
     )
-
-
-def backoff_delays(
-    attempts: int, base: float = 0.5, cap: float = 30.0, jitter: float = 0.5
-) -> Iterator[float]:
-    """Capped exponential backoff with jitter: `attempts - 1` delays (none after the last try)."""
-    for i in range(attempts - 1):
-        delay = min(cap, base * (2**i))
-        yield delay * (1 - jitter + 2 * jitter * random.random())
 
 
 def retry_after_seconds(response: httpx.Response, default: float) -> float:

@@ -223,7 +223,8 @@ class Checker:
         """One request with retries: transport errors, timeouts, 5xx and 429 (Retry-After)."""
         import httpx
 
-        from watcloud.core.http import backoff_delays, retry_after_seconds
+        from watcloud.core.backoff import backoff_delays
+        from watcloud.core.http import retry_after_seconds
 
         host = (urlsplit(url).hostname or "").lower()
         limiter = self._limiter(host)

@@ -12,6 +12,7 @@ import typer
 
 from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app, show_progress
 from watcloud.core.errors import InputError, WatcloudError
+from watcloud.core.fsutil import read_text
 from watcloud.core.output import OutputFormat, console, emit_json, print_table, warn
 from watcloud.notify import raise_if_relay_unusable
 from watcloud.notify.model import Message, SendResult
@@ -44,12 +45,7 @@ def _settings(config: Path | None, spool: Path | None, no_spool: bool) -> Any:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        return sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
+    return read_text(path, dash_is_stdin=True)
 
 
 def _read_json(path: Path) -> Any:

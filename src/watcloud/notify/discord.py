@@ -37,7 +37,8 @@ def send_discord(
     """
     import httpx
 
-    from watcloud.core.http import backoff_delays, make_client
+    from watcloud.core.backoff import backoff_delays
+    from watcloud.core.http import make_client
 
     if not content and not embeds:
         raise ValueError("send_discord needs content or embeds")

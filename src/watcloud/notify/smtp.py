@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from watcloud.core.backoff import backoff_delay
 from watcloud.notify import mime
 from watcloud.notify.model import Message, SendResult
 from watcloud.notify.outbox import Outbox, Spooled
@@ -77,14 +78,6 @@ class BatchReport:
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.results + self.drained)
-
-
-def backoff_delay(attempt: int, settings: SmtpSettings, rng: Callable[[], float]) -> float:
-    """Delay after failed attempt number `attempt` (1-based): base * 2^(attempt-1), capped,
-    times a uniform factor in [1 - jitter, 1 + jitter] (and capped again)."""
-    delay = min(settings.backoff_cap, settings.backoff_base * (2 ** (attempt - 1)))
-    factor = 1 - settings.jitter + 2 * settings.jitter * rng()
-    return float(min(settings.backoff_cap, delay * factor))
 
 
 def _reply(code: int, resp: bytes | str) -> str:
@@ -406,7 +399,11 @@ class Pool:
                 break
             with self._lock:
                 self.stats.retries += 1
-            self.sleep(backoff_delay(job.attempts, self.s, self.rng))
+            self.sleep(
+                backoff_delay(
+                    job.attempts, self.s.backoff_base, self.s.backoff_cap, self.s.jitter, self.rng
+                )
+            )
         return conn, used
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from watcloud.core.errors import InputError
+from watcloud.core.fsutil import read_text
 from watcloud.core.timez import CLUSTER_TZ
 from watcloud.outage.analysis import Analysis, analyze
 from watcloud.outage.parse import parse_html, parse_text
@@ -33,12 +34,7 @@ class Record:
 
 
 def load_dataset(path: Path) -> list[Record]:
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise InputError(f"{path}: dataset file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read dataset: {exc}") from None
+    lines = read_text(path, "dataset file").splitlines()
     out = []
     for n, line in enumerate(lines, start=1):
         if not line.strip():

@@ -21,7 +21,8 @@ from typing import Any, TypeVar
 
 import cloudflare
 
-from watcloud.core.http import backoff_delays, retry_after_seconds
+from watcloud.core.backoff import backoff_delays
+from watcloud.core.http import retry_after_seconds
 from watcloud.dnsfailover.config import CloudflareConfig
 from watcloud.dnsfailover.reconcile import Change, Key, ProviderError, Record, RRSetView
 

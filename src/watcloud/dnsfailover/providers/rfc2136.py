@@ -25,7 +25,7 @@ import dns.tsig
 import dns.tsigkeyring
 import dns.update
 
-from watcloud.core.http import backoff_delays
+from watcloud.core.backoff import backoff_delays
 from watcloud.dnsfailover.config import Rfc2136Config
 from watcloud.dnsfailover.reconcile import Change, Key, ProviderError, Record, RRSetView
 
