@@ -48,14 +48,14 @@ COMMANDS: dict[str, Entry] = {
 }
 
 
+def installed(entry: Entry) -> bool:
+    """Whether the command's tool package is installed (found without importing it)."""
+    return importlib.util.find_spec(entry.module.rsplit(".", 1)[0]) is not None
+
+
 def available() -> dict[str, Entry]:
-    """The commands whose tool package is installed (found without importing it)."""
-    out = {}
-    for name, entry in COMMANDS.items():
-        package = entry.module.rsplit(".", 1)[0]
-        if importlib.util.find_spec(package) is not None:
-            out[name] = entry
-    return out
+    """The commands whose tool package is installed."""
+    return {name: entry for name, entry in COMMANDS.items() if installed(entry)}
 
 
 def _help(commands: dict[str, Entry]) -> str:
@@ -79,16 +79,15 @@ def _load(ref: str) -> Callable[..., object]:
 
 def run(argv: Sequence[str]) -> int:
     """Run `watcloud ARGV...` and return the exit code."""
-    commands = available()
     if not argv or argv[0] in ("-h", "--help", "help"):
-        sys.stdout.write(_help(commands))
+        sys.stdout.write(_help(available()))
         return 0 if argv else 2
     if argv[0] == "--version":
         sys.stdout.write(f"watcloud {__version__}\n")
         return 0
     name, args = argv[0], list(argv[1:])
-    entry = commands.get(name)
-    if entry is None:
+    entry = COMMANDS.get(name)
+    if entry is None or not installed(entry):  # only the one command is looked up
         sys.stderr.write(f"watcloud: error: no such command {name!r} (see `watcloud --help`)\n")
         return 2
     from watcloud.core.errors import WatcloudError

@@ -6,7 +6,9 @@ import subprocess
 import sys
 from typing import Any
 
-from watcloud.cli import COMMANDS, available, run
+import pytest
+
+from watcloud.cli import COMMANDS, Entry, available, run
 
 
 def test_help_lists_installed_commands(capsys: Any) -> None:
@@ -26,6 +28,16 @@ def test_unknown_command(capsys: Any) -> None:
     assert run(["frobnicate"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no such command 'frobnicate'" in err
+
+
+def test_a_tool_that_is_not_installed_is_neither_listed_nor_run(
+    monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    ghost = Entry("watcloud.ghosttool.cli", "app", "Not shipped.")
+    monkeypatch.setitem(COMMANDS, "ghost", ghost)
+    assert "ghost" not in available()
+    assert run(["ghost", "--help"]) == 2
+    assert "no such command 'ghost'" in capsys.readouterr().err
 
 
 def test_every_registered_module_is_a_watcloud_tool() -> None:
