@@ -5,19 +5,22 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import subprocess
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import require_binary, require_root, watcloud_exe
 from tests.links.conftest import GH_TOKEN, Site
-from watcloud.core.errors import WatcloudError
 from watcloud.links.classify import Status, Verdict
 from watcloud.links.config import ExternalConfig, HostConfig
 from watcloud.links.external import (
     Checker,
     LinkResult,
+    NoDnsError,
     _transport_detail,
     check_external,
     default_resolver,
@@ -126,8 +129,8 @@ def test_connection_refused_is_transient() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     url = f"http://127.0.0.1:{port}/x"
-    r = run([url], cfg(attempts=2))[url]
-    assert r.status is Status.transient and r.detail.startswith("connection failed")
+    r = run([url], cfg(attempts=2, timeout=10))[url]  # refused at once; 0.5 s could time out
+    assert r.status is Status.transient and r.detail.startswith("connection failed"), r.detail
 
 
 def test_unknown_host_is_broken() -> None:
@@ -331,7 +334,7 @@ def test_a_machine_without_dns_records_nothing(tmp_path: Path) -> None:
     targets = {k: v for h in hosts for k, v in where(f"https://{h}/page").items()}
     db = tmp_path / "state.sqlite3"
     conf = cfg(grace_days=3, attempts=1)
-    with pytest.raises(WatcloudError, match="none of the 3 hosts could be resolved") as exc:
+    with pytest.raises(NoDnsError, match="none of the 3 hosts could be resolved") as exc:
         check_external(targets, conf, state_path=db, clock=Clock(), resolver=no_dns)
     assert "nothing was recorded" in str(exc.value) and "\n" not in str(exc.value)
     assert not db.exists()
@@ -350,6 +353,45 @@ def test_a_machine_without_dns_records_nothing(tmp_path: Path) -> None:
     )
     broken = {e.url for e in rep.entries if e.status is Status.broken}
     assert {"https://github.com/page", "https://pypi.org/page"} <= broken
+
+
+def test_name_resolution_is_bounded_by_the_timeout(tmp_path: Path) -> None:
+    """A resolver that never answers costs `timeout`, once per host (not the resolver's own
+    5 s x attempts), and is a transient failure naming the bound."""
+    calls: list[str] = []
+
+    async def hangs(host: str) -> tuple[Status, str] | None:
+        calls.append(host)
+        await asyncio.sleep(3600)
+        return None
+
+    got = run(
+        ["https://slow.example/a", "https://slow.example/b"], cfg(timeout=0.2), resolver=hangs
+    )
+    assert calls == ["slow.example"]
+    assert {r.status for r in got.values()} == {Status.transient}
+    assert got["https://slow.example/a"].detail == (
+        "cannot resolve slow.example: no answer within 0.2 s"
+    )
+
+
+def test_default_resolver_does_not_hold_up_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """getaddrinfo stuck for good in its thread: the lookup gives up at the timeout and
+    `asyncio.run` returns (the loop's default executor would join the stuck thread)."""
+    import threading
+
+    release = threading.Event()
+
+    def stuck(*args: Any, **kw: Any) -> Any:
+        release.wait(60)
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", stuck)
+    try:
+        got = run(["https://stuck.example/"], cfg(timeout=0.2))
+    finally:
+        release.set()
+    assert got["https://stuck.example/"].detail.endswith("no answer within 0.2 s")
 
 
 def test_fewer_hosts_than_the_threshold_are_believed(tmp_path: Path) -> None:
@@ -415,3 +457,71 @@ def test_cli_external_bad_input(run_watcloud: Any, tmp_path: Path) -> None:
     proc = run_watcloud("links", "external", "http://127.0.0.1:9/", "--config", str(bad))
     assert proc.returncode == 2 and "key 'external.grace_days'" in proc.stderr
     assert proc.stderr.count("\n") == 1
+
+
+@pytest.fixture
+def no_dns_runner(tmp_path: Path) -> Iterator[Callable[..., Any]]:
+    """Run `watcloud` in a mount namespace whose /etc/resolv.conf names a resolver on loopback:
+    'refused' (nothing listens: a runner with no resolver at all) or 'silent' (a socket that
+    reads every query and never answers: a resolver that hangs)."""
+    require_root()
+    unshare, _ = require_binary("unshare", "mount")
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.8.8.8", 53))
+    confs = {}
+    for kind, addr in (("refused", "127.8.8.9"), ("silent", "127.8.8.8")):
+        confs[kind] = tmp_path / f"resolv-{kind}.conf"
+        confs[kind].write_text(f"nameserver {addr}\n")
+
+    def run_cli(kind: str, *args: str) -> subprocess.CompletedProcess[str]:
+        script = 'mount --bind "$0" /etc/resolv.conf && exec "$@"'
+        cmd = [unshare, "-m", "sh", "-c", script, str(confs[kind]), watcloud_exe(), *args]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+    try:
+        yield run_cli
+    finally:
+        silent.close()
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("resolver", ["refused", "silent"])
+def test_cli_runner_without_dns_json_and_skip(
+    no_dns_runner: Callable[..., Any], tmp_path: Path, resolver: str
+) -> None:
+    """A CI runner without DNS: `-o json` prints a valid document with the reason (it printed
+    nothing), exit 2 by default, exit 0 with a warning under `--if-no-dns skip`; no state."""
+    conf = tmp_path / "links.yaml"
+    conf.write_text("external:\n  timeout: 1\n  attempts: 1\n")
+    state = tmp_path / "state.db"
+    urls = [f"https://{h}/page" for h in ("docs.example.org", "pypi.org", "github.io", "npmjs.com")]
+    base = ["links", "external", *urls, "--config", str(conf), "--state", str(state), "-o", "json"]
+
+    proc = no_dns_runner(resolver, *base)
+    assert proc.returncode == 2, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["outcome"] == "no-dns" and doc["links"] == []
+    assert doc["reason"].startswith("none of the 4 hosts could be resolved")
+    assert sorted(doc["hosts_unresolved"]) == [
+        "docs.example.org",
+        "github.io",
+        "npmjs.com",
+        "pypi.org",
+    ]
+    assert doc["counts"] == {"ok": 0, "warning": 0, "fail": 0, "unverified": 0}
+    assert proc.stderr.count("\n") == 1 and "no working DNS" in proc.stderr
+
+    proc = no_dns_runner(resolver, *base, "--if-no-dns", "skip")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["outcome"] == "no-dns-skipped"
+    assert proc.stderr.startswith("warning: none of the 4 hosts") and "skip" in proc.stderr
+
+    conf.write_text("external:\n  timeout: 1\n  attempts: 1\n  if_no_dns: skip\n")
+    proc = no_dns_runner(resolver, *base[:-2])  # text output, skip from the config
+    assert proc.returncode == 0 and proc.stdout == "" and "warning:" in proc.stderr
+    assert not state.exists()
+
+
+def test_cli_if_no_dns_bad_value(run_watcloud: Any) -> None:
+    proc = run_watcloud("links", "external", "http://127.0.0.1:9/", "--if-no-dns", "maybe")
+    assert proc.returncode == 2 and "--if-no-dns: expected 'fail' or 'skip'" in proc.stderr

@@ -27,7 +27,6 @@ def test_links_in_document_order_with_locators() -> None:
     page = extract(PAGE)
     got = [(url, line, attr) for url, line, _xp, attr in page.links]
     assert got == [
-        ("https://fonts.example.org", 3, "link@href"),
         ("/s.css", 4, "link@href"),
         ("/a.js", 5, "script@src"),
         ("/one", 8, "a@href"),
@@ -45,8 +44,8 @@ def test_links_in_document_order_with_locators() -> None:
     assert xpaths["/a.js"] == "/html/head/script"
 
 
-def test_hints_skipped_for_external_collection() -> None:
-    urls = [u for u, *_ in extract(PAGE, skip_hints=True).links]
+def test_resource_hints_are_not_links() -> None:
+    urls = [u for u, *_ in extract(PAGE).links]
     assert "https://fonts.example.org" not in urls and "/s.css" in urls
 
 

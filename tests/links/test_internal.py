@@ -102,6 +102,48 @@ def test_a_fixed_site_passes(tmp_path: Path) -> None:
     assert report.ok and report.broken == [] and report.fragments_checked == 2
 
 
+def nextjs_export(root: Path, base: str, *, favicon: str) -> Path:
+    """A small export in the shape `next build` writes under a basePath: every page's head has
+    the resource hints Next.js emits (`preconnect` to "/", the site's own origin) and a favicon."""
+    head = (
+        '<head><link rel="preconnect" href="/">'
+        '<link rel="dns-prefetch" href="//cdn.example.net">'
+        '<link rel="preconnect dns-prefetch" href="https://fonts.example.org">'
+        f'<link rel="icon" href="{favicon}">'
+        f'<link rel="preload" as="script" href="{base}/_next/static/chunks/main.js"></head>'
+    )
+    (root / "docs").mkdir(parents=True)
+    (root / "_next/static/chunks").mkdir(parents=True)
+    (root / "_next/static/chunks/main.js").write_text("")
+    (root / "favicon.ico").write_bytes(b"\0")
+    pages = {
+        "index.html": f'<a href="{base}/docs/">docs</a><a href="{base}/about#team">team</a>',
+        "about.html": f'<h2 id="team">Team</h2><a href="{base}/">home</a>',
+        "docs/index.html": f'<a href="{base}/about">about</a><a href="../">up</a>',
+    }
+    for rel, body in pages.items():
+        (root / rel).write_text(f"<!DOCTYPE html><html>{head}<body>{body}</body></html>")
+    return root
+
+
+def test_nextjs_base_path_export_resource_hints_are_not_links(tmp_path: Path) -> None:
+    """`<link rel="preconnect" href="/">` names an origin: under a basePath it is no broken
+    link (it was reported as `/ outside-base-path` on every page)."""
+    site = nextjs_export(tmp_path / "out", "/wc", favicon="/wc/favicon.ico")
+    report = check_site(site, base_path="/wc", jobs=1)
+    assert report.broken == [] and report.ok
+    assert report.pages == 3 and report.fragments_checked == 1
+
+
+def test_nextjs_favicon_outside_the_base_path_is_caught(tmp_path: Path) -> None:
+    """The export's favicon written without the basePath (`/favicon.ico` on a `/wc` site): the
+    browser asks the host's root, where this site is not."""
+    site = nextjs_export(tmp_path / "out", "/wc", favicon="/favicon.ico")
+    report = check_site(site, base_path="/wc", jobs=1)
+    pages = [("about.html", 1), ("docs/index.html", 1), ("index.html", 1)]
+    assert summary(report) == {"/favicon.ico": ("outside-base-path", pages)}
+
+
 def test_trailing_slash_export(tmp_path: Path) -> None:
     site = tmp_path / "out"
     (site / "about").mkdir(parents=True)

@@ -132,6 +132,16 @@ def external(
     ] = None,
     base_path: BasePathOpt = None,
     show_ok: Annotated[bool, typer.Option("--show-ok", help="List ok links too.")] = False,
+    if_no_dns: Annotated[
+        str | None,
+        typer.Option(
+            "--if-no-dns",
+            help="When not one host name resolves (a runner without DNS): 'fail' (exit 2) or "
+            "'skip' (a warning, exit 0). Nothing is recorded either way. Default: from the "
+            "config, else fail.",
+            metavar="fail|skip",
+        ),
+    ] = None,
     github_annotations: AnnotationsOpt = False,
     markdown: MarkdownOpt = None,
     config: ConfigOpt = None,
@@ -142,10 +152,13 @@ def external(
     from watcloud.core.config import read_secret
     from watcloud.links import config as cfgmod
     from watcloud.links import report as rep
-    from watcloud.links.external import check_external
+    from watcloud.links.external import NoDnsError, check_external, default_state_path
     from watcloud.links.internal import Where, check_site
 
     cfg = cfgmod.load(config)
+    if if_no_dns not in (None, "fail", "skip"):
+        raise InputError(f"--if-no-dns: expected 'fail' or 'skip' (got {if_no_dns!r})")
+    skip_no_dns = (if_no_dns or cfg.external.if_no_dns) == "skip"
     found: dict[str, list[Where]] = {}
     sites = []
     for target in targets:
@@ -165,17 +178,31 @@ def external(
                 found.setdefault(url, []).extend(where)
         else:
             raise InputError(f"{target}: neither a directory nor an http(s) URL")
-    with _progress() as (on_start, on_done):
-        result = check_external(
-            found,
-            cfg.external,
-            state_path=state,
-            check_fragments=check_fragments,
-            github_token=read_secret("GITHUB_TOKEN"),
-            github_api=os.environ.get("GITHUB_API_URL") or None,
-            progress=on_done,
-            on_start=on_start,
-        )
+    try:
+        with _progress() as (on_start, on_done):
+            result = check_external(
+                found,
+                cfg.external,
+                state_path=state,
+                check_fragments=check_fragments,
+                github_token=read_secret("GITHUB_TOKEN"),
+                github_api=os.environ.get("GITHUB_API_URL") or None,
+                progress=on_done,
+                on_start=on_start,
+            )
+    except NoDnsError as exc:
+        from watcloud.core.timez import now
+
+        if output is OutputFormat.json:
+            state_file = state or cfg.external.state_path or default_state_path()
+            doc = rep.external_no_dns_json(
+                exc, checked_at=now(), state_path=str(state_file), skipped=skip_no_dns
+            )
+            emit_json(doc)
+        if not skip_no_dns:
+            raise
+        print(f"warning: {exc}; skipped (--if-no-dns skip)", file=sys.stderr)
+        return
     if output is OutputFormat.json:
         emit_json(rep.external_json(result))
     else:

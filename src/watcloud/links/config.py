@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 
@@ -42,6 +43,8 @@ class ExternalConfig(StrictModel):
     hosts: dict[str, HostConfig] = Field(default_factory=dict)  # per-host settings
     check_fragments: bool = False  # --check-fragments
     site_hosts: list[str] = Field(default_factory=list)  # the site's own hosts: not external
+    # when not one host name resolves (a runner without DNS): fail (exit 2) or skip (exit 0)
+    if_no_dns: Literal["fail", "skip"] = "fail"
 
 
 class LinksConfig(StrictModel):

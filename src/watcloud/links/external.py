@@ -8,6 +8,7 @@ import contextlib
 import os
 import re
 import socket
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -44,6 +45,9 @@ Clock = Callable[[], datetime]
 Resolver = Callable[[str], Awaitable[tuple[Status, str] | None]]
 
 MAX_BODY = 16 * 1024 * 1024
+# name lookups in flight at once (a thread each): not limited by `concurrency`, which is about
+# requests, so that a resolver that never answers costs one `timeout` for a whole site's hosts
+LOOKUPS_IN_FLIGHT = 128
 # getaddrinfo's "this name does not exist" (as opposed to "the lookup failed")
 NO_SUCH_NAME = (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5))
 
@@ -89,17 +93,39 @@ class ExternalReport:
 
 
 async def default_resolver(host: str) -> tuple[Status, str] | None:
-    """Look the host up once; a name that does not exist is broken, a failed lookup transient."""
+    """Look the host up once; a name that does not exist is broken, a failed lookup transient.
+
+    getaddrinfo blocks and cannot be interrupted, so it runs in a daemon thread of its own: a
+    caller that stops waiting (the checker bounds each lookup by `timeout`) leaves the thread
+    behind without holding up the end of the run, as the event loop's default executor would
+    (`asyncio.run` joins its threads on the way out).
+    """
     if _is_ip(host) or host == "localhost":
         return None
     loop = asyncio.get_running_loop()
-    try:
-        await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        if exc.errno in NO_SUCH_NAME:
-            return Status.broken, f"unknown host {host}"
-        return Status.transient, f"cannot resolve {host}: {exc.strerror}"
-    return None
+    done: asyncio.Future[BaseException | None] = loop.create_future()
+
+    def deliver(outcome: BaseException | None) -> None:
+        if not done.done():
+            done.set_result(outcome)
+
+    def lookup() -> None:
+        outcome: BaseException | None = None
+        try:
+            socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            outcome = exc
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting
+            loop.call_soon_threadsafe(deliver, outcome)
+
+    threading.Thread(target=lookup, name=f"resolve {host}", daemon=True).start()
+    exc = await done
+    if exc is None:
+        return None
+    if isinstance(exc, socket.gaierror) and exc.errno in NO_SUCH_NAME:
+        return Status.broken, f"unknown host {host}"
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return Status.transient, f"cannot resolve {host}: {reason}"
 
 
 def _is_ip(host: str) -> bool:
@@ -169,6 +195,7 @@ class Checker:
         self.hosts = {h.lower(): v for h, v in cfg.hosts.items()}
         self._limiters: dict[str, HostLimiter] = {}
         self._dns: dict[str, asyncio.Task[tuple[Status, str] | None]] = {}
+        self._dns_slots: asyncio.Semaphore | None = None  # lookups in flight (threads)
         self._global: asyncio.Semaphore | None = None
         self.waits: list[float] = []  # every delay slept before a retry (inspectable)
 
@@ -198,8 +225,20 @@ class Checker:
     async def _resolve(self, host: str) -> tuple[Status, str] | None:
         task = self._dns.get(host)
         if task is None:
-            task = self._dns[host] = asyncio.ensure_future(self.resolver(host))
+            task = self._dns[host] = asyncio.ensure_future(self._lookup(host))
         return await task
+
+    async def _lookup(self, host: str) -> tuple[Status, str] | None:
+        """One lookup per host, bounded by the same `timeout` as a request."""
+        if self._dns_slots is None:
+            self._dns_slots = asyncio.Semaphore(LOOKUPS_IN_FLIGHT)
+        async with self._dns_slots:
+            try:
+                return await asyncio.wait_for(self.resolver(host), self.cfg.timeout)
+            except TimeoutError:
+                return Status.transient, (
+                    f"cannot resolve {host}: no answer within {self.cfg.timeout:g} s"
+                )
 
     def lookups(self) -> tuple[list[str], list[str]]:
         """(host names looked up in DNS, those that resolved), after `check_all`."""
@@ -529,6 +568,18 @@ def group_urls(
 NO_DNS_MIN_HOSTS = 3  # with fewer hosts, all failing is believable; with more, it is the resolver
 
 
+class NoDnsError(WatcloudError):
+    """Not one of the looked-up host names resolved: the machine has no working resolver, so
+    nothing was judged and nothing was recorded."""
+
+    def __init__(self, hosts: list[str]) -> None:
+        self.hosts = hosts
+        super().__init__(
+            f"none of the {len(hosts)} hosts could be resolved (e.g. {', '.join(hosts[:3])}):"
+            " this machine has no working DNS; nothing was recorded"
+        )
+
+
 def check_external(
     targets: dict[str, list[Where]],
     cfg: ExternalConfig,
@@ -566,10 +617,7 @@ def check_external(
     if len(looked) >= NO_DNS_MIN_HOSTS and not resolved:
         # Every name failing at once is this machine's resolver, not the links: recording them
         # would start every link's grace period (and fail the build days later) for nothing.
-        raise WatcloudError(
-            f"none of the {len(looked)} hosts could be resolved (e.g. {', '.join(looked[:3])}):"
-            " this machine has no working DNS; nothing was recorded"
-        )
+        raise NoDnsError(looked)
     now = clock()
     if now.tzinfo is None:
         raise InputError("the clock gave a naive datetime")

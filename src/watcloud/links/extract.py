@@ -22,7 +22,8 @@ URL_ATTRS: dict[str, tuple[str, ...]] = {
     "source": ("src", "srcset"),
 }
 TAGS = tuple(URL_ATTRS)
-# <link rel=...> values that name an origin to warm up, not a resource.
+# <link rel=...> values that name an origin to warm up, not a page or a resource: Next.js writes
+# `<link rel="preconnect" href="/">` on every page, which under a basePath is no link at all.
 HINT_RELS = frozenset({"preconnect", "dns-prefetch"})
 
 _SRCSET_SPLIT = re.compile(r"\s*,\s*(?=\S)")
@@ -97,8 +98,10 @@ def parse_html(data: bytes | str) -> Any:
     return root
 
 
-def extract(data: bytes | str, *, skip_hints: bool = False) -> Page:
+def extract(data: bytes | str) -> Page:
     """Parse one page: link occurrences in document order, anchors, duplicate ids.
+
+    Resource hints (`<link rel="preconnect|dns-prefetch">`) are not links and are skipped.
 
     XPath locators cost about as much as the rest of the extraction together, and only broken
     links need one: each occurrence carries its element, `Page.xpath` makes the locator.
@@ -117,7 +120,7 @@ def extract(data: bytes | str, *, skip_hints: bool = False) -> Page:
             if href is not None:
                 append((href, el.sourceline or 0, el, "a@href"))
             continue
-        if tag == "link" and skip_hints:
+        if tag == "link":
             rel = (el.get("rel") or "").lower().split()
             if HINT_RELS.intersection(rel):
                 continue

@@ -138,7 +138,7 @@ def _work(pages: Sequence[str]) -> list[PageResult]:
             data = (root / rel).read_bytes()
         except OSError as exc:
             raise InputError(f"{root / rel}: cannot read page: {exc.strerror}") from None
-        page = extract(data, skip_hints=collect_external)
+        page = extract(data)
         xpath = page.xpath
         page_url = index.page_url(rel)
         if page.base_href:

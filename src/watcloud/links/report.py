@@ -10,7 +10,9 @@ from watcloud.links.classify import Verdict
 from watcloud.links.internal import InternalReport
 
 if TYPE_CHECKING:
-    from watcloud.links.external import ExternalReport
+    from datetime import datetime
+
+    from watcloud.links.external import ExternalReport, NoDnsError
 
 # ---- internal ----------------------------------------------------------------------------
 
@@ -126,6 +128,8 @@ def external_json(report: ExternalReport) -> dict[str, Any]:
     return {
         "checked_at": report.checked_at,
         "state_path": report.state_path,
+        "outcome": "checked",
+        "reason": None,
         "counts": {v.value: report.count(v) for v in Verdict},
         "links": [
             {
@@ -142,6 +146,22 @@ def external_json(report: ExternalReport) -> dict[str, Any]:
             }
             for e in report.entries
         ],
+    }
+
+
+def external_no_dns_json(
+    error: NoDnsError, *, checked_at: datetime, state_path: str, skipped: bool
+) -> dict[str, Any]:
+    """The document for a run that judged nothing because no host name resolved: the same keys
+    as `external_json`, `outcome` "no-dns-skipped" (exit 0) or "no-dns" (exit 2)."""
+    return {
+        "checked_at": checked_at,
+        "state_path": state_path,
+        "outcome": "no-dns-skipped" if skipped else "no-dns",
+        "reason": str(error),
+        "hosts_unresolved": error.hosts,
+        "counts": {v.value: 0 for v in Verdict},
+        "links": [],
     }
 
 
