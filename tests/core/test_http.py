@@ -125,3 +125,27 @@ def test_pool_options_reach_the_transport(tmp_path: Path) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_given_transport_reaches_the_client() -> None:
+    """The docstring says extra arguments reach the client: `transport=` raised TypeError
+    (given twice); now the client uses it, with the factory's headers and timeout."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    with make_client("test", transport=httpx.MockTransport(handler), timeout=3) as client:
+        assert client.get("http://example.invalid/x").status_code == 204
+        assert client.timeout.read == 3
+    assert seen[0].headers["User-Agent"].startswith("watcloud-test/")
+
+    async def go() -> int:
+        transport = httpx.MockTransport(handler)
+        async with make_async_client("test", transport=transport) as client:
+            return (await client.get("http://example.invalid/y")).status_code
+
+    assert asyncio.run(go()) == 204
+    with pytest.raises(TypeError, match="verify: options of the connection pool"):
+        make_client("test", transport=httpx.MockTransport(handler), verify=False)

@@ -30,7 +30,13 @@ POOL_OPTIONS = ("verify", "cert", "limits", "http1", "http2")
 
 
 def _pool_options(kwargs: dict[str, Any]) -> dict[str, Any]:
-    return {k: kwargs.pop(k) for k in POOL_OPTIONS if k in kwargs}
+    pool = {k: kwargs.pop(k) for k in POOL_OPTIONS if k in kwargs}
+    if pool and kwargs.get("transport") is not None:
+        raise TypeError(
+            f"{', '.join(sorted(pool))}: options of the connection pool, which a given"
+            " transport already has: set them on that transport"
+        )
+    return pool
 
 
 def make_client(
@@ -45,13 +51,17 @@ def make_client(
     """A synchronous client; `connect_retries` retries failed connection attempts only.
 
     `verify`, `cert`, `limits`, `http1` and `http2` configure the connection pool; the rest of
-    `kwargs` go to `httpx.Client`.
+    `kwargs` go to `httpx.Client`, `transport` included (a test's `httpx.MockTransport`, say:
+    then `connect_retries` and the pool options are the given transport's business).
     """
     pool = _pool_options(kwargs)
+    transport = kwargs.pop("transport", None) or httpx.HTTPTransport(
+        retries=connect_retries, **pool
+    )
     return httpx.Client(
         timeout=httpx.Timeout(timeout),
         headers={"User-Agent": user_agent(tool, contact), **(headers or {})},
-        transport=httpx.HTTPTransport(retries=connect_retries, **pool),
+        transport=transport,
         follow_redirects=kwargs.pop("follow_redirects", True),
         **kwargs,
     )
@@ -68,10 +78,13 @@ def make_async_client(
 ) -> httpx.AsyncClient:
     """An asyncio client with the same defaults and options as `make_client`."""
     pool = _pool_options(kwargs)
+    transport = kwargs.pop("transport", None) or httpx.AsyncHTTPTransport(
+        retries=connect_retries, **pool
+    )
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout),
         headers={"User-Agent": user_agent(tool, contact), **(headers or {})},
-        transport=httpx.AsyncHTTPTransport(retries=connect_retries, **pool),
+        transport=transport,
         follow_redirects=kwargs.pop("follow_redirects", True),
         **kwargs,
     )
