@@ -13,7 +13,7 @@ from tests.outage.conftest import Site, listing_html, notice_html
 from watcloud.outage.analysis import analyze
 from watcloud.outage.config import WebSource
 from watcloud.outage.parse import parse_text
-from watcloud.outage.sources.plantops import PlantOps, RateLimiter, SourceError, parse_listing
+from watcloud.outage.sources.plantops import PlantOps, SourceError, parse_listing
 from watcloud.outage.state import State, plan
 
 
@@ -59,15 +59,6 @@ def test_listing_base_follows_redirect(site: Site, tmp_path: Path) -> None:
     finally:
         src.close()
         state.close()
-
-
-def test_rate_limiter_spaces_requests() -> None:
-    clock = FakeClock()
-    lim = RateLimiter(1.0, clock=clock, sleep=clock.sleep)
-    for _ in range(4):
-        lim.wait()
-        clock.t += 0.25  # the request itself takes a quarter second
-    assert clock.sleeps == [0.75, 0.75, 0.75]
 
 
 @pytest.mark.integration

@@ -9,7 +9,6 @@ import os
 import re
 import socket
 import threading
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from watcloud.core.errors import ConfigError, InputError, WatcloudError
+from watcloud.core.ratelimit import RateLimiter
 from watcloud.core.timez import now as utc_now
 from watcloud.core.timez import parse_iso
 from watcloud.links.classify import (
@@ -143,21 +143,13 @@ class HostLimiter:
 
     def __init__(self, concurrency: int, interval: float, sleep: Sleep) -> None:
         self.sem = asyncio.Semaphore(concurrency)
-        self.interval = interval
-        self.lock = asyncio.Lock()
-        self.next_start = 0.0
+        self.starts = RateLimiter.every(interval)
         self.sleep = sleep
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         async with self.sem:
-            if self.interval > 0:
-                async with self.lock:
-                    now = time.monotonic()
-                    wait = self.next_start - now
-                    if wait > 0:
-                        await self.sleep(wait)
-                    self.next_start = max(now, self.next_start) + self.interval
+            await self.starts.acquire_async(self.sleep)
             yield
 
 

@@ -18,10 +18,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from watcloud.core.backoff import backoff_delay
+from watcloud.core.ratelimit import RateLimiter
 from watcloud.notify import mime
 from watcloud.notify.model import Message, SendResult
 from watcloud.notify.outbox import Outbox, Spooled
-from watcloud.notify.ratelimit import RateLimiter
 from watcloud.notify.settings import SmtpSettings
 
 Sleep = Callable[[float], None]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from watcloud.core.http import make_client, request_with_retries
+from watcloud.core.ratelimit import RateLimiter
 from watcloud.outage.config import WebSource
 
 if TYPE_CHECKING:
@@ -79,29 +80,6 @@ def parse_listing(html: str, base_url: str) -> list[Listed]:
     return out
 
 
-class RateLimiter:
-    """At most one request per `interval` seconds (injectable clock and sleep for tests)."""
-
-    def __init__(
-        self,
-        interval: float,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.interval = interval
-        self.clock = clock
-        self.sleep = sleep
-        self._last: float | None = None
-
-    def wait(self) -> None:
-        if self._last is not None:
-            delay = self._last + self.interval - self.clock()
-            if delay > 0:
-                self.sleep(delay)
-        self._last = self.clock()
-
-
 @dataclass
 class Page:
     url: str
@@ -127,7 +105,7 @@ class PlantOps:
         self.state = state
         self.client = client or make_client("outage", timeout=cfg.timeout, contact=cfg.contact)
         self.sleep = sleep
-        self.limiter = RateLimiter(cfg.min_interval, clock=clock, sleep=sleep)
+        self.limiter = RateLimiter.every(cfg.min_interval, clock=clock, sleep=sleep)
         self.requests = 0
         self.base = cfg.listing_url
 
@@ -148,7 +126,7 @@ class PlantOps:
         def limited_sleep(seconds: float) -> None:
             self.sleep(max(seconds, self.cfg.min_interval))
 
-        self.limiter.wait()
+        self.limiter.acquire()
         self.requests += 1
         try:
             response = request_with_retries(

@@ -1,4 +1,5 @@
-"""The pool's shared rate limit (token buckets) with a fake clock."""
+"""The one rate limiter (token buckets) with a fake clock: notify's pool, outage's fetches and
+links' per-host starts all use it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import threading
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from watcloud.notify.ratelimit import RateLimiter, TokenBucket
+from watcloud.core.ratelimit import RateLimiter, TokenBucket
 
 
 class FakeTime:
@@ -99,3 +100,38 @@ def test_no_window_exceeds_rate_plus_burst(rate: float, burst: int, gaps: list[f
     for i, start in enumerate(sends):
         in_window = sum(1 for t in sends[i:] if t < start + 1.0 - 1e-9)
         assert in_window <= rate + burst + 1e-9
+
+
+def test_every_spaces_events_apart() -> None:
+    """One event per interval, the first at once (outage's PlantOps fetches)."""
+    ft = FakeTime()
+    sleeps: list[float] = []
+
+    def sleep(d: float) -> None:
+        sleeps.append(d)
+        ft.sleep(d)
+
+    lim = RateLimiter.every(1.0, clock=ft.clock, sleep=sleep)
+    for _ in range(4):
+        lim.acquire()
+        ft.t += 0.25  # the request itself takes a quarter second
+    assert sleeps == [0.75, 0.75, 0.75]
+    assert RateLimiter.every(0).unlimited
+
+
+def test_acquire_async_reserves_in_call_order() -> None:
+    """links' per-host starts: tasks that ask together start `interval` apart, in order."""
+    import asyncio
+
+    ft = FakeTime()
+    lim = RateLimiter.every(0.5, clock=ft.clock)
+    waits: list[float] = []
+
+    async def fake_sleep(d: float) -> None:
+        waits.append(d)
+
+    async def main() -> list[float]:
+        return list(await asyncio.gather(*(lim.acquire_async(fake_sleep) for _ in range(4))))
+
+    assert asyncio.run(main()) == [0.0, 0.5, 1.0, 1.5]
+    assert waits == [0.5, 1.0, 1.5]

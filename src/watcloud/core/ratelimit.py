@@ -1,11 +1,16 @@
-"""A rate limit shared by every connection of the pool: two token buckets (per second and per
-minute). Pure apart from the injected clock and sleep, so tests drive it with a fake clock."""
+"""The one rate limiter: token buckets, shared by threads or asyncio tasks.
+
+notify's SMTP pool (messages per second and per minute), outage's PlantOps fetches (one request
+per interval) and links' per-host request starts all use it. Pure apart from the injected clock
+and sleep, so tests drive it with a fake clock.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 
 class TokenBucket:
@@ -37,11 +42,12 @@ class TokenBucket:
 
 
 class RateLimiter:
-    """Messages per second and per minute (either may be None = unlimited), thread-safe.
+    """Events per second and per minute (either may be None = unlimited), thread-safe.
 
     `acquire()` blocks (with the injected `sleep`) until both buckets have a token and takes
-    one from each. Tokens are handed out in the order callers reserve them: a caller that must
-    wait reserves its slot first, so waiting callers never starve each other.
+    one from each; `acquire_async()` does the same in a coroutine. Tokens are handed out in the
+    order callers reserve them: a caller that must wait reserves its slot first, so waiting
+    callers never starve each other. `RateLimiter.every(seconds)` spaces events apart.
     """
 
     def __init__(
@@ -65,12 +71,23 @@ class RateLimiter:
             self.buckets.append(TokenBucket(per_minute / 60.0, max(1.0, per_minute), now))
         self.waited = 0.0  # total seconds callers were told to wait (for reports and tests)
 
+    @classmethod
+    def every(
+        cls,
+        interval: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> RateLimiter:
+        """Events at least `interval` seconds apart, the first at once (0: unlimited)."""
+        return cls(1.0 / interval if interval > 0 else None, None, clock=clock, sleep=sleep)
+
     @property
     def unlimited(self) -> bool:
         return not self.buckets
 
-    def acquire(self) -> float:
-        """Take one token from every bucket; returns the seconds this caller waited."""
+    def reserve(self) -> float:
+        """Take one token from every bucket now; returns the seconds to wait before the event."""
         if not self.buckets:
             return 0.0
         with self._lock:
@@ -80,6 +97,20 @@ class RateLimiter:
             for b in self.buckets:
                 b.take(now)
             self.waited += wait
+        return wait
+
+    def acquire(self) -> float:
+        """Wait for a token (blocking); returns the seconds this caller waited."""
+        wait = self.reserve()
         if wait > 0:
             self.sleep(wait)
+        return wait
+
+    async def acquire_async(
+        self, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    ) -> float:
+        """Wait for a token in a coroutine; returns the seconds this caller waited."""
+        wait = self.reserve()
+        if wait > 0:
+            await sleep(wait)
         return wait
