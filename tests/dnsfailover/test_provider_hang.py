@@ -115,8 +115,9 @@ def test_probing_goes_on_while_the_dns_server_hangs(
         # ... and the rounds keep coming while the removal waits for the stopped server.
         flipped_at = metric("dnsfailover_rounds_total", service=svc)
         wait_until(
-            lambda: metric("dnsfailover_rounds_total", service=svc)
-            >= flipped_at + ROUNDS_WHILE_STOPPED,
+            lambda: (
+                metric("dnsfailover_rounds_total", service=svc) >= flipped_at + ROUNDS_WHILE_STOPPED
+            ),
             f"{ROUNDS_WHILE_STOPPED} rounds while the DNS server is stopped",
             d,
             limit=PROVIDER_TIMEOUT / 3,
