@@ -174,3 +174,25 @@ def test_leaving_fail_open_churns_no_record(knot: Knot, monkeypatch: pytest.Monk
     # Hosts 2 and 3 stayed published through the whole recovery: no remove-then-add.
     assert all({"10.1.0.2", "10.1.0.3"} <= a for a in answers[3:])
     assert engine.metrics.changes_total == {"create": 4, "delete": 1}
+
+
+def test_hung_server_times_out_without_backoff_sleeps(
+    knot: Knot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that takes the connection and never answers (a stopped knotd): each try costs
+    its timeout and the next starts at once (no backoff sleep after a timeout), so a server
+    that resumes always finds a query waiting. A refused connection still backs off (above)."""
+    import os
+    import signal
+
+    sleeps: list[float] = []
+    p = provider(knot, monkeypatch, sleeps=sleeps)
+    p.cfg = p.cfg.model_copy(update={"timeout": 0.3})
+    os.kill(knot.proc.pid, signal.SIGSTOP)
+    try:
+        with pytest.raises(ProviderError, match=r"Timeout.*after 3 tries"):
+            p.fetch([(f"svc.{knot.zone}", "A")])
+    finally:
+        os.kill(knot.proc.pid, signal.SIGCONT)
+    assert sleeps == []
+    assert p.fetch([(f"svc.{knot.zone}", "A")])  # answers again after SIGCONT
