@@ -48,28 +48,18 @@ def healthz(d: DaemonProc) -> tuple[int, str]:
         return exc.code, exc.read().decode()
 
 
-def test_probing_goes_on_while_the_dns_server_hangs(
-    knot: Knot, hosts: list[WebServer], tmp_path: Path
-) -> None:
-    name = f"web.{knot.zone}"
-    svc = f"{name}/A"
-    addrs = [h.host for h in hosts]
+def launch(
+    knot: Knot, hosts: list[WebServer], tmp_path: Path, down_after: int, **top: object
+) -> DaemonProc:
+    """`watcloud dns-failover run` on service web.<zone> over `hosts`, provider `knot`."""
     port = free_port()
     cfg = {
-        "provider": {
-            "kind": "rfc2136",
-            "server": "127.0.0.1",
-            "port": knot.port,
-            "zone": knot.zone,
-            "tsig_key_name": knot.key_name,
-            "timeout": PROVIDER_TIMEOUT,
-            "attempts": 1,
-        },
+        "provider": knot.provider_config(timeout=PROVIDER_TIMEOUT, attempts=1),
         "services": [
             {
-                "fqdn": name,
+                "fqdn": f"web.{knot.zone}",
                 "ttl": 5,
-                "hosts": addrs,
+                "hosts": [h.host for h in hosts],
                 "check": {
                     "port": hosts[0].port,
                     "path": "/",
@@ -77,30 +67,38 @@ def test_probing_goes_on_while_the_dns_server_hangs(
                     "interval": INTERVAL,
                     "body_match": "^ok host=web",
                 },
-                "down_after": 2,
+                "down_after": down_after,
                 "up_after": 2,
             }
         ],
-        # The periodic full re-read comes due during the hang as well (the issue's deadlock).
-        "resync_interval": 1,
         "listen": f"127.0.0.1:{port}",
         "lock": {"path": str(tmp_path / "lock")},
+        **top,
     }
     path = tmp_path / "dnsfailover.yaml"
     path.write_text(yaml.safe_dump(cfg))
-    d = start_daemon(
-        watcloud_exe(), path, port, {"WATCLOUD_DNS_TSIG_SECRET": knot.secret}, tmp_path
-    )
+    env = {"WATCLOUD_DNS_TSIG_SECRET": knot.secret}
+    return start_daemon(watcloud_exe(), path, port, env, tmp_path)
+
+
+def metric(d: DaemonProc, metric_name: str, **labels: str) -> float:
+    return d.metric(metric_name, **labels) or 0.0
+
+
+def test_probing_goes_on_while_the_dns_server_hangs(
+    knot: Knot, hosts: list[WebServer], tmp_path: Path
+) -> None:
+    name = f"web.{knot.zone}"
+    svc = f"{name}/A"
+    addrs = [h.host for h in hosts]
+    # The periodic full re-read comes due during the hang as well (the issue's deadlock).
+    d = launch(knot, hosts, tmp_path, 2, resync_interval=1)
     stopped = False
     try:
-
-        def metric(metric_name: str, **labels: str) -> float:
-            return d.metric(metric_name, **labels) or 0.0
-
         wait_until(lambda: knot.answers(name) == set(addrs), "initial publication", d)
         victim = addrs[1]
-        changes_before = metric("dnsfailover_record_changes_total", action="create") + metric(
-            "dnsfailover_record_changes_total", action="delete"
+        changes_before = metric(d, "dnsfailover_record_changes_total", action="create") + metric(
+            d, "dnsfailover_record_changes_total", action="delete"
         )
 
         os.kill(knot.proc.pid, signal.SIGSTOP)
@@ -108,29 +106,30 @@ def test_probing_goes_on_while_the_dns_server_hangs(
         hosts[1].set(status=503)
         # The host's state flips from the probes alone (down_after = 2 failing rounds) ...
         wait_until(
-            lambda: metric("dnsfailover_host_healthy", service=svc, host=victim) == 0,
+            lambda: metric(d, "dnsfailover_host_healthy", service=svc, host=victim) == 0,
             "victim seen down while the DNS server is stopped",
             d,
         )
         # ... and the rounds keep coming while the removal waits for the stopped server.
-        flipped_at = metric("dnsfailover_rounds_total", service=svc)
+        flipped_at = metric(d, "dnsfailover_rounds_total", service=svc)
         wait_until(
             lambda: (
-                metric("dnsfailover_rounds_total", service=svc) >= flipped_at + ROUNDS_WHILE_STOPPED
+                metric(d, "dnsfailover_rounds_total", service=svc)
+                >= flipped_at + ROUNDS_WHILE_STOPPED
             ),
             f"{ROUNDS_WHILE_STOPPED} rounds while the DNS server is stopped",
             d,
             limit=PROVIDER_TIMEOUT / 3,
         )
-        assert metric("dnsfailover_provider_call_seconds") > 0  # the provider call is stuck
+        assert metric(d, "dnsfailover_provider_call_seconds") > 0  # the provider call is stuck
         status, body = healthz(d)
         assert (status, body.strip()) == (200, "ok")
         # No record changed while the server hung: nothing counted, the record still published.
-        changes = metric("dnsfailover_record_changes_total", action="create") + metric(
-            "dnsfailover_record_changes_total", action="delete"
+        changes = metric(d, "dnsfailover_record_changes_total", action="create") + metric(
+            d, "dnsfailover_record_changes_total", action="delete"
         )
         assert changes == changes_before
-        assert metric("dnsfailover_record_published", service=svc, host=victim) == 1
+        assert metric(d, "dnsfailover_record_published", service=svc, host=victim) == 1
         assert f"- remove {name}" not in d.log()
         assert knot.proc.poll() is None  # stopped, not dead
 
@@ -139,12 +138,12 @@ def test_probing_goes_on_while_the_dns_server_hangs(
         survivors = {addrs[0], addrs[2]}
         wait_until(lambda: knot.answers(name) == survivors, "removal after SIGCONT", d)
         wait_until(
-            lambda: metric("dnsfailover_record_published", service=svc, host=victim) == 0,
+            lambda: metric(d, "dnsfailover_record_published", service=svc, host=victim) == 0,
             "published metric after SIGCONT",
             d,
         )
         assert f"- remove {name} 5 A {victim} (host down: " in d.log()
-        assert metric("dnsfailover_provider_errors_total") == 0  # it waited, nothing failed
+        assert metric(d, "dnsfailover_provider_errors_total") == 0  # it waited, nothing failed
         assert d.stop() == 0
     finally:
         if stopped:
@@ -167,70 +166,35 @@ def test_first_read_hangs_rounds_replay_onto_the_published_state(
         f'add _dnsfailover-a.{name} 5 TXT "heritage=watcloud-dnsfailover,owner=default"',
     )
     assert knot.answers(name) == set(addrs)
-    port = free_port()
-    cfg = {
-        "provider": {
-            "kind": "rfc2136",
-            "server": "127.0.0.1",
-            "port": knot.port,
-            "zone": knot.zone,
-            "tsig_key_name": knot.key_name,
-            "timeout": PROVIDER_TIMEOUT,
-            "attempts": 1,
-        },
-        "services": [
-            {
-                "fqdn": name,
-                "ttl": 5,
-                "hosts": addrs,
-                "check": {
-                    "port": hosts[0].port,
-                    "path": "/",
-                    "timeout": PROBE_TIMEOUT,
-                    "interval": INTERVAL,
-                    "body_match": "^ok host=web",
-                },
-                "down_after": 1000,  # the failing host never reaches its threshold here
-                "up_after": 2,
-            }
-        ],
-        "listen": f"127.0.0.1:{port}",
-        "lock": {"path": str(tmp_path / "lock")},
-    }
-    path = tmp_path / "dnsfailover.yaml"
-    path.write_text(yaml.safe_dump(cfg))
     hosts[2].set(status=503)
     os.kill(knot.proc.pid, signal.SIGSTOP)
     stopped = True
-    d = start_daemon(
-        watcloud_exe(), path, port, {"WATCLOUD_DNS_TSIG_SECRET": knot.secret}, tmp_path
-    )
+    d: DaemonProc | None = None
     try:
-
-        def metric(metric_name: str, **labels: str) -> float:
-            return d.metric(metric_name, **labels) or 0.0
-
+        # down_after 1000: the failing host never reaches its threshold here.
+        d = launch(knot, hosts, tmp_path, 1000)
         wait_until(
-            lambda: metric("dnsfailover_rounds_total", service=svc) >= 4,
+            lambda: metric(d, "dnsfailover_rounds_total", service=svc) >= 4,
             "rounds while the first read hangs",
             d,
             limit=PROVIDER_TIMEOUT / 3,
         )
-        assert metric("dnsfailover_provider_call_seconds") > 0
+        assert metric(d, "dnsfailover_provider_call_seconds") > 0
         assert healthz(d)[0] == 200
         os.kill(knot.proc.pid, signal.SIGCONT)
         stopped = False
         wait_until(
-            lambda: metric("dnsfailover_host_healthy", service=svc, host=addrs[0]) == 1,
+            lambda: metric(d, "dnsfailover_host_healthy", service=svc, host=addrs[0]) == 1,
             "states built after the first read",
             d,
         )
         # Host 3 failed every round but was published: it is "up (n failing)", not removed.
-        assert metric("dnsfailover_host_healthy", service=svc, host=addrs[2]) == 1
+        assert metric(d, "dnsfailover_host_healthy", service=svc, host=addrs[2]) == 1
         assert knot.answers(name) == set(addrs)
         assert "- remove" not in d.log() and "+ add" not in d.log()
         assert d.stop() == 0
     finally:
         if stopped:
             os.kill(knot.proc.pid, signal.SIGCONT)
-        d.stop()
+        if d is not None:
+            d.stop()

@@ -133,15 +133,7 @@ def test_leaving_fail_open_churns_no_record(knot: Knot, monkeypatch: pytest.Monk
     hosts = ["10.1.0.1", "10.1.0.2", "10.1.0.3", "10.1.0.4"]
     cfg = Config.model_validate(
         {
-            "provider": {
-                "kind": "rfc2136",
-                "server": "127.0.0.1",
-                "port": knot.port,
-                "zone": knot.zone,
-                "tsig_key_name": knot.key_name,
-                "tsig_secret_env": "TEST_TSIG",
-                "timeout": 2,
-            },
+            "provider": knot.provider_config(tsig_secret_env="TEST_TSIG", timeout=2),
             "services": [
                 {"fqdn": name, "hosts": hosts, "down_after": 2, "up_after": 2, "min_records": 1}
             ],
