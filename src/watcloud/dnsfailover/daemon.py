@@ -236,7 +236,7 @@ class Engine:
         # While the daemon's first read of the provider is under way, rounds are queued here
         # (per service) and replayed onto the published state once it is known.
         self.reading_first = False
-        self.backlog: dict[str, list[dict[str, bool]]] = {}
+        self.backlog: dict[str, list[tuple[dict[str, bool], dict[str, str]]]] = {}
         self.metrics = Metrics()
         self.lock = asyncio.Lock()
         self.warned: set[str] = set()
@@ -299,9 +299,9 @@ class Engine:
         flips: list[Transition] = []
         if svc.key not in self.states:
             if self.reading_first:  # probing never waits for the provider's first read
-                self.backlog.setdefault(svc.key, []).append(ok)
+                self.backlog.setdefault(svc.key, []).append((ok, detail))
                 return []
-            first, *later = [*self.backlog.pop(svc.key, []), ok]
+            (first, first_detail), *later = [*self.backlog.pop(svc.key, []), (ok, detail)]
             self.states[svc.key] = first_states(
                 svc.hosts,
                 self.published(svc),
@@ -309,13 +309,14 @@ class Engine:
                 down_after=svc.down_after,
                 up_after=svc.up_after,
             )
-            for res in later:
+            for h, st in self.states[svc.key].items():
+                why = first_detail.get(h, "")
+                log.info("%s %s: initial state %s (%s)", svc.key, h, st.label, why)
+            for res, _ in later:
                 self.states[svc.key], more = step_all(
                     self.states[svc.key], res, down_after=svc.down_after, up_after=svc.up_after
                 )
                 flips += more
-            for h, st in self.states[svc.key].items():
-                log.info("%s %s: initial state %s (%s)", svc.key, h, st.label, detail.get(h, ""))
         else:
             self.states[svc.key], flips = step_all(
                 self.states[svc.key], ok, down_after=svc.down_after, up_after=svc.up_after
