@@ -188,3 +188,45 @@ def test_hung_server_times_out_without_backoff_sleeps(
         os.kill(knot.proc.pid, signal.SIGCONT)
     assert sleeps == []
     assert p.fetch([(f"svc.{knot.zone}", "A")])  # answers again after SIGCONT
+
+
+def test_a_refused_rrset_does_not_hold_back_another_service(
+    knot: Knot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One update per RRset: when someone changed service a's RRset behind our back, its
+    update is refused (and re-read next time), and service b's removal still goes through."""
+    import asyncio
+
+    from watcloud.dnsfailover.config import Config
+    from watcloud.dnsfailover.daemon import Engine
+    from watcloud.dnsfailover.probe import ProbeResult
+
+    monkeypatch.setenv("TEST_TSIG", knot.secret)
+    names = [f"a.{knot.zone}", f"b.{knot.zone}"]
+    hosts = ["10.1.0.1", "10.1.0.2"]
+    cfg = Config.model_validate(
+        {
+            "provider": knot.provider_config(tsig_secret_env="TEST_TSIG", timeout=2),
+            "services": [
+                {"fqdn": n, "hosts": hosts, "down_after": 1, "up_after": 1} for n in names
+            ],
+            "lock": {"kind": "none"},
+        }
+    )
+    engine = Engine(cfg, provider(knot, monkeypatch))
+
+    def round_(ok: dict[str, bool]) -> str | None:
+        for svc in cfg.services:
+            engine.observe(svc, [ProbeResult(svc.key, h, ok[h], 0.0, "") for h in hosts])
+        return asyncio.run(engine.sync(cfg.services)).error
+
+    assert round_({h: True for h in hosts}) is None
+    assert [knot.answers(n) for n in names] == [set(hosts)] * 2
+    knot.nsupdate(
+        f'delete _dnsfailover-a.{names[0]} TXT "heritage=watcloud-dnsfailover,owner=default"'
+    )
+    error = round_({"10.1.0.1": True, "10.1.0.2": False})
+    assert error is not None and "concurrently" in error
+    assert knot.answers(names[0]) == set(hosts)  # refused: left as it was
+    assert knot.answers(names[1]) == {"10.1.0.1"}  # not held back
+    assert engine.metrics.provider_errors == 1

@@ -390,12 +390,25 @@ class Engine:
             p = plan({self._key(s): self.desired(s, states) for s in ready}, self.views)
             if dry_run or not p.changes:
                 return SyncOutcome(p.changes, p.warnings)
-            applied = self.provider.apply(p.changes)
-            self._sync_ok()
-            self.views = apply_to_view(self.views, applied)
-            return SyncOutcome(applied, p.warnings)
         except ProviderError as exc:
             return SyncOutcome([], [], self._provider_failed(exc))
+        # One provider call per RRset (creates before deletes inside it): an update refused for
+        # one name (changed concurrently, re-read next time) does not hold back the others.
+        groups: dict[Key, list[Change]] = {}
+        for ch in p.changes:
+            groups.setdefault((ch.name, ch.type), []).append(ch)
+        done: list[Change] = []
+        error: str | None = None
+        for group in groups.values():
+            try:
+                applied = self.provider.apply(group)
+            except ProviderError as exc:
+                error = self._provider_failed(exc)
+                continue
+            self._sync_ok()
+            self.views = apply_to_view(self.views, applied)
+            done += applied
+        return SyncOutcome(done, p.warnings, error)
 
     async def sync(
         self, services: Sequence[ServiceConfig], where: str | Mapping[str, str] = ""
