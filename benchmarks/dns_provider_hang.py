@@ -105,6 +105,7 @@ class Outcome:
     rounds_in_hang: float
     longest_gap: float
     own_gap: float | None
+    own_round: float | None
     slowest_health: float
     health_not_ok: int
     changes_in_hang: float
@@ -169,9 +170,10 @@ def scenario(label: str, exe: str, hang: float, work: Path) -> Outcome:
                 time.sleep(2)
                 webs[1].set(status=503)
                 time.sleep(max(0.0, hang - 2))
-                own_gap = poller.metrics().get(
-                    ("dnsfailover_round_gap_max_seconds", (("service", f"{name}/A"),))
-                )
+                svc_label = (("service", f"{name}/A"),)
+                final = poller.metrics()
+                own_gap = final.get(("dnsfailover_round_gap_max_seconds", svc_label))
+                own_round = final.get(("dnsfailover_round_duration_max_seconds", svc_label))
                 t1 = time.monotonic()
                 os.kill(knot.proc.pid, signal.SIGCONT)
                 stopped = False
@@ -213,6 +215,7 @@ def scenario(label: str, exe: str, hang: float, work: Path) -> Outcome:
         rounds_in_hang=(hang_samples[-1].rounds - before[-1].rounds) if hang_samples else 0.0,
         longest_gap=max(b - a for a, b in itertools.pairwise(points)),
         own_gap=own_gap,
+        own_round=own_round,
         slowest_health=max((s.health_seconds for s in hang_samples), default=0.0),
         health_not_ok=sum(1 for s in hang_samples if s.health_status != 200),
         changes_in_hang=(hang_samples[-1].changes - before[-1].changes) if hang_samples else 0.0,
@@ -260,6 +263,11 @@ def report(o: Outcome, hang: float) -> None:
         f"(/ {K8S_PROBE_TIMEOUT:.0f} s = {o.slowest_health / K8S_PROBE_TIMEOUT:.3f}); "
         f"answers other than 200: {o.health_not_ok}"
     )
+    if o.own_round is not None:
+        print(
+            f"    daemon's longest round (probes and decision, whole run): {o.own_round:.3f} s "
+            f"(/ probe timeout = {o.own_round / PROBE_TIMEOUT:.2f})"
+        )
     print(f"    record changes during the hang: {o.changes_in_hang:.0f}")
     print(f"    SIGCONT -> failed host gone from Knot's answer: {rec}{rec_ratio}")
 
