@@ -182,13 +182,7 @@ def part2(repeat: int) -> None:
             port = free_port()
             name = f"web.{knot.zone}"
             cfg = {
-                "provider": {
-                    "kind": "rfc2136",
-                    "server": "127.0.0.1",
-                    "port": knot.port,
-                    "zone": knot.zone,
-                    "tsig_key_name": knot.key_name,
-                },
+                "provider": knot.provider_config(),
                 "services": [
                     {
                         "fqdn": name,

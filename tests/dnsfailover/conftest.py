@@ -63,6 +63,18 @@ class Knot:
             out.update(r.to_text() for r in rrset)
         return out
 
+    def provider_config(self, **extra: object) -> dict[str, object]:
+        """The daemon's `provider:` mapping for this server (the secret comes from the
+        environment: `WATCLOUD_DNS_TSIG_SECRET` unless `tsig_secret_env` is given)."""
+        return {
+            "kind": "rfc2136",
+            "server": "127.0.0.1",
+            "port": self.port,
+            "zone": self.zone,
+            "tsig_key_name": self.key_name,
+            **extra,
+        }
+
     def nsupdate(self, *lines: str) -> None:
         """Apply an update signed with the key (as an operator would with nsupdate)."""
         import dns.query

@@ -149,3 +149,55 @@ def test_first_states() -> None:
     kept = first_states(hosts, {"a", "b"}, ok, down_after=3, up_after=2)
     assert [kept[h].up for h in hosts] == [True, True, False]
     assert kept["b"].fails == 1 and kept["c"].oks == 1
+
+
+def test_leaving_fail_open_keeps_recovering_hosts() -> None:
+    """Issue 15 item 7: all hosts down (fail open), then they recover one round apart. When the
+    first is back up, the others that are recovering (last probe ok) stay published: no record
+    is removed and re-added a round later. A host still failing is removed."""
+    hosts = ["a", "b", "c"]
+    kw = {"down_after": 2, "up_after": 2}
+    states = {h: initial_state(True) for h in hosts}
+    published = set(hosts)
+    script = [
+        {"a": False, "b": False, "c": False},
+        {"a": False, "b": False, "c": False},  # all down: fail open
+        {"a": True, "b": False, "c": False},
+        {"a": True, "b": True, "c": False},  # a up; b recovering; c still failing
+        {"a": True, "b": True, "c": False},  # b up
+    ]
+    history: list[set[str]] = []
+    for results in script:
+        states, _ = step_all(states, results, **kw)
+        published = set(desired_records(hosts, states, 1, published))
+        history.append(published)
+    assert history[1] == {"a", "b", "c"}  # fail open
+    assert history[3] == {"a", "b"}  # b kept while recovering, c (failing) removed
+    assert history[4] == {"a", "b"}
+    # b never left: no removal followed by a re-addition.
+    assert all("b" in p for p in history)
+
+
+def test_a_published_host_whose_probe_succeeded_is_never_removed() -> None:
+    hosts = ["a", "b"]
+    states = {"a": HostState(up=True), "b": HostState(up=False, oks=1)}
+    assert desired_records(hosts, states, 1, published={"a", "b"}) == ["a", "b"]
+    # Not published: a recovering host is added only once it is up (no early addition).
+    assert desired_records(hosts, states, 1, published={"a"}) == ["a"]
+    # Its probe fails again: removed (and a flapping host is not re-added until it is up).
+    states["b"] = HostState(up=False, fails=1)
+    assert desired_records(hosts, states, 1, published={"a", "b"}) == ["a"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(scenarios())
+def test_no_churn_for_hosts_that_answer(scn: tuple) -> None:  # type: ignore[type-arg]
+    """A published host whose probe succeeded in this round is never removed in it."""
+    hosts, down_after, up_after, min_records, rounds, published = scn
+    states = {h: initial_state(h in published) for h in hosts}
+    for results in rounds:
+        states, _ = step_all(states, results, down_after=down_after, up_after=up_after)
+        want = set(desired_records(hosts, states, min_records, published))
+        removed = set(published) - want
+        assert not {h for h in removed if results[h]}, (states, published, results)
+        published = want

@@ -33,14 +33,7 @@ def netlab(tmp_path: Path) -> Iterator[Lab]:
 def daemon(netlab: Lab, knot: Knot, tmp_path: Path) -> Iterator[DaemonProc]:
     port = free_port()
     cfg = {
-        "provider": {
-            "kind": "rfc2136",
-            "server": "127.0.0.1",
-            "port": knot.port,
-            "zone": knot.zone,
-            "tsig_key_name": knot.key_name,
-            "timeout": 2,
-        },
+        "provider": knot.provider_config(timeout=2),
         "services": [
             {
                 "fqdn": f"web.{knot.zone}",

@@ -1,11 +1,16 @@
-"""The daemon: probe loops, reconciliation, /metrics and /healthz, single-active lock, SIGTERM.
+"""The daemon: probe loops, a publisher, /metrics and /healthz, single-active lock, SIGTERM.
 
-One asyncio task per service probes all its hosts every `interval`; after each round the
-decision (decide.py) gives the records to publish and the reconciler (reconcile.py) the
-smallest change, applied by the provider in a worker thread (the probes never wait for DNS).
-The provider's records are cached between rounds; every `resync_interval` they are read again
-in full, which repairs manual drift. A provider failure is counted and logged as such, marks the
-cache stale (read again next round) and never touches a host's health.
+Probing and publishing are separate loops that never wait for each other. One asyncio task per
+service probes all its hosts every `interval` and feeds the results to the decision
+(decide.py): the health states are updated at once and the round is over. One publisher task
+then takes the latest states, asks the reconciler (reconcile.py) for the smallest change and
+has the provider apply it in a worker thread. While the provider is slow or hung, rounds keep
+their cadence and /healthz answers; the publisher runs one provider call at a time and, when
+it returns, publishes the newest states (the rounds that completed meanwhile are coalesced).
+The provider's records are cached between calls; every `resync_interval` the publisher reads
+them again in full, which repairs manual drift. A provider failure is counted and logged as
+such, marks the cache stale (read again at the next round's publish) and never touches a
+host's health.
 
 Single active instance: an exclusive `flock` on `lock.path` (one host), or a Kubernetes Lease
 (lease.py). A second instance waits as a standby (its /healthz answers "standby") and takes
@@ -20,9 +25,10 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from watcloud.dnsfailover.config import Config, ServiceConfig
 from watcloud.dnsfailover.decide import (
@@ -30,6 +36,7 @@ from watcloud.dnsfailover.decide import (
     Transition,
     desired_records,
     first_states,
+    recovering,
     step_all,
 )
 from watcloud.dnsfailover.lease import FileLock, LeaseLock, NoLock, make_lock
@@ -46,6 +53,7 @@ from watcloud.dnsfailover.reconcile import (
 )
 
 log = logging.getLogger("watcloud.dnsfailover")
+_T = TypeVar("_T")
 
 ProbeFn = Callable[[Sequence[ServiceConfig]], Awaitable[list[ProbeResult]]]
 Announcer = Callable[[str, list[str]], None]
@@ -65,6 +73,9 @@ class Metrics:
     published: dict[tuple[str, str], int] = field(default_factory=dict)
     rounds: dict[str, int] = field(default_factory=dict)
     round_seconds: dict[str, float] = field(default_factory=dict)
+    round_seconds_max: dict[str, float] = field(default_factory=dict)
+    round_gap_max: dict[str, float] = field(default_factory=dict)
+    provider_busy_since: float | None = None  # monotonic start of the provider call in flight
     changes_total: dict[str, int] = field(default_factory=dict)
     provider_errors: int = 0
     internal_errors: int = 0
@@ -139,6 +150,25 @@ class Metrics:
             [(f'{{service="{_esc(s)}"}}', v) for s, v in sorted(self.round_seconds.items())],
         )
         block(
+            "dnsfailover_round_duration_max_seconds",
+            "gauge",
+            "Longest round since start (probes and decision; never a provider call).",
+            [(f'{{service="{_esc(s)}"}}', v) for s, v in sorted(self.round_seconds_max.items())],
+        )
+        block(
+            "dnsfailover_round_gap_max_seconds",
+            "gauge",
+            "Longest time between the ends of two consecutive rounds (bound: interval + timeout).",
+            [(f'{{service="{_esc(s)}"}}', v) for s, v in sorted(self.round_gap_max.items())],
+        )
+        busy = self.provider_busy_since
+        block(
+            "dnsfailover_provider_call_seconds",
+            "gauge",
+            "How long the provider call in flight has been running (0: none).",
+            [("", 0.0 if busy is None else time.monotonic() - busy)],
+        )
+        block(
             "dnsfailover_record_changes_total",
             "counter",
             "Record changes applied.",
@@ -203,6 +233,10 @@ class Engine:
         self.states: dict[str, dict[str, HostState]] = {}
         self.views: dict[Key, RRSetView] = {}
         self.stale = True
+        # While the daemon's first read of the provider is under way, rounds are queued here
+        # (per service) and replayed onto the published state once it is known.
+        self.reading_first = False
+        self.backlog: dict[str, list[tuple[dict[str, bool], dict[str, str]]]] = {}
         self.metrics = Metrics()
         self.lock = asyncio.Lock()
         self.warned: set[str] = set()
@@ -215,18 +249,28 @@ class Engine:
 
     def _fetch(self, services: Sequence[ServiceConfig]) -> None:
         views = self.provider.fetch([self._key(s) for s in services])
-        self.views.update(views)
+        self.views = {**self.views, **views}  # one assignment: the loop thread reads it
         self._sync_ok()
 
     async def initial_fetch(self) -> None:
-        """Read the provider once before the first round (first states build on it)."""
+        """Read the provider once (first states build on it); rounds queued meanwhile replay."""
         async with self.lock:
             try:
-                await asyncio.to_thread(self._fetch, self.config.services)
+                await self._in_thread(self._fetch, self.config.services)
                 self.stale = False
             except ProviderError as exc:
                 self._provider_failed(exc)
+            finally:
+                self.reading_first = False
         self._update_published_metrics()
+
+    async def _in_thread(self, fn: Callable[..., _T], *args: object, **kw: object) -> _T:
+        """A provider call in a worker thread, timed for `dnsfailover_provider_call_seconds`."""
+        self.metrics.provider_busy_since = time.monotonic()
+        try:
+            return await asyncio.to_thread(fn, *args, **kw)
+        finally:
+            self.metrics.provider_busy_since = None
 
     def _sync_ok(self) -> None:
         self.metrics.provider_up = 1
@@ -254,15 +298,25 @@ class Engine:
             self.metrics.probes_total[k] = self.metrics.probes_total.get(k, 0) + 1
         flips: list[Transition] = []
         if svc.key not in self.states:
+            if self.reading_first:  # probing never waits for the provider's first read
+                self.backlog.setdefault(svc.key, []).append((ok, detail))
+                return []
+            (first, first_detail), *later = [*self.backlog.pop(svc.key, []), (ok, detail)]
             self.states[svc.key] = first_states(
                 svc.hosts,
                 self.published(svc),
-                ok,
+                first,
                 down_after=svc.down_after,
                 up_after=svc.up_after,
             )
             for h, st in self.states[svc.key].items():
-                log.info("%s %s: initial state %s (%s)", svc.key, h, st.label, detail.get(h, ""))
+                why = first_detail.get(h, "")
+                log.info("%s %s: initial state %s (%s)", svc.key, h, st.label, why)
+            for res, _ in later:
+                self.states[svc.key], more = step_all(
+                    self.states[svc.key], res, down_after=svc.down_after, up_after=svc.up_after
+                )
+                flips += more
         else:
             self.states[svc.key], flips = step_all(
                 self.states[svc.key], ok, down_after=svc.down_after, up_after=svc.up_after
@@ -283,8 +337,10 @@ class Engine:
             self.metrics.host_healthy[(svc.key, h)] = int(st.up)
         return flips
 
-    def desired(self, svc: ServiceConfig) -> Desired:
-        states = self.states[svc.key]
+    def desired(
+        self, svc: ServiceConfig, all_states: dict[str, dict[str, HostState]] | None = None
+    ) -> Desired:
+        states = (self.states if all_states is None else all_states)[svc.key]
         published = self.published(svc) or frozenset()
         contents = desired_records(svc.hosts, states, svc.min_records, published)
         reasons: dict[str, str] = {}
@@ -302,42 +358,77 @@ class Engine:
         for h in svc.hosts:
             st = states[h]
             if h in contents and not st.up:
-                reasons[h] = "all hosts down: fail open" if not up else "kept: min_records"
+                if not up:
+                    reasons[h] = "all hosts down: fail open"
+                elif recovering(st):
+                    reasons[h] = f"kept: recovering ({st.oks} of {svc.up_after} ok)"
+                else:
+                    reasons[h] = "kept: min_records"
             elif h in contents:
                 reasons[h] = "host up"
             else:
                 reasons[h] = f"host down: {st.fails} consecutive failures"
         return Desired(tuple(contents), svc.ttl, reasons)
 
-    def sync_blocking(self, services: Sequence[ServiceConfig], *, dry_run: bool) -> SyncOutcome:
-        """Read the provider if stale, plan, and (unless `dry_run`) apply. Runs in a thread."""
+    def sync_blocking(
+        self,
+        services: Sequence[ServiceConfig],
+        *,
+        dry_run: bool,
+        states: dict[str, dict[str, HostState]] | None = None,
+    ) -> SyncOutcome:
+        """Read the provider if stale, plan, and (unless `dry_run`) apply. Runs in a thread.
+
+        `states` is a snapshot taken on the event loop (the probe loops go on meanwhile)."""
+        states = self.states if states is None else states
         try:
             missing = [s for s in services if self._key(s) not in self.views]
             if self.stale or missing:
                 self._fetch(self.config.services if self.stale else missing)
                 self.stale = False
-            ready = [s for s in services if s.key in self.states]
-            p = plan({self._key(s): self.desired(s) for s in ready}, self.views)
+            ready = [s for s in services if s.key in states]
+            p = plan({self._key(s): self.desired(s, states) for s in ready}, self.views)
             if dry_run or not p.changes:
                 return SyncOutcome(p.changes, p.warnings)
-            applied = self.provider.apply(p.changes)
-            self._sync_ok()
-            self.views = apply_to_view(self.views, applied)
-            return SyncOutcome(applied, p.warnings)
         except ProviderError as exc:
             return SyncOutcome([], [], self._provider_failed(exc))
+        # One provider call per RRset (creates before deletes inside it): an update refused for
+        # one name (changed concurrently, re-read next time) does not hold back the others.
+        groups: dict[Key, list[Change]] = {}
+        for ch in p.changes:
+            groups.setdefault((ch.name, ch.type), []).append(ch)
+        done: list[Change] = []
+        error: str | None = None
+        for group in groups.values():
+            try:
+                applied = self.provider.apply(group)
+            except ProviderError as exc:
+                error = self._provider_failed(exc)
+                continue
+            self._sync_ok()
+            self.views = apply_to_view(self.views, applied)
+            done += applied
+        return SyncOutcome(done, p.warnings, error)
 
-    async def sync(self, services: Sequence[ServiceConfig], where: str = "") -> SyncOutcome:
-        """Reconcile `services`; `where` (e.g. "round 7") is added to the change log lines."""
+    async def sync(
+        self, services: Sequence[ServiceConfig], where: str | Mapping[str, str] = ""
+    ) -> SyncOutcome:
+        """Reconcile `services` with a snapshot of their states. `where` (e.g. "round 7", or
+        one such tag per service key) is added to the change log lines."""
         async with self.lock:
-            out = await asyncio.to_thread(self.sync_blocking, services, dry_run=False)
+            snapshot = dict(self.states)  # each service's states dict is replaced, never mutated
+            out = await self._in_thread(
+                self.sync_blocking, services, dry_run=False, states=snapshot
+            )
         for w in out.warnings:
             if w not in self.warned:
                 self.warned.add(w)
                 log.warning("%s", w)
+        owner = {self._key(s): s.key for s in self.config.services}
         for ch in out.changes:
             self.metrics.changes_total[ch.action] = self.metrics.changes_total.get(ch.action, 0) + 1
-            log.warning("DNS change: %s%s", ch.describe(), f" [{where}]" if where else "")
+            tag = where if isinstance(where, str) else where.get(owner.get((ch.name, ch.type), ""))
+            log.warning("DNS change: %s%s", ch.describe(), f" [{tag}]" if tag else "")
         self._update_published_metrics()
         if out.changes and self.announcer is not None:
             lines = [ch.describe() for ch in out.changes]
@@ -384,6 +475,7 @@ class Daemon:
         self.exit_code = 0
         self.standby_poll = standby_poll
         self.stop = asyncio.Event()
+        self.wake = asyncio.Event()  # a round completed: the publisher has news
         self.last_round: dict[str, float] = {}
         self.started = time.monotonic()
         self.server: asyncio.AbstractServer | None = None
@@ -445,33 +537,73 @@ class Daemon:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.stop.wait(), max(0.0, seconds))
 
-    async def service_loop(self, svc: ServiceConfig) -> None:
+    async def probe_loop(self, svc: ServiceConfig) -> None:
+        """Probe, decide, wake the publisher: a round never waits for the provider."""
+        m = self.metrics
+        last_end: float | None = None
         while not self.stop.is_set():
             start = time.monotonic()
             try:
                 results = await self.probe([svc])
                 self.engine.observe(svc, results)
-                await self.engine.sync([svc], f"round {self.metrics.rounds.get(svc.key, 0) + 1}")
             except Exception:  # a bug in one round must not end failover for good
-                self.metrics.internal_errors += 1
+                m.internal_errors += 1
                 log.exception("%s: round failed", svc.key)
                 # /healthz turns 503 if this repeats (no completed round): let Kubernetes restart
                 await self._sleep(svc.check.interval)
                 continue
-            elapsed = time.monotonic() - start
-            self.metrics.rounds[svc.key] = self.metrics.rounds.get(svc.key, 0) + 1
-            self.metrics.round_seconds[svc.key] = elapsed
-            self.last_round[svc.key] = time.monotonic()
-            await self._sleep(svc.check.interval - elapsed)
+            end = time.monotonic()
+            m.rounds[svc.key] = m.rounds.get(svc.key, 0) + 1
+            m.round_seconds[svc.key] = end - start
+            m.round_seconds_max[svc.key] = max(m.round_seconds_max.get(svc.key, 0.0), end - start)
+            if last_end is not None:
+                m.round_gap_max[svc.key] = max(m.round_gap_max.get(svc.key, 0.0), end - last_end)
+            last_end = self.last_round[svc.key] = end
+            self.wake.set()
+            await self._sleep(svc.check.interval - (end - start))
 
-    async def resync_loop(self) -> None:
+    async def _wait_for_news(self, timeout: float) -> None:
+        """Until a round completes, the daemon stops, or `timeout` seconds pass."""
+        if self.wake.is_set() or self.stop.is_set():
+            return
+        waiters = {asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(self.stop.wait())}
+        try:
+            await asyncio.wait(
+                waiters, timeout=max(0.0, timeout), return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for w in waiters:
+                w.cancel()
+
+    async def publish(self, resync: bool = False) -> None:
+        """One provider pass with the newest states; changes are tagged with their round."""
+        self.wake.clear()
+        word = "resync after round" if resync else "round"
+        tags = {s.key: f"{word} {self.metrics.rounds.get(s.key, 0)}" for s in self.config.services}
+        try:
+            await self.engine.sync(self.config.services, tags)
+        except Exception:  # a bug must not end publishing for good; the next round retries
+            self.metrics.internal_errors += 1
+            log.exception("publishing failed")
+
+    async def publish_loop(self) -> None:
+        """Read the provider, then publish after every round (coalesced while a call runs) and
+        re-read everything every `resync_interval`. One provider call at a time."""
+        await self.engine.initial_fetch()
+        self.wake.set()  # publish what the rounds decided during the first read
+        resync_at = time.monotonic() + self.config.resync_interval
         while not self.stop.is_set():
-            await self._sleep(self.config.resync_interval)
+            await self._wait_for_news(resync_at - time.monotonic())
             if self.stop.is_set():
                 return
-            log.info("periodic full resync")
-            self.engine.stale = True
-            await self.engine.sync(self.config.services, "resync")
+            resync = time.monotonic() >= resync_at
+            if resync:
+                log.info("periodic full resync")
+                self.engine.stale = True
+                resync_at = time.monotonic() + self.config.resync_interval
+            elif not self.wake.is_set():
+                continue
+            await self.publish(resync)
 
     async def keep_lock(self) -> None:
         """Renew a Lease; stop the daemon when it is lost or cannot be renewed in time."""
@@ -514,15 +646,15 @@ class Daemon:
                     return self.exit_code
             self.metrics.leader = 1
             self.started = time.monotonic()
-            await self.engine.initial_fetch()
+            self.engine.reading_first = True
             log.info(
                 "active (%s): %d service(s), provider %s",
                 self.lock.describe(),
                 len(self.config.services),
                 self.engine.provider.description,
             )
-            tasks = [asyncio.create_task(self.service_loop(s)) for s in self.config.services]
-            tasks.append(asyncio.create_task(self.resync_loop()))
+            tasks = [asyncio.create_task(self.probe_loop(s)) for s in self.config.services]
+            tasks.append(asyncio.create_task(self.publish_loop()))
             tasks.append(asyncio.create_task(self.keep_lock()))
             stopper = asyncio.create_task(self.stop.wait())
             done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
@@ -530,8 +662,11 @@ class Daemon:
                 if t is not stopper and not t.cancelled() and t.exception() is not None:
                     self.stop.set()
                     raise t.exception()  # type: ignore[misc]
-            # Graceful: let the running rounds finish (their DNS writes included).
+            # Graceful: let the running rounds and provider call finish, then publish the last
+            # rounds' decision (unless the provider is failing: shutdown does not retry it).
             await asyncio.gather(*tasks, return_exceptions=True)
+            if self.wake.is_set() and not self.engine.reading_first and self.metrics.provider_up:
+                await self.publish()
             return self.exit_code
         finally:
             self.metrics.leader = 0

@@ -5,6 +5,9 @@ consecutive failed probes, a `down` host comes back only after `up_after` consec
 From the states, `desired_records` picks the addresses to publish:
 
 - every host that is up;
+- every down host that is published and whose last probe succeeded (it is recovering): removing
+  it would only re-add it once it is up, a record churned for a host whose own state did not
+  change (for example when the first host recovers from fail open while the others follow);
 - when fewer than `min_records` hosts are up (but at least one), the missing records are filled
   with down hosts, preferring the ones already published (no churn), then the fewest
   consecutive failures, then config order;
@@ -80,6 +83,11 @@ def step_all(
     return new, flips
 
 
+def recovering(state: HostState) -> bool:
+    """Down, and its last probe succeeded (on its way up)."""
+    return not state.up and state.oks > 0
+
+
 def desired_records(
     hosts: Sequence[str],
     states: Mapping[str, HostState],
@@ -90,15 +98,16 @@ def desired_records(
     up = [h for h in hosts if states[h].up]
     if not up:
         return list(hosts)  # fail open
-    need = min(min_records, len(hosts)) - len(up)
+    chosen = set(up) | {h for h in hosts if recovering(states[h]) and h in published}
+    need = min(min_records, len(hosts)) - len(chosen)
     if need <= 0:
-        return up
+        return [h for h in hosts if h in chosen]
     order = {h: i for i, h in enumerate(hosts)}
     spare = sorted(
-        (h for h in hosts if not states[h].up),
+        (h for h in hosts if h not in chosen),
         key=lambda h: (h not in published, states[h].fails, order[h]),
     )
-    chosen = set(up) | set(spare[:need])
+    chosen |= set(spare[:need])
     return [h for h in hosts if h in chosen]
 
 

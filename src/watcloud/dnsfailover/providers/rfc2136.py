@@ -77,6 +77,7 @@ class Rfc2136Provider:
         delays = list(backoff_delays(self.cfg.attempts, self.cfg.backoff, 10.0))
         last = ""
         for attempt in range(self.cfg.attempts):
+            waited = False
             try:
                 resp = dns.query.tcp(
                     msg, self.cfg.server, timeout=self.cfg.timeout, port=self.cfg.port
@@ -88,11 +89,15 @@ class Rfc2136Provider:
                 ) from None
             except (dns.exception.DNSException, OSError) as exc:
                 last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                # A timed-out try already waited `timeout` without loading the server: the next
+                # one starts at once, so a server that resumes (a hung, SIGSTOPped knotd) finds a
+                # query waiting for it instead of a client asleep in its backoff.
+                waited = isinstance(exc, dns.exception.Timeout)
             else:
                 if resp.rcode() not in _RETRY_RCODES:
                     return resp
                 last = dns.rcode.to_text(resp.rcode())
-            if attempt < self.cfg.attempts - 1:
+            if attempt < self.cfg.attempts - 1 and not waited:
                 self.sleep(delays[attempt])
         raise ProviderError(f"{self.description}: {what}: {last} (after {self.cfg.attempts} tries)")
 
