@@ -13,7 +13,7 @@ The lab's nodes (names chosen so their states are real, not written by hand):
     n2    yes (-N n2)  2     idle                       compute, small
     n3    yes (-N n3)  2     drained (`scontrol update state=drain`)   compute
     n4    never        4     down (`State=DOWN` in slurm.conf; never answers: `down*`)  compute
-    n5    never        4     never answered: `unknown*` (later `down*`)  compute
+    n5    never        4     `unknown`, then `unknown*` once slurmctld pinged it  compute
 
 Clients need `SLURM_CONF` (and `TZ`: SLURM prints and reads local times in the client's zone;
 the lab uses the cluster's, America/Toronto) - `lab.env`.
@@ -88,11 +88,12 @@ def slurm_conf(root: Path, ctld_port: int, node_ports: Sequence[int], munge_sock
         "SwitchType=switch/none",
         "MpiDefault=none",
         "SelectType=select/cons_tres",
-        "SelectTypeParameters=CR_Core",
+        "SelectTypeParameters=CR_Core_Memory",
+        "DefMemPerCPU=100",
         "SchedulerType=sched/backfill",
         "SchedulerParameters=bf_interval=1,sched_interval=1",
         "ReturnToService=2",
-        "SlurmdTimeout=60",
+        "SlurmdTimeout=30",
         "SlurmctldTimeout=30",
         "MessageTimeout=10",
         "InactiveLimit=0",
@@ -228,6 +229,15 @@ class SlurmLab:
         node, reason = DRAINED
         self.run("scontrol", "update", f"nodename={node}", "state=drain", f"reason={reason}")
         return self
+
+    def wait_not_responding(self, node: str, timeout: float = 90) -> None:
+        """Until slurmctld has pinged `node` and marked it NOT_RESPONDING (about 10-20 s after
+        start; done by the tests that need it, so the lab itself starts in well under a second)."""
+        deadline = time.monotonic() + timeout
+        while "NOT_RESPONDING" not in self.run("scontrol", "show", "node", node, "--oneliner"):
+            if time.monotonic() > deadline:
+                raise LabError(f"{node} still not marked NOT_RESPONDING after {timeout:g} s")
+            time.sleep(0.5)
 
     def node_states(self) -> dict[str, str]:
         out = self.run("sinfo", "--Node", "--noheader", "--format=%N|%T", check=False)
