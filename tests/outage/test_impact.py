@@ -170,3 +170,31 @@ def test_reservation_windows_names_and_edges() -> None:
     (w,) = want(outage(), now=OFF)
     started = rsv.Reservation(w.name, OFF - timedelta(minutes=30), w.end, w.nodes)
     assert rsv.plan([w], [started], ["plantops:2601"], now=OFF) == []
+
+
+# ---- bad input through the command ----------------------------------------------------------
+
+
+def test_reserve_without_a_reachable_slurm_is_one_line_exit_2(tmp_path, run_watcloud) -> None:  # type: ignore[no-untyped-def]
+    notice = tmp_path / "n.txt"
+    notice.write_text(
+        "Electrical Shutdown, CPH\n\nWhere is this happening?\n\nCarl A. Pollock Hall\n\n"
+        "What is happening?\n\nElectrical shutdown.\n\nWhen is this happening?\n\n"
+        "May 9, 2027, 7:00 a.m. to 1:00 p.m.\n"
+    )
+    cfg = tmp_path / "o.yaml"
+    info = tmp_path / "nope.json"
+    cfg.write_text(f"impact: {{machines: {{CPH: [n1]}}, machine_info: {info}, slurm_timeout: 3}}\n")
+    env = {"SLURM_CONF": str(tmp_path / "missing-slurm.conf")}
+    r = run_watcloud("outage", "reserve", str(notice), "-c", str(cfg), env=env)
+    assert r.returncode == 2
+    (line,) = r.stderr.splitlines()
+    assert line.startswith("watcloud outage: error: SLURM: `scontrol show node --oneliner` ")
+    r = run_watcloud("outage", "reserve", "--id", "x", str(notice), "-c", str(cfg), env=env)
+    assert r.returncode == 2 and "--id takes a number" in r.stderr
+    # check still announces, falling back to the configured text, with notes on stderr
+    r = run_watcloud("outage", "check", str(notice), "-c", str(cfg), "--posted", "2027-05-01",
+                     env=env)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "  - Other: n1\n" in r.stdout  # mapped by the config; no SLURM to call it compute
+    assert "note: machine-info unavailable" in r.stderr and "Traceback" not in r.stderr

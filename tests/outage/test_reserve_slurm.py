@@ -62,19 +62,20 @@ def reservations(lab: SlurmLab) -> dict[str, dict[str, str]]:
     return out
 
 
-def setup(tmp_path: Path) -> Path:
+def setup(tmp_path: Path, off: datetime) -> tuple[Path, Path]:
+    """(config, notice file for a 2-hour outage from `off`)."""
     cfg = tmp_path / "outage.yaml"
     cfg.write_text(CONFIG % (tmp_path / "state.db"))
-    return cfg
+    f = tmp_path / "notice.txt"
+    f.write_text(notice(off, off + timedelta(hours=2)))
+    return cfg, f
 
 
 def test_reserve_plan_apply_noop_revise_cancel(
     slurm: SlurmLab, tmp_path: Path, run_watcloud: Any
 ) -> None:
-    cfg = setup(tmp_path)
     off = soon(3)
-    f = tmp_path / "notice.txt"
-    f.write_text(notice(off, off + timedelta(hours=2)))
+    cfg, f = setup(tmp_path, off)
     today = off.date().isoformat()
 
     def reserve(*extra: str) -> Any:
@@ -114,10 +115,8 @@ def test_reserve_plan_apply_noop_revise_cancel(
 def test_a_job_crossing_the_reservation_does_not_start_inside_it(
     slurm: SlurmLab, tmp_path: Path, run_watcloud: Any
 ) -> None:
-    cfg = setup(tmp_path)
     off = soon(3)
-    f = tmp_path / "notice.txt"
-    f.write_text(notice(off, off + timedelta(hours=2)))
+    cfg, f = setup(tmp_path, off)
     r = run_watcloud(
         "outage", "reserve", str(f), "-c", str(cfg), "--posted", off.date().isoformat(),
         "--apply", env=slurm.env,
@@ -152,8 +151,8 @@ def test_a_job_crossing_the_reservation_does_not_start_inside_it(
 def test_announcement_for_cph_names_the_cph_machines_and_the_jobs_cut(
     slurm: SlurmLab, tmp_path: Path, run_watcloud: Any
 ) -> None:
-    cfg = setup(tmp_path)
     off = soon(3)
+    cfg, f = setup(tmp_path, off)
     # a job already running on a CPH node, whose time limit passes the power-off
     jid = slurm.run("sbatch", "--parsable", "-p", "small", "-w", "n1", "-t", "600",
                     "--output=/dev/null", "--wrap", "sleep 600").strip()  # fmt: skip
@@ -161,8 +160,6 @@ def test_announcement_for_cph_names_the_cph_machines_and_the_jobs_cut(
     while "RUNNING" not in slurm.run("squeue", "-j", jid, "--noheader", "--format=%T"):
         assert time.monotonic() < deadline
         time.sleep(0.3)
-    f = tmp_path / "notice.txt"
-    f.write_text(notice(off, off + timedelta(hours=2)))
     r = run_watcloud("outage", "check", str(f), "-c", str(cfg), "--posted",
                      off.date().isoformat(), "-o", "json", env=slurm.env)  # fmt: skip
     assert r.returncode == 0, r.stderr

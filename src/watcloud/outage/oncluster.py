@@ -8,6 +8,7 @@ announcement then falls back to the configured `machines_affected` text.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterable
@@ -127,6 +128,17 @@ class ClusterView:
         self._inventory: imp.Inventory | None = None
         self._jobs: list[imp.Job] | None = None
         self._haves: list[rsv.Reservation] | None = None
+        self._broken: SlurmError | None = None  # SLURM failed once: not asked again
+
+    def _ask(self, what: str, call: Any) -> Any:
+        if self._broken is not None:
+            raise self._broken
+        try:
+            return call()
+        except SlurmError as exc:
+            self._broken = exc
+            self.notes.append(f"SLURM {what} unavailable: {exc}")
+            raise
 
     @property
     def slurm(self) -> Slurm | None:
@@ -148,11 +160,9 @@ class ClusterView:
             except ValueError as exc:
                 self.notes.append(f"machine-info unavailable: {exc}")
         nodes: dict[str, imp.SlurmNode] = {}
-        if self.slurm is not None:
-            try:
-                nodes = self.slurm.nodes()
-            except SlurmError as exc:
-                self.notes.append(f"SLURM unavailable: {exc}")
+        if (slurm := self.slurm) is not None:
+            with contextlib.suppress(SlurmError):
+                nodes = self._ask("nodes", slurm.nodes)
         self._inventory = imp.build_inventory(
             config_machines=self.cfg.impact.machines,
             roles=self.cfg.impact.roles,
@@ -164,19 +174,19 @@ class ClusterView:
     def jobs(self) -> list[imp.Job]:
         if self._jobs is None:
             self._jobs = []
-            if self.slurm is not None:
-                try:
-                    self._jobs = self.slurm.jobs()
-                except SlurmError as exc:
-                    self.notes.append(f"SLURM jobs unavailable: {exc}")
+            if (slurm := self.slurm) is not None:
+                with contextlib.suppress(SlurmError):
+                    self._jobs = self._ask("jobs", slurm.jobs)
         return self._jobs
 
     def reservations(self) -> list[rsv.Reservation]:
         """Our reservations (name prefix); SlurmError when SLURM cannot be asked."""
         if self._haves is None:
-            if self.slurm is None:
+            slurm = self.slurm
+            if slurm is None:
                 raise SlurmError("scontrol: command not found (or impact.slurm is off)")
-            self._haves = self.slurm.reservations(self.cfg.reserve.prefix)
+            prefix = self.cfg.reserve.prefix
+            self._haves = self._ask("reservations", lambda: slurm.reservations(prefix))
         return self._haves
 
     # ---- the announcement --------------------------------------------------------------
