@@ -215,3 +215,26 @@ def test_view_reads_the_real_inventory(slurm: SlurmLab) -> None:
     }  # fmt: skip
     assert inv.nodes["n1"].partitions == ("compute", "small")
     assert view.notes == []
+
+
+def test_machine_info_down_keeps_reservations_as_they_are(
+    slurm: SlurmLab, tmp_path: Path, run_watcloud: Any
+) -> None:
+    off = soon(3)
+    _, f = setup(tmp_path, off)
+    info = tmp_path / "machine-info.json"  # here the building map comes from machine-info only
+    info.write_text(json.dumps({"machines": {"slurm_compute_nodes": [
+        {"name": "n1", "location": "CPH"}, {"name": "n2", "location": "Carl A. Pollock Hall"},
+        {"name": "n3", "location": "E2"}]}}))  # fmt: skip
+    cfg = tmp_path / "info.yaml"
+    cfg.write_text(f"impact: {{machine_info: {info}}}\nstate_db: {tmp_path / 's.db'}\n")
+    args = ("outage", "reserve", str(f), "-c", str(cfg), "--posted", off.date().isoformat())
+    assert run_watcloud(*args, "--apply", env=slurm.env).returncode == 0
+    before = reservations(slurm)
+    assert before["outage-77"]["Nodes"] == "n[1-2]"
+    info.unlink()  # machine-info cannot be read: no node would map to CPH
+    r = run_watcloud(*args, "--apply", env=slurm.env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "nothing to change"
+    assert "plantops:77: machine-info unavailable; its reservations are kept as is" in r.stderr
+    assert reservations(slurm) == before

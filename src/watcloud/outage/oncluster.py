@@ -129,6 +129,7 @@ class ClusterView:
         self._jobs: list[imp.Job] | None = None
         self._haves: list[rsv.Reservation] | None = None
         self._broken: SlurmError | None = None  # SLURM failed once: not asked again
+        self.incomplete: str | None = None  # why the machine list may be short (reserve waits)
 
     def _ask(self, what: str, call: Any) -> Any:
         if self._broken is not None:
@@ -159,6 +160,7 @@ class ClusterView:
                 self.notes += notes
             except ValueError as exc:
                 self.notes.append(f"machine-info unavailable: {exc}")
+                self.incomplete = "machine-info unavailable"
         nodes: dict[str, imp.SlurmNode] = {}
         if (slurm := self.slurm) is not None:
             with contextlib.suppress(SlurmError):
@@ -242,6 +244,13 @@ class ClusterView:
         cfg = self.cfg.reserve
         report = ReserveReport(applied=apply)
         outages = list(outages)
+        self.inventory()
+        if self.incomplete is not None:
+            # a short machine list would shrink or delete reservations that are right
+            held = [o for o in outages if o.relevant and not o.cancelled]
+            for o in held:
+                report.notes.append(f"{o.key}: {self.incomplete}; its reservations are kept as is")
+            outages = [o for o in outages if o not in held]
         wants: list[rsv.Reservation] = []
         for o in outages:
             nodes = self.impact(o).slurm_nodes if o.relevant and not o.cancelled else []

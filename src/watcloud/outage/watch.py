@@ -233,6 +233,8 @@ class Watcher:
         except SlurmError as exc:
             self.warn("reserve", "SLURM reservations not updated", str(exc))
             return
+        if self.cluster.incomplete and a.relevant:
+            self.warn("reserve", "SLURM reservations not updated", "; ".join(done.notes))
         for r in done.results:
             if not r["ok"]:
                 self.warn(f"reserve:{r['name']}", f"reservation {r['name']} failed", r["detail"])
