@@ -238,3 +238,43 @@ def test_machine_info_down_keeps_reservations_as_they_are(
     assert r.stdout.strip() == "nothing to change"
     assert "plantops:77: machine-info unavailable; its reservations are kept as is" in r.stderr
     assert reservations(slurm) == before
+
+
+def test_reserve_from_the_watchers_state_campus_wide_and_cph(
+    slurm: SlurmLab, tmp_path: Path, run_watcloud: Any
+) -> None:
+    from tests.outage.test_watcher import Recorder
+    from watcloud.core.config import parse_config
+    from watcloud.outage.state import State
+    from watcloud.outage.watch import Watcher
+
+    off = soon(5)
+    cfg_file, _ = setup(tmp_path, off)
+    cfg = parse_config(OutageConfig, cfg_file.read_text(), str(cfg_file))
+    campus = (
+        notice(off, off + timedelta(hours=2), nid=92)
+        .replace("Carl A. Pollock Hall", "All main campus buildings")
+        .replace(", CPH\n", ", campus-wide\n")
+        .replace("Normal power will be off.", "Normal power will be off in all campus buildings.")
+    )
+    state = State(cfg.db_path())
+    w = Watcher(cfg, state, Recorder())  # type: ignore[arg-type]
+    w.run([
+        ("plantops:91", parse_text(notice(off, off + timedelta(hours=1), nid=91))),
+        ("plantops:92", parse_text(campus)),
+        ("plantops:93", parse_text(notice(off, off + timedelta(hours=1), nid=93).replace(
+            "Carl A. Pollock Hall", "Davis Centre").replace(", CPH\n", ", DC\n"))),
+    ])  # fmt: skip
+    r = run_watcloud("outage", "reserve", "-c", str(cfg_file), "--apply", env=slurm.env)
+    assert r.returncode == 0, r.stderr
+    res = reservations(slurm)
+    assert {name: rec["Nodes"] for name, rec in res.items()} == {
+        "outage-91": "n[1-2,4]",  # CPH
+        "outage-92": "n[1-5]",  # campus-wide: every node
+    }  # (93 is in another building: not relevant, nothing reserved)
+    w.run([("plantops:91", parse_text(notice(off, off + timedelta(hours=1), nid=91,
+                                              cancelled=True)))])  # fmt: skip
+    state.close()
+    r = run_watcloud("outage", "reserve", "-c", str(cfg_file), "--apply", env=slurm.env)
+    assert r.stdout.startswith("delete outage-91 "), r.stdout + r.stderr
+    assert list(reservations(slurm)) == ["outage-92"]

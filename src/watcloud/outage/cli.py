@@ -285,14 +285,14 @@ def _show(report: Any, output: OutputFormat) -> None:
 def reserve(
     sources: Annotated[
         list[str] | None,
-        typer.Argument(help="Notice files or URLs [default: every notice the watcher knows]."),
+        typer.Argument(help="Notice files or URLs (default: every notice the watcher knows)."),
     ] = None,
     apply: Annotated[
         bool, typer.Option("--apply", help="Create, update and delete the reservations.")
     ] = False,
     posted: Annotated[
         str | None,
-        typer.Option(help="Date the notices were posted (YYYY-MM-DD) for missing years [today]."),
+        typer.Option(help="Date the notices were posted (YYYY-MM-DD) for missing years (today)."),
     ] = None,
     notice_id: Annotated[
         str | None,
