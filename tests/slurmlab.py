@@ -231,8 +231,8 @@ class SlurmLab:
         return self
 
     def wait_not_responding(self, node: str, timeout: float = 90) -> None:
-        """Until slurmctld has pinged `node` and marked it NOT_RESPONDING (about 10-20 s after
-        start; done by the tests that need it, so the lab itself starts in well under a second)."""
+        """Until slurmctld has pinged `node` and marked it NOT_RESPONDING (its first pings come
+        some seconds after start; only the tests that need it wait, not the lab's start)."""
         deadline = time.monotonic() + timeout
         while "NOT_RESPONDING" not in self.run("scontrol", "show", "node", node, "--oneliner"):
             if time.monotonic() > deadline:

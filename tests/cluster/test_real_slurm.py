@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tests.conftest import watcloud_exe
 from tests.slurmlab import SlurmLab
@@ -73,6 +75,23 @@ def test_status_shows_the_real_node_states_and_reservations(
     assert "SLURM UNKNOWN+NOT_RESPONDING" in text.stdout
     (line,) = [ln for ln in text.stdout.splitlines() if ln.startswith("  outage-2601")]
     assert line.endswith("  n1 (power outage, PlantOps notice 2601)")
+
+
+def test_status_reads_reservation_times_right_whatever_the_local_zone(
+    slurm: SlurmLab, tmp_path: Path, run_watcloud: Any
+) -> None:
+    """scontrol prints local times without a zone; a UTC container must not shift them."""
+    start = datetime.now(ZoneInfo("America/Toronto")).replace(microsecond=0, second=0)
+    start += timedelta(hours=3)
+    slurm.run("scontrol", "create", "reservation", "reservationname=outage-9",
+              f"starttime={start:%Y-%m-%dT%H:%M:%S}", "duration=60", "nodes=n1",
+              "flags=maint,ignore_jobs", "users=root")  # fmt: skip
+    for tz in ("UTC", "Asia/Tokyo", "America/Toronto"):
+        r = run_watcloud("status", "-o", "json", "-c", str(config(tmp_path)),
+                         env={**slurm.env, "TZ": tz})  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        (res,) = json.loads(r.stdout)["upcoming_maintenance"]
+        assert datetime.fromisoformat(res["start"]) == start, tz
 
 
 def test_quota_list_inside_a_real_job(slurm: SlurmLab, tmp_path: Path) -> None:

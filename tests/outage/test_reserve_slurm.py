@@ -192,14 +192,31 @@ def test_watcher_keeps_the_reservation_in_step(slurm: SlurmLab, tmp_path: Path) 
     cfg = parse_config(
         OutageConfig, CONFIG % (tmp_path / "state.db") + "reserve: {enabled: true}\n", "cfg"
     )
+
+    class Keep(Recorder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.anns: list[Any] = []
+
+        def send(self, ann: Any, msg_id: str, channel: str) -> Any:
+            self.anns.append(ann)
+            return super().send(ann, msg_id, channel)
+
     state = State(cfg.db_path())
-    rec = Recorder()
+    rec = Keep()
     w = Watcher(cfg, state, rec)  # type: ignore[arg-type]
     off = soon(4)
     w.run([("plantops:88", parse_text(notice(off, off + timedelta(hours=2), nid=88)))])
     res = reservations(slurm)
     assert list(res) == ["outage-88"] and res["outage-88"]["Nodes"] == "n[1-2,4]"
     assert rec.sent and all(status == "scheduled" for _, status, _ in rec.sent)
+    ann = rec.anns[0]
+    assert ann.machines_affected[:3] == ["Compute: n1, n2, n4", "Login: cph-login1",
+                                         "Storage: cph-nas"]  # fmt: skip
+    # reserved before it was announced, so the announcement names the reservation's start
+    start = parse_time(res["outage-88"]["StartTime"])
+    assert start is not None
+    assert f"SLURM maintenance reservation from {start:%Y-%m-%d %H:%M} ET" in ann.additional_info
     text = parse_text(notice(off, off + timedelta(hours=2), nid=88, cancelled=True))
     w.run([("plantops:88", text)])
     assert reservations(slurm) == {}
