@@ -196,44 +196,49 @@ class ClusterView:
     def impact(self, outage: rsv.Outage) -> imp.Impact:
         return imp.affected(self.inventory(), outage.buildings, outage.campus_wide)
 
-    def announcement_parts(self, key: str, a: Analysis, now: datetime) -> tuple[list[str], str]:
-        """("Machines Affected" lines, the SLURM/advice sentence) for this notice."""
-        cfg = self.cfg
+    def _at_risk(
+        self, key: str, a: Analysis, impact: imp.Impact, now: datetime
+    ) -> tuple[datetime, datetime | None, list[imp.JobsAtRisk]] | None:
+        """(power off, reservation start, jobs at risk) for the next window; None when no
+        SLURM node is affected, nothing is upcoming or the notice is cancelled."""
         outage = outage_of(key, a)
-        impact = self.impact(outage)
-        lines = impact.lines(cfg.machines_affected)
-        upcoming = [(s, e) for s, e in outage.windows if max(s, e) > now] or list(outage.windows)
-        if not impact.slurm_nodes or not upcoming or a.decision.label_status == "cancelled":
-            return lines, cfg.slurm_note
+        upcoming = sorted((s, e) for s, e in outage.windows if max(s, e) > now)
+        if not impact.slurm_nodes or not upcoming or outage.cancelled:
+            return None
         off, on = upcoming[0]
-        on = on if on > off else off + timedelta(hours=cfg.reserve.unknown_end_hours)
+        on = on if on > off else off + timedelta(hours=self.cfg.reserve.unknown_end_hours)
         reserved_from = None
-        try:
-            base = rsv.base_name(key, cfg.reserve.prefix)
+        with contextlib.suppress(SlurmError):
+            base = rsv.base_name(key, self.cfg.reserve.prefix)
             mine = [r for r in self.reservations() if rsv.owned_by(r.name, base)]
             reserved_from = min((r.start for r in mine), default=None)
-        except SlurmError:
-            pass
-        risks = imp.jobs_at_risk(self.jobs(), impact, reserved_from or off, on)
+        return off, reserved_from, imp.jobs_at_risk(self.jobs(), impact, reserved_from or off, on)
+
+    def announcement_parts(self, key: str, a: Analysis, now: datetime) -> tuple[list[str], str]:
+        """("Machines Affected" lines, the SLURM/advice sentence) for this notice."""
+        impact = self.impact(outage_of(key, a))
+        lines = impact.lines(self.cfg.machines_affected)
+        risk = self._at_risk(key, a, impact, now)
+        if risk is None:
+            return lines, self.cfg.slurm_note
+        off, reserved_from, risks = risk
         note = imp.advice(
             impact,
             risks,
             power_off=off,
             reserved_from=reserved_from,
             now=now,
-            data_note=cfg.impact.data_note,
+            data_note=self.cfg.impact.data_note,
         )
         return lines, note
 
     def report(self, key: str, a: Analysis, now: datetime) -> dict[str, Any]:
         """`check -o json`'s impact object."""
-        outage = outage_of(key, a)
-        impact = self.impact(outage)
+        impact = self.impact(outage_of(key, a))
         out = impact.as_json()
-        off = min((s for s, e in outage.windows if max(s, e) > now), default=None)
-        if off is not None and impact.slurm_nodes:
-            on = max(e for s, e in outage.windows if s == off)
-            out["jobs"] = [r.as_json() for r in imp.jobs_at_risk(self.jobs(), impact, off, on)]
+        risk = self._at_risk(key, a, impact, now)
+        if risk is not None:
+            out["jobs"] = [r.as_json() for r in risk[2]]
         out["notes"] = list(self.notes)
         return out
 
