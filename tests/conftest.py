@@ -83,3 +83,37 @@ def run_watcloud() -> Iterator[object]:
         )
 
     yield run
+
+
+@pytest.fixture(scope="session")
+def slurm_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real SLURM (munged, slurmctld, three slurmd, two dead nodes) on loopback; see
+    tests/slurmlab.py. Started once per session; under CI=true failing to start is an error."""
+    from tests import slurmlab
+
+    if os.geteuid() != 0:
+        missing("the SLURM lab needs root (slurmd runs jobs as their user)")
+    absent = slurmlab.missing_tools()
+    if absent:
+        missing(f"SLURM/munge executables not found: {', '.join(absent)} (see debian-packages.txt)")
+    gen = slurmlab.lab(tmp_path_factory.mktemp("slurm"))
+    try:
+        the_lab = next(gen)
+    except slurmlab.LabError as exc:
+        pytest.fail(f"the SLURM lab did not start: {exc}")
+    yield the_lab
+    gen.close()
+
+
+@pytest.fixture
+def slurm(slurm_lab: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """The session's SLURM lab with its client environment set; no jobs or reservations left
+    behind by the test."""
+    from tests.slurmlab import SlurmLab
+
+    assert isinstance(slurm_lab, SlurmLab)
+    for key, value in slurm_lab.env.items():
+        monkeypatch.setenv(key, value)
+    slurm_lab.clean()
+    yield slurm_lab
+    slurm_lab.clean()

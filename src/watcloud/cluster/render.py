@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -42,6 +43,12 @@ def window(r: Reservation) -> str:
         if a.date() == b.date() and a.tzname() == b.tzname():
             return f"{a:%Y-%m-%d %H:%M}-{b:%H:%M %Z}"
     return f"{when(r.start)} to {when(r.end)}"
+
+
+def outage_label(r: Reservation) -> str:
+    """`watcloud outage reserve` names its reservations `outage-<PlantOps notice ID>`."""
+    m = re.fullmatch(r"outage-(\d+)(?:-\d+)?", r.name)
+    return f" (power outage, PlantOps notice {m.group(1)})" if m and r.maintenance else ""
 
 
 def machine_details(m: MachineStatus, now: datetime, *, health_known: bool = True) -> str:
@@ -124,7 +131,8 @@ def status_text(report: StatusReport, out: Console) -> None:
         for r in report.upcoming:
             nodes = ", ".join(r.nodes) if r.nodes else "(no nodes)"
             why = f": {r.reason}" if r.reason else ""
-            out.print(Text(f"  {r.name}  {window(r)}  {nodes}{why}"), soft_wrap=True)
+            label = outage_label(r)
+            out.print(Text(f"  {r.name}  {window(r)}  {nodes}{why}{label}"), soft_wrap=True)
     if not report.machines:
         out.print("No machines known (machine-info unavailable and no health data).")
     out.print()

@@ -7,6 +7,7 @@ Times printed by `scontrol` carry no zone; they are read in the cluster's zone
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -327,6 +328,12 @@ def available(command: str = "scontrol") -> bool:
     return shutil.which(command) is not None
 
 
+def _cluster_tz_env() -> dict[str, str]:
+    """SLURM prints (and reads) times in the client's zone, without saying which: run it in the
+    cluster's zone, which `parse_time` assumes, whatever the zone of this machine or container."""
+    return {**os.environ, "TZ": str(CLUSTER_TZ)}
+
+
 def run(args: Sequence[str], timeout: float) -> str:
     """Run a SLURM command and return its stdout; SlurmError on failure or timeout."""
     exe = shutil.which(args[0])
@@ -334,7 +341,12 @@ def run(args: Sequence[str], timeout: float) -> str:
         raise SlurmError(f"{args[0]}: command not found")
     try:
         proc = subprocess.run(
-            [exe, *args[1:]], capture_output=True, text=True, timeout=timeout, check=False
+            [exe, *args[1:]],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            env=_cluster_tz_env(),
         )
     except subprocess.TimeoutExpired:
         raise SlurmError(f"`{' '.join(args)}` timed out after {timeout:g} s") from None

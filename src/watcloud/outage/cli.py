@@ -39,23 +39,8 @@ def _analysis_json(a: Any, ann: Any | None) -> dict[str, Any]:
     }
 
 
-@app.command()
-def check(
-    source: Annotated[str, typer.Argument(help="A notice URL, or a file (.html, .txt, .eml).")],
-    explain: Annotated[
-        bool, typer.Option("--explain", help="Show the reasons, sections and evidence.")
-    ] = False,
-    posted: Annotated[
-        str | None,
-        typer.Option(help="Date the notice was posted (YYYY-MM-DD) for missing years [today]."),
-    ] = None,
-    config: ConfigOpt = None,
-    output: OutputOpt = OutputFormat.text,
-) -> None:
-    """One notice -> decision, reasons, windows, and the announcement it would send."""
-    from watcloud.outage import announce
-    from watcloud.outage.analysis import analyze
-    from watcloud.outage.config import load
+def _read_notice(source: str, posted: str | None, cfg: Any) -> tuple[Any, date, str | None]:
+    """A notice from a URL, a file or `-` (stdin): (notice, posted date, url)."""
     from watcloud.outage.parse import (
         looks_like_html,
         notice_id_from_url,
@@ -64,7 +49,6 @@ def check(
         parse_text,
     )
 
-    cfg = load(config)
     url = None
     if source.startswith(("http://", "https://")):
         from watcloud.core.http import make_client, request_with_retries
@@ -114,15 +98,44 @@ def check(
         notice = parse_text(body, id=nid, url=url)
     if not notice.title and not notice.sections.get("what"):
         raise InputError(f"{source}: no notice found (no title and no 'What is happening?')")
+    return notice, when_posted, url
+
+
+@app.command()
+def check(
+    source: Annotated[str, typer.Argument(help="A notice URL, or a file (.html, .txt, .eml).")],
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show the reasons, sections and evidence.")
+    ] = False,
+    posted: Annotated[
+        str | None,
+        typer.Option(help="Date the notice was posted (YYYY-MM-DD) for missing years [today]."),
+    ] = None,
+    config: ConfigOpt = None,
+    output: OutputOpt = OutputFormat.text,
+) -> None:
+    """One notice -> decision, reasons, windows, and the announcement it would send."""
+    from watcloud.outage import announce
+    from watcloud.outage.analysis import analyze
+    from watcloud.outage.config import load
+
+    cfg = load(config)
+    notice, when_posted, url = _read_notice(source, posted, cfg)
     a = analyze(notice, when_posted, cfg.buildings, campus_wide=cfg.campus_wide)
     ann = None
+    impact: dict[str, Any] | None = None
     if a.relevant:
+        from watcloud.outage.oncluster import ClusterView, notice_key
+
+        view, key, at = ClusterView(cfg), notice_key(a, f"file:{source}"), now()
+        machines, slurm_note = view.announcement_parts(key, a, at)
+        impact = view.report(key, a, at)
         status = "cancelled" if a.decision.label_status == "cancelled" else "scheduled"
-        ann = announce.build(
-            a, status, machines=cfg.machines_affected, slurm_note=cfg.slurm_note, url=url
-        )
+        ann = announce.build(a, status, machines=machines, slurm_note=slurm_note, url=url)
+        for note in view.notes:
+            sys.stderr.write(f"note: {note}\n")
     if output == OutputFormat.json:
-        emit_json(_analysis_json(a, ann))
+        emit_json({**_analysis_json(a, ann), "impact": impact})
         return
     out = sys.stdout
     verdict = "RELEVANT" if a.relevant else "not relevant"
@@ -266,6 +279,76 @@ def _show(report: Any, output: OutputFormat) -> None:
         sys.stdout.write(f"  {a['kind']:<9} {a['channel']:<7} {mark:<6} {a['subject']}\n")
     for w in report.warnings:
         sys.stdout.write(f"  warning: {w}\n")
+
+
+@app.command()
+def reserve(
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(help="Notice files or URLs (default: every notice the watcher knows)."),
+    ] = None,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Create, update and delete the reservations.")
+    ] = False,
+    posted: Annotated[
+        str | None,
+        typer.Option(help="Date the notices were posted (YYYY-MM-DD) for missing years (today)."),
+    ] = None,
+    notice_id: Annotated[
+        str | None,
+        typer.Option("--id", help="The PlantOps notice ID of a single file without one."),
+    ] = None,
+    config: ConfigOpt = None,
+    output: OutputOpt = OutputFormat.text,
+) -> None:
+    """SLURM maintenance reservations for upcoming outages: plan (default) or --apply.
+
+    One reservation per window (flags=MAINT,IGNORE_JOBS) over the affected SLURM nodes, from
+    reserve.margin_before_hours before the power goes off to margin_after_hours after it
+    returns, named after the notice (outage-<id>). A revised notice updates it, a cancelled one
+    deletes it; a second run changes nothing. Exit 1 when an --apply step failed.
+    """
+    from watcloud.outage.analysis import analyze
+    from watcloud.outage.config import load
+    from watcloud.outage.oncluster import ClusterView, notice_key, outage_of, outages_from_state
+    from watcloud.outage.slurmctl import SlurmError
+
+    cfg = load(config)
+    if notice_id is not None and (len(sources or []) != 1 or not notice_id.isdigit()):
+        raise InputError("--id takes a number and goes with exactly one notice file")
+    if sources:
+        outages = []
+        for source in sources:
+            notice, when_posted, _url = _read_notice(source, posted, cfg)
+            a = analyze(notice, when_posted, cfg.buildings, campus_wide=cfg.campus_wide)
+            key = f"plantops:{notice_id}" if notice_id else notice_key(a, f"file:{source}")
+            outages.append(outage_of(key, a))
+    else:
+        from watcloud.outage.state import State
+
+        state = State(cfg.db_path())
+        try:
+            outages = outages_from_state(state.db)
+        finally:
+            state.close()
+    view = ClusterView(cfg)
+    try:
+        report = view.sync(outages, now=now(), apply=apply)
+    except SlurmError as exc:
+        raise WatcloudError(f"SLURM: {exc}") from None
+    if output == OutputFormat.json:
+        emit_json(report.as_json())
+    else:
+        from watcloud.outage.oncluster import plan_lines
+
+        for line in plan_lines(report):
+            sys.stdout.write(line + "\n")
+        if report.actions and not apply:
+            sys.stdout.write("(plan only: run with --apply to make these changes)\n")
+    for note in report.notes:
+        sys.stderr.write(f"note: {note}\n")
+    if report.failed:
+        raise typer.Exit(1)
 
 
 @history_app.command("fetch")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 
@@ -15,6 +16,10 @@ DEFAULT_MACHINES = ["All machines in the CPH server room"]
 SLURM_NOTE = (
     "SLURM jobs still running when the power goes off are terminated. Choose time limits that "
     "end before the start, save checkpoints, and copy out any data you need during the outage."
+)
+
+DATA_NOTE = (
+    "Copy any data you will need during the outage off the affected machines before it starts."
 )
 
 
@@ -53,6 +58,30 @@ class DiscordDelivery(StrictModel):
     webhook_file: Path | None = None
 
 
+class ImpactConfig(StrictModel):
+    # building code -> machine names (SLURM node names for compute nodes)
+    machines: dict[str, list[str]] = Field(default_factory=dict)
+    # machine -> compute | login | storage | other (overrides machine-info)
+    roles: dict[str, Literal["compute", "login", "storage", "other"]] = Field(default_factory=dict)
+    # machine-info.json: a path or an http(s) URL; entries with a `location` are mapped too
+    machine_info: str | None = None
+    # read nodes, partitions and jobs from SLURM (when `scontrol` is installed here)
+    slurm: bool = True
+    slurm_timeout: float = Field(15.0, gt=0)
+    data_note: str = DATA_NOTE
+
+
+class ReserveConfig(StrictModel):
+    # the watcher creates, updates and deletes the maintenance reservations itself
+    enabled: bool = False
+    margin_before_hours: float = Field(1.0, ge=0)
+    margin_after_hours: float = Field(1.0, ge=0)
+    # a window whose end is not stated is reserved for this long
+    unknown_end_hours: float = Field(12.0, gt=0)
+    users: list[str] = Field(default_factory=lambda: ["root"], min_length=1)
+    prefix: str = Field("outage-", pattern=r"^[A-Za-z0-9_.-]+$")
+
+
 class OutageConfig(StrictModel):
     buildings: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_BUILDINGS))
     campus_wide: bool = True
@@ -66,6 +95,8 @@ class OutageConfig(StrictModel):
     imap: ImapSource = ImapSource()
     email: EmailDelivery = EmailDelivery()
     discord: DiscordDelivery = DiscordDelivery()
+    impact: ImpactConfig = ImpactConfig()
+    reserve: ReserveConfig = ReserveConfig()
 
     def db_path(self) -> Path:
         return self.state_db or state_dir() / "outage.db"

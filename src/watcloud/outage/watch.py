@@ -19,6 +19,7 @@ from watcloud.outage import announce
 from watcloud.outage.analysis import Analysis, analyze
 from watcloud.outage.config import OutageConfig
 from watcloud.outage.delivery import Delivery
+from watcloud.outage.oncluster import ClusterView
 from watcloud.outage.parse import Notice, garbled, parse_html
 from watcloud.outage.sources.plantops import PlantOps, SourceError
 from watcloud.outage.state import Plan, State, fingerprint, plan
@@ -50,6 +51,7 @@ class Watcher:
         self.web = web
         self.clock = clock
         self.report = PassReport()
+        self.cluster = ClusterView(cfg)
 
     # --- warnings -------------------------------------------------------------------------
 
@@ -68,6 +70,7 @@ class Watcher:
 
     def run(self, mail: Iterable[tuple[str, Notice]] = ()) -> PassReport:
         self.report = PassReport()
+        self.cluster = ClusterView(self.cfg)  # read the cluster afresh each pass
         if self.web is not None:
             self._web_pass()
         for key, notice in mail:
@@ -155,6 +158,8 @@ class Watcher:
                     f"{url or notice.title}: could not find when it happens; not announced",
                 )
                 return a
+        if self.cfg.reserve.enabled:
+            self._reserve(key, a)
         last = self.state.last_announced(key)
         fp = fingerprint(a)
         p = plan(
@@ -178,11 +183,12 @@ class Watcher:
         self, key: str, a: Analysis, p: Plan, url: str | None, channels: list[str]
     ) -> None:
         status = "scheduled" if p.kind == "reminder" else p.kind
+        machines, slurm_note = self.cluster.announcement_parts(key, a, self.clock())
         ann = announce.build(
             a,
             status,
-            machines=self.cfg.machines_affected,
-            slurm_note=self.cfg.slurm_note,
+            machines=machines,
+            slurm_note=slurm_note,
             url=url,
             reminder=p.kind == "reminder",
         )
@@ -216,3 +222,19 @@ class Watcher:
                     f"{channel} delivery failed",
                     f"{ann.subject}: {sent.detail} (will retry next poll)",
                 )
+
+    def _reserve(self, key: str, a: Analysis) -> None:
+        """Keep this notice's SLURM maintenance reservations in step (`reserve.enabled`)."""
+        from watcloud.outage.oncluster import outage_of
+        from watcloud.outage.slurmctl import SlurmError
+
+        try:
+            done = self.cluster.sync([outage_of(key, a)], now=self.clock(), apply=True)
+        except SlurmError as exc:
+            self.warn("reserve", "SLURM reservations not updated", str(exc))
+            return
+        if self.cluster.incomplete and a.relevant:
+            self.warn("reserve", "SLURM reservations not updated", "; ".join(done.notes))
+        for r in done.results:
+            if not r["ok"]:
+                self.warn(f"reserve:{r['name']}", f"reservation {r['name']} failed", r["detail"])
