@@ -8,7 +8,7 @@ from watcloud.core.timez import CLUSTER_TZ
 
 SINFO = """\
 alpha-slurm1|compute*|mixed|none
-beta-slurm1|compute*|drained|Kernel upgrade pending
+beta-slurm1|compute*|drained|Kernel upgrade pending: gpu temp=95C
 gamma-slurm1|compute*|down*|Not responding
 delta-slurm1|compute*|idle|none
 delta-slurm1|debug|idle|none
@@ -39,7 +39,9 @@ def scontrol_nodes() -> str:
             [
                 _node("alpha-slurm1", "MIXED", None, alloc=4),
                 _node(
-                    "beta-slurm1", "IDLE+DRAIN", "Kernel upgrade pending [root@2026-11-24T09:12:00]"
+                    "beta-slurm1",
+                    "IDLE+DRAIN",
+                    "Kernel upgrade pending: gpu temp=95C [root@2026-11-24T09:12:00]",
                 ),
                 _node(
                     "gamma-slurm1",

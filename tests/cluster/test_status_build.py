@@ -68,7 +68,9 @@ def test_slurm_maintenance_and_reasons() -> None:
     assert alpha.maintenance is not None and alpha.maintenance.name == "maint-later"
     assert [u.name for u in r.upcoming] == ["maint-later"]
     assert by["beta-slurm1"].slurm is not None
-    assert by["beta-slurm1"].slurm.reason == "Kernel upgrade pending [root@2026-11-24T09:12:00]"
+    assert by["beta-slurm1"].slurm.reason == (
+        "Kernel upgrade pending: gpu temp=95C [root@2026-11-24T09:12:00]"
+    )
 
 
 def test_unlisted_hosts_are_shown_and_named() -> None:

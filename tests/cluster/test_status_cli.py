@@ -54,7 +54,9 @@ def test_reasons_are_printed_verbatim(
     # SLURM reasons carry "[user@time]", which a Rich console would take for markup
     cfg = write_config(tmp_path, site)
     out = run_watcloud("status", "-c", str(cfg), env={**ENV, "COLUMNS": "250"}).stdout
-    assert "SLURM IDLE+DRAIN: Kernel upgrade pending [root@2026-11-24T09:12:00]" in out
+    assert (
+        "SLURM IDLE+DRAIN: Kernel upgrade pending: gpu temp=95C [root@2026-11-24T09:12:00]" in out
+    )
 
 
 def test_failed_health_source_is_not_reported_as_no_checks(
