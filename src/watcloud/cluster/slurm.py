@@ -32,16 +32,7 @@ FREE_TEXT = frozenset({"Reason", "Comment", "Extra", "AdminComment", "SystemComm
 _STAMP = re.compile(r"\s\[[^\[\]\s@]+@\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\]")
 # Keys of `scontrol show node|reservation|job --oneliner` that may follow a free-text field.
 KNOWN_KEYS = frozenset(
-    """NodeName Arch CoresPerSocket CPUAlloc CPUEfctv CPUTot CPULoad AvailableFeatures
-    ActiveFeatures Gres GresDrain GresUsed NodeAddr NodeHostName Port Version OS RealMemory
-    AllocMem FreeMem Sockets Boards State ThreadsPerCore TmpDisk Weight Owner MCS_label
-    Partitions BootTime SlurmdStartTime LastBusyTime ResumeAfterTime CfgTRES AllocTRES
-    CapWatts CurrentWatts AveWatts ExtSensorsJoules ExtSensorsWatts ExtSensorsTemp Reason
-    Comment Extra InstanceId InstanceType NextState Power MemSpecLimit CoreSpecCount
-    CPUSpecList LowestJoules ConsumedJoules ReservationName StartTime EndTime Duration Nodes
-    NodeCnt CoreCnt Features PartitionName Flags TRES Users Groups Accounts Licenses
-    BurstBuffer Watts MaxStartDelay JobId JobName UserId GroupId JobState
-    AdminComment SystemComment""".split()
+    ["NodeName", "Arch", "CoresPerSocket", "CPUAlloc", "CPUEfctv", "CPUTot", "CPULoad", "AvailableFeatures", "ActiveFeatures", "Gres", "GresDrain", "GresUsed", "NodeAddr", "NodeHostName", "Port", "Version", "OS", "RealMemory", "AllocMem", "FreeMem", "Sockets", "Boards", "State", "ThreadsPerCore", "TmpDisk", "Weight", "Owner", "MCS_label", "Partitions", "BootTime", "SlurmdStartTime", "LastBusyTime", "ResumeAfterTime", "CfgTRES", "AllocTRES", "CapWatts", "CurrentWatts", "AveWatts", "ExtSensorsJoules", "ExtSensorsWatts", "ExtSensorsTemp", "Reason", "Comment", "Extra", "InstanceId", "InstanceType", "NextState", "Power", "MemSpecLimit", "CoreSpecCount", "CPUSpecList", "LowestJoules", "ConsumedJoules", "ReservationName", "StartTime", "EndTime", "Duration", "Nodes", "NodeCnt", "CoreCnt", "Features", "PartitionName", "Flags", "TRES", "Users", "Groups", "Accounts", "Licenses", "BurstBuffer", "Watts", "MaxStartDelay", "JobId", "JobName", "UserId", "GroupId", "JobState", "AdminComment", "SystemComment"]
 )
 
 
