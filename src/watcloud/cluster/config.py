@@ -27,8 +27,10 @@ class DaemonSpec(StrictModel):
     ping: bool = True
     # honour this environment variable (e.g. DOCKER_HOST=unix:///path) before `sockets`
     host_env: str | None = None
-    # command that starts it inside a SLURM job (shown as the fix)
+    # command that starts it inside a SLURM job (shown as the fix, run by `daemon start`)
     slurm_start: str | None = None
+    # the socket `slurm_start` creates (probed after `host_env`, before `sockets`)
+    slurm_socket: str | None = None
 
 
 def _default_daemons() -> list[DaemonSpec]:
@@ -36,10 +38,11 @@ def _default_daemons() -> list[DaemonSpec]:
         DaemonSpec(
             name="docker-rootless",
             unit="docker-rootless.service",
-            sockets=["/tmp/run/docker.sock", "$XDG_RUNTIME_DIR/docker.sock"],
+            sockets=["$XDG_RUNTIME_DIR/docker.sock"],
             ping=True,
             host_env="DOCKER_HOST",
             slurm_start="slurm-start-dockerd.sh",
+            slurm_socket="/tmp/run/docker.sock",
         )
     ]
 

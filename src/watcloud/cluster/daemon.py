@@ -48,6 +48,7 @@ class SocketProbe:
     version: str | None = None
     api_version: str | None = None
     error: str | None = None
+    refused: bool = False  # the file is there but nothing listens: a stale socket
 
 
 def probe_socket(path: str, *, ping: bool = True, timeout: float = 3.0) -> SocketProbe:
@@ -60,7 +61,8 @@ def probe_socket(path: str, *, ping: bool = True, timeout: float = 3.0) -> Socke
                 s.connect(path)
             return SocketProbe(path, True, answered=True)
         except OSError as exc:
-            return SocketProbe(path, True, error=exc.strerror or str(exc))
+            refused = isinstance(exc, ConnectionRefusedError)
+            return SocketProbe(path, True, error=exc.strerror or str(exc), refused=refused)
     conn = _UnixConnection(path, timeout)
     try:
         conn.request("GET", "/_ping")
@@ -83,9 +85,10 @@ def probe_socket(path: str, *, ping: bool = True, timeout: float = 3.0) -> Socke
         )
     except (OSError, http.client.HTTPException, ValueError) as exc:
         reason = "no answer (timed out)" if isinstance(exc, TimeoutError) else str(exc)
-        if isinstance(exc, ConnectionRefusedError):
+        refused = isinstance(exc, ConnectionRefusedError)
+        if refused:
             reason = "connection refused (stale socket: nothing listens)"
-        return SocketProbe(path, True, error=reason or type(exc).__name__)
+        return SocketProbe(path, True, error=reason or type(exc).__name__, refused=refused)
     finally:
         conn.close()
 
@@ -165,21 +168,24 @@ def candidate_sockets(spec: DaemonSpec, env: Mapping[str, str]) -> tuple[list[st
         out.append(from_env)
     elif spec.host_env and env.get(spec.host_env):
         note = f"{spec.host_env}={env[spec.host_env]} is not a unix socket; not probed"
-    for s in spec.sockets:
+    for s in ([spec.slurm_socket] if spec.slurm_socket else []) + spec.sockets:
         p = expand(s, env)
         if p and p not in out:
             out.append(p)
     return out, note
 
 
+STATES = ("running", "not responding", "stale socket", "stopped", "not installed")
+
+
 @dataclass(frozen=True)
 class DaemonReport:
     name: str
-    state: str  # running | stopped | not installed
+    state: str  # one of STATES
     socket: str | None  # the socket that answered, or the one it should use
     version: str | None
-    how: str | None  # where it runs: "SLURM job", "systemd user unit", "DOCKER_HOST"
-    start_command: str | None
+    how: str | None  # what runs it: "SLURM job", "systemd user unit", "DOCKER_HOST", "socket"
+    start_command: str | None  # a command that exists here (None: nothing to suggest)
     details: list[str]
 
     def as_json(self) -> dict[str, Any]:
@@ -194,6 +200,25 @@ class DaemonReport:
         }
 
 
+def start_command(
+    spec: DaemonSpec,
+    unit: UnitState | None,
+    *,
+    in_slurm_job: bool,
+    slurm_start_found: bool,
+) -> str | None:
+    """The documented way to start the daemon where we are, only when its command exists:
+    inside a SLURM job the start script; elsewhere the systemd user unit; else the script,
+    labelled as one for SLURM jobs. Pure."""
+    if in_slurm_job and spec.slurm_start and slurm_start_found:
+        return spec.slurm_start
+    if unit is not None and unit.installed and spec.unit:
+        return f"systemctl --user start {spec.unit}"
+    if not in_slurm_job and spec.slurm_start and slurm_start_found:
+        return f"{spec.slurm_start}  (inside a SLURM job)"
+    return None
+
+
 def decide(
     spec: DaemonSpec,
     probes: Sequence[SocketProbe],
@@ -204,8 +229,15 @@ def decide(
     installed_hint: bool,
     note: str | None = None,
     env_socket: str | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> DaemonReport:
-    """The daemon's state from what was probed. Pure."""
+    """The daemon's state from what was probed. Pure.
+
+    `running`: a socket answered. `not responding`: a socket accepts connections but does not
+    answer the Engine API. `stale socket`: a socket file nobody listens on. `stopped`: no socket,
+    but the daemon is installed (a unit, `dockerd`, or the SLURM start script). `not installed`:
+    none of these.
+    """
     details = [note] if note else []
     for p in probes:
         if p.exists and not p.answered:
@@ -219,38 +251,57 @@ def decide(
         )
     elif unit is not None and unit.error:
         details.append(f"systemd user unit {spec.unit}: not checked ({unit.error})")
+    if in_slurm_job and spec.slurm_start and not slurm_start_found:
+        details.append(f"{spec.slurm_start} is not on PATH on this node")
 
-    start = None
-    if in_slurm_job and spec.slurm_start:
-        start = spec.slurm_start
-    elif unit is not None and unit.installed and spec.unit:
-        start = f"systemctl --user start {spec.unit}"
-    elif spec.slurm_start and slurm_start_found:
-        start = f"{spec.slurm_start}  (inside a SLURM job)"
-
-    how = None
     if live is not None:
-        if env_socket is not None and live.path == env_socket:
-            how = spec.host_env or "environment"
-        elif unit is not None and unit.active:
-            how = "systemd user unit"
-        elif in_slurm_job:
-            how = "SLURM job"
-        else:
-            how = "socket"
-        version = None
-        if live.version:
-            version = live.version + (f" (API {live.api_version})" if live.api_version else "")
-        return DaemonReport(spec.name, "running", live.path, version, how, None, details)
-
-    installed = (
-        installed_hint
-        or (unit is not None and unit.installed)
-        or (spec.slurm_start is not None and slurm_start_found)
+        return DaemonReport(
+            spec.name,
+            "running",
+            live.path,
+            _version(live),
+            _how(spec, live.path, unit, in_slurm_job, env_socket, env or {}),
+            None,
+            details,
+        )
+    start = start_command(
+        spec, unit, in_slurm_job=in_slurm_job, slurm_start_found=slurm_start_found
     )
-    state = "stopped" if installed else "not installed"
-    expected = next((p.path for p in probes), None)
+    installed = installed_hint or (unit is not None and unit.installed) or slurm_start_found
+    present = [p for p in probes if p.exists]
+    if any(not p.refused for p in present):
+        state, expected = "not responding", next(p.path for p in present if not p.refused)
+    elif present:
+        state, expected = "stale socket", present[0].path
+    else:
+        state = "stopped" if installed else "not installed"
+        expected = next((p.path for p in probes), None)
     return DaemonReport(spec.name, state, expected, None, None, start, details)
+
+
+def _version(p: SocketProbe) -> str | None:
+    if not p.version:
+        return None
+    return p.version + (f" (API {p.api_version})" if p.api_version else "")
+
+
+def _how(
+    spec: DaemonSpec,
+    path: str,
+    unit: UnitState | None,
+    in_slurm_job: bool,
+    env_socket: str | None,
+    env: Mapping[str, str],
+) -> str:
+    """What runs the daemon behind `path`, judged from which socket it is."""
+    if env_socket is not None and path == env_socket:
+        return spec.host_env or "environment"
+    slurm_socket = expand(spec.slurm_socket, env) if spec.slurm_socket else None
+    if path == slurm_socket and in_slurm_job:
+        return "SLURM job"
+    if unit is not None and unit.active:
+        return "systemd user unit"
+    return "socket"
 
 
 def status(spec: DaemonSpec, env: Mapping[str, str], timeout: float = 3.0) -> DaemonReport:
@@ -267,4 +318,5 @@ def status(spec: DaemonSpec, env: Mapping[str, str], timeout: float = 3.0) -> Da
         installed_hint=any(shutil.which(b) for b in binaries),
         note=note,
         env_socket=env_socket(spec, env),
+        env=env,
     )

@@ -180,13 +180,21 @@ def quota_text(rows: Sequence[QuotaRow], notes: Sequence[str], out: Console) -> 
 def daemon_text(reports: Sequence[DaemonReport], out: Console) -> None:
     from rich.text import Text
 
-    style = {"running": "green", "stopped": "yellow", "not installed": "red"}
+    style = {
+        "running": "green",
+        "not responding": "red",
+        "stale socket": "yellow",
+        "stopped": "yellow",
+        "not installed": "red",
+    }
     for r in reports:
         line = Text(f"{r.name}: ")
         line.append(r.state, style=style.get(r.state, ""))
         if r.state == "running":
             line.append(f" (socket {r.socket}" + (f", Docker {r.version}" if r.version else ""))
             line.append(f", via {r.how})" if r.how else ")")
+        elif r.state in ("stale socket", "not responding"):
+            line.append(f" (socket {r.socket})")
         elif r.socket:
             line.append(f" (expected socket {r.socket})")
         out.print(line, soft_wrap=True)
