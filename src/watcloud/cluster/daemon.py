@@ -269,6 +269,7 @@ def decide(
     )
     installed = installed_hint or (unit is not None and unit.installed) or slurm_start_found
     present = [p for p in probes if p.exists]
+    expected: str | None
     if any(not p.refused for p in present):
         state, expected = "not responding", next(p.path for p in present if not p.refused)
     elif present:

@@ -365,6 +365,12 @@ def login_node_quota(payload: Any, hostname: str) -> tuple[str, float | None, in
     return None
 
 
+def _positive(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return int(value)
+
+
 def published_home_quota(payload: Any) -> tuple[int | None, int | None, str] | None:
     """(bytes limit, inodes limit, filesystem type) of the `home` entry of machine-info's
     `global_user_disk_quotas` (`{"name": "home", "fstype": ..., "default": {...}}`), else None.
@@ -377,12 +383,11 @@ def published_home_quota(payload: Any) -> tuple[int | None, int | None, str] | N
         if not isinstance(default, Mapping):
             return None
 
-        def limit(key: str) -> int | None:
-            value = default.get(key)
-            ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-            return int(value) if ok else None
-
-        return limit("bytes_hard_limit"), limit("inodes_hard_limit"), str(entry.get("fstype", ""))
+        return (
+            _positive(default.get("bytes_hard_limit")),
+            _positive(default.get("inodes_hard_limit")),
+            str(entry.get("fstype", "")),
+        )
     return None
 
 
