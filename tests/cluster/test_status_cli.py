@@ -189,4 +189,76 @@ def test_no_sources_at_all(run_watcloud: Any, tmp_path: Path, fake_bin: Path) ->
     assert proc.returncode == 0
     assert "No machines known" in proc.stdout
     assert "source machine-info: FAILED" in proc.stdout
-    assert "source healthchecks: skipped (no API key" in proc.stdout
+    assert "source healthchecks: skipped (needs a read-only API key" in proc.stdout
+
+
+# ---- useful without a key of one's own; clear lines when something is missing ----------------
+
+
+def test_site_config_gives_every_user_the_health_checks(
+    run_watcloud: Any, site: FakeSite, tmp_path: Path, fake_bin: Path
+) -> None:
+    key = tmp_path / "hc-read-key"
+    key.write_text(API_KEY + "\n")
+    site_cfg = tmp_path / "etc-cluster.yaml"  # the path the autouse fixture points at
+    site_cfg.write_text(
+        f"machine_info_url: {site.base}{MACHINES}\nhealthchecks_url: {site.base}\n"
+        f"healthchecks_api_key_file: {key}\nsource_timeout: 5\n"
+    )
+    # no key in the environment, no user config at all
+    data = json.loads(run_watcloud("status", "-o", "json").stdout)
+    states = {m["name"]: m["state"] for m in data["machines"]}
+    # every host with health checks has a verdict (delta-slurm1 and login2 have none)
+    assert [n for n, st in states.items() if st == "unknown"] == ["delta-slurm1", "login2"]
+    assert states["gamma-slurm1"] == "down" and states["beta-slurm1"] == "degraded"
+    assert {s["name"]: s["ok"] for s in data["sources"]}["healthchecks"] is True
+    # the user's file wins key by key over the site's
+    user = write_config(tmp_path, None, healthchecks_url="http://127.0.0.1:9")
+    proc = run_watcloud("status", "-c", str(user), "-o", "json")
+    sources = {s["name"]: s for s in json.loads(proc.stdout)["sources"]}
+    assert sources["machine-info"]["ok"] and not sources["healthchecks"]["ok"]
+
+
+def test_missing_key_is_one_line_naming_what_is_missing(
+    run_watcloud: Any, site: FakeSite, tmp_path: Path, fake_bin: Path
+) -> None:
+    cfg = write_config(tmp_path, site)
+    proc = run_watcloud("status", "-c", str(cfg), env={"WATCLOUD_HEALTHCHECKS_API_KEY": ""})
+    assert proc.returncode == 0
+    (line,) = [x for x in proc.stdout.splitlines() if x.startswith("source healthchecks")]
+    assert "needs a read-only API key: set WATCLOUD_HEALTHCHECKS_API_KEY" in line
+    assert f"no site config at {tmp_path / 'etc-cluster.yaml'}" in line
+
+
+def test_bad_site_config_is_named(run_watcloud: Any, tmp_path: Path) -> None:
+    (tmp_path / "etc-cluster.yaml").write_text("source_timeout: soon\n")
+    proc = run_watcloud("status")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert "etc-cluster.yaml: key 'source_timeout'" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ("machine_info_url: ftp://example.org/m.json\n", "key 'machine_info_url': expected a URL"),
+        ("healthchecks_url: file:///tmp/x\n", "key 'healthchecks_url': expected a URL"),
+        ("healthchecks_url: 'https://'\n", "the URL has no host"),
+    ],
+)
+def test_unusable_urls_fail_validation(
+    run_watcloud: Any, tmp_path: Path, text: str, expect: str
+) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(text)
+    proc = run_watcloud("status", "-c", str(cfg))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert expect in proc.stderr
+
+
+def test_connection_refused_names_the_url(
+    run_watcloud: Any, tmp_path: Path, fake_bin: Path
+) -> None:
+    cfg = write_config(tmp_path, None, machine_info_url="http://127.0.0.1:9/m.json")
+    proc = run_watcloud("status", "-c", str(cfg))
+    assert "source machine-info: FAILED" in proc.stdout
+    assert "cannot connect to http://127.0.0.1:9/m.json: connection refused" in proc.stderr

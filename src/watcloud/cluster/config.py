@@ -1,10 +1,18 @@
-"""The cluster tools' config (`~/.config/watcloud/cluster.yaml`); every option has a default."""
+"""The cluster tools' config; every option has a default.
+
+Two files, both optional: the site-wide `/etc/watcloud/cluster.yaml` the admins install (its path
+overridable with `WATCLOUD_CLUSTER_SITE_CONFIG`), then the user's `~/.config/watcloud/cluster.yaml`
+(or `--config FILE`), whose keys win. Each file is validated on its own, so an error names the
+file it is in.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from watcloud.core.config import StrictModel, load_config
 from watcloud.core.paths import default_config_path
@@ -13,6 +21,22 @@ TOOL = "cluster"
 DEFAULT_MACHINE_INFO_URL = "https://cloud.watonomous.ca/fixtures/machine-info.json"
 DEFAULT_HEALTHCHECKS_URL = "https://healthchecks.io"
 API_KEY_ENV = "WATCLOUD_HEALTHCHECKS_API_KEY"
+SITE_CONFIG = Path("/etc/watcloud/cluster.yaml")
+SITE_CONFIG_ENV = "WATCLOUD_CLUSTER_SITE_CONFIG"
+
+
+def site_config_path() -> Path:
+    """The site-wide config: `$WATCLOUD_CLUSTER_SITE_CONFIG`, else /etc/watcloud/cluster.yaml."""
+    return Path(os.environ.get(SITE_CONFIG_ENV) or SITE_CONFIG)
+
+
+def _check_url(value: str, schemes: tuple[str, ...]) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in schemes:
+        raise ValueError(f"expected a URL starting with {' or '.join(s + '://' for s in schemes)}")
+    if parts.scheme != "file" and not parts.hostname:
+        raise ValueError("the URL has no host")
+    return value
 
 
 class DaemonSpec(StrictModel):
@@ -63,6 +87,26 @@ class ClusterConfig(StrictModel):
     cpu_sample_seconds: float = Field(default=0.25, ge=0, le=5)
     daemons: list[DaemonSpec] = Field(default_factory=_default_daemons)
 
+    @field_validator("machine_info_url")
+    @classmethod
+    def _machine_info_url(cls, v: str) -> str:
+        return _check_url(v, ("https", "http", "file"))
+
+    @field_validator("healthchecks_url")
+    @classmethod
+    def _healthchecks_url(cls, v: str) -> str:
+        return _check_url(v, ("https", "http"))
+
 
 def load(path: Path | None) -> ClusterConfig:
-    return load_config(ClusterConfig, path, default_path=default_config_path(TOOL))
+    """The site config, then the user's (`path`, else the default path when it exists)."""
+    user = load_config(ClusterConfig, path, default_path=default_config_path(TOOL))
+    site_path = site_config_path()
+    if not site_path.is_file():
+        return user
+    site = load_config(ClusterConfig, site_path)
+    merged = {
+        **site.model_dump(exclude_unset=True),
+        **user.model_dump(exclude_unset=True),
+    }
+    return ClusterConfig.model_validate(merged)

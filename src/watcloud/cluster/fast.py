@@ -2,7 +2,7 @@
 
 After a normal `status` run, the command stores what it printed (stdout bytes, stderr text,
 exit code) under `cache_dir()/status-output/<key>`. The key is a hash of everything that can
-change the output: the exact argv, the config file's path, mtime and size, whether stdout is
+change the output: the exact argv, the config files' paths, mtimes and sizes (the user's and the site's), whether stdout is
 a terminal and its width, the watcloud version, and the environment variables that matter
 (WATCLOUD_*, colour and terminal settings, PATH, SLURM_JOB_ID, XDG dirs, TZ, HOME). A record
 younger than the TTL it was written with (the config's `cache_ttl`, 30 s by default) is
@@ -87,12 +87,14 @@ def _terminal() -> tuple[bool, int | None]:
 def record_path(argv: list[str]) -> str:
     from watcloud import __version__
 
-    cfg = config_file(argv)
-    try:
-        st = os.stat(cfg)
-        cfg_id: list[object] = [cfg, st.st_mtime_ns, st.st_size]
-    except OSError:
-        cfg_id = [cfg, None]
+    cfg_id: list[object] = []
+    site = os.environ.get("WATCLOUD_CLUSTER_SITE_CONFIG") or "/etc/watcloud/cluster.yaml"
+    for cfg in (config_file(argv), site):  # the user's config, then the site-wide one
+        try:
+            st = os.stat(cfg)
+            cfg_id += [cfg, st.st_mtime_ns, st.st_size]
+        except OSError:
+            cfg_id += [cfg, None]
     env = sorted(
         (k, v) for k, v in os.environ.items() if k.startswith("WATCLOUD_") or k in ENV_EXACT
     )

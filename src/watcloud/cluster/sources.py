@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from watcloud.cluster import slurm
-from watcloud.cluster.config import API_KEY_ENV, ClusterConfig
+from watcloud.cluster.config import API_KEY_ENV, ClusterConfig, site_config_path
 from watcloud.cluster.health import (
     Check,
     Machine,
@@ -32,6 +32,7 @@ from watcloud.cluster.health import (
 )
 from watcloud.cluster.status import SourceStatus
 from watcloud.core.config import read_secret
+from watcloud.core.errors import ConfigError
 from watcloud.core.fsutil import atomic_write
 from watcloud.core.paths import cache_dir
 
@@ -99,6 +100,18 @@ def _one_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
+def _connect_reason(exc: BaseException) -> str:
+    """The OS-level reason under httpx's "All connection attempts failed", when there is one."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, OSError) and seen.strerror:
+            return seen.strerror[0].lower() + seen.strerror[1:]
+        seen = seen.__cause__ or seen.__context__
+    return _one_line(exc)
+
+
 async def _fetch_body(client: Any, url: str, headers: dict[str, str]) -> bytes:
     import httpx
 
@@ -111,9 +124,11 @@ async def _fetch_body(client: Any, url: str, headers: dict[str, str]) -> bytes:
     try:
         response = await client.get(url, headers=headers)
     except httpx.TimeoutException:
-        raise SourceError("timed out") from None
+        raise SourceError(f"timed out ({url})") from None
+    except httpx.ConnectError as exc:
+        raise SourceError(f"cannot connect to {url}: {_connect_reason(exc)}") from None
     except httpx.HTTPError as exc:
-        raise SourceError(f"{type(exc).__name__}: {_one_line(exc)}") from None
+        raise SourceError(f"{type(exc).__name__}: {_one_line(exc)} ({url})") from None
     if response.status_code != 200:
         raise SourceError(f"HTTP {response.status_code} {response.reason_phrase} from {url}")
     return bytes(response.content)
@@ -219,7 +234,11 @@ async def _collect(cfg: ClusterConfig, refresh: bool, cache: ResponseCache) -> C
     from watcloud.core.http import make_async_client
 
     out = Collected()
-    api_key = read_secret(API_KEY_ENV, cfg.healthchecks_api_key_file)
+    key_problem: str | None = None
+    try:
+        api_key = read_secret(API_KEY_ENV, cfg.healthchecks_api_key_file)
+    except ConfigError as exc:  # e.g. the site's key file is not readable by this user
+        api_key, key_problem = None, str(exc)
     checks_url = cfg.healthchecks_url.rstrip("/") + CHECKS_PATH
     async with make_async_client("cluster", timeout=cfg.source_timeout, connect_retries=0) as c:
         fetch = _fetcher(cfg, c, cache, refresh)
@@ -233,7 +252,7 @@ async def _collect(cfg: ClusterConfig, refresh: bool, cache: ResponseCache) -> C
                 secret=api_key,
             )
             if api_key
-            else _skipped("healthchecks", f"no API key (set {API_KEY_ENV})")
+            else _skipped("healthchecks", key_problem or missing_key_message())
         )
         slurm_task = (
             _slurm(cfg.source_timeout)
@@ -252,6 +271,17 @@ async def _collect(cfg: ClusterConfig, refresh: bool, cache: ResponseCache) -> C
         out.reservations = slurm_data.get("reservations")
     out.sources = [m_status, c_status, s_status]
     return out
+
+
+def missing_key_message() -> str:
+    """One line: what is missing for health checks, and where it can come from."""
+    site = site_config_path()
+    where = (
+        f"{site} sets no healthchecks_api_key_file"
+        if site.is_file()
+        else f"no site config at {site}"
+    )
+    return f"needs a read-only API key: set {API_KEY_ENV} or healthchecks_api_key_file ({where})"
 
 
 async def _skipped(name: str, why: str) -> tuple[None, SourceStatus]:
