@@ -6,8 +6,8 @@ change the output: the exact argv, the config files' paths, mtimes and sizes (th
 the site's), whether stdout is a terminal and its width, the watcloud version, and the
 environment variables that matter (WATCLOUD_*, colour and terminal settings, PATH,
 SLURM_JOB_ID, XDG dirs, TZ, HOME). A record younger than the TTL it was written with (the
-config's `cache_ttl`, 30 s by default) is
-printed as is. `--refresh` (or `--help`) always runs the real command.
+config's `cache_ttl`, 30 s by default) is printed as is. `--refresh` (or `--help`) always
+runs the real command.
 
 Only the standard library is imported here (tests/cluster check this; `_blake2` is CPython's
 own hash module, lighter than `hashlib`, which loads OpenSSL): the point is to skip the
