@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from tests.cluster.conftest import API_KEY, CHECKS, MACHINES, FakeSite, serve_text, write_config
+from tests.cluster.conftest import (
+    API_KEY,
+    CHECKS,
+    MACHINES,
+    FakeSite,
+    serve_text,
+    write_config,
+    write_exe,
+)
 from tests.cluster.slurm_text import SINFO, scontrol_nodes, scontrol_reservations
 
 pytestmark = pytest.mark.integration
@@ -262,3 +270,38 @@ def test_connection_refused_names_the_url(
     proc = run_watcloud("status", "-c", str(cfg))
     assert "source machine-info: FAILED" in proc.stdout
     assert "cannot connect to http://127.0.0.1:9/m.json: connection refused" in proc.stderr
+
+
+def test_slurm_status_is_per_command(
+    run_watcloud: Any, site: FakeSite, tmp_path: Path, fake_bin: Path
+) -> None:
+    # sinfo fails, scontrol answers: the scontrol data is shown and only sinfo is called failed
+    write_exe(
+        fake_bin, "sinfo", 'echo "sinfo: error: slurm_load_partitions: Zero Bytes" >&2; exit 1\n'
+    )
+    serve_text(
+        fake_bin,
+        "scontrol",
+        {
+            "show node --oneliner": scontrol_nodes(),
+            "show reservation --oneliner": scontrol_reservations(datetime.now(UTC)),
+        },
+    )
+    cfg = write_config(tmp_path, site)
+    proc = run_watcloud("status", "-c", str(cfg), env={**ENV, "COLUMNS": "250"})
+    assert proc.returncode == 0
+    (line,) = [x for x in proc.stdout.splitlines() if x.startswith("source slurm")]
+    assert "FAILED:" not in line
+    assert line.startswith("source slurm: partial: sinfo FAILED (")
+    assert "Zero Bytes" in line
+    assert line.endswith("; scontrol show node ok; scontrol show reservation ok")
+    assert "SLURM IDLE+DRAIN: Kernel upgrade pending" in proc.stdout
+    assert proc.stderr.startswith("warning: source slurm partly failed: sinfo: ")
+    data = json.loads(run_watcloud("status", "-c", str(cfg), "-o", "json", env=ENV).stdout)
+    slurm_src = next(s for s in data["sources"] if s["name"] == "slurm")
+    assert slurm_src["partial"] is True
+    assert [(c["command"], c["ok"]) for c in slurm_src["commands"]] == [
+        ("sinfo", False),
+        ("scontrol show node", True),
+        ("scontrol show reservation", True),
+    ]

@@ -63,7 +63,10 @@ def status(
         with out.capture() as cap:
             status_text(report, out)
         text = cap.get()
-    err = "".join(f"warning: source {s.name} failed: {s.error}\n" for s in report.failed_sources)
+    err = "".join(
+        f"warning: source {s.name} {'partly failed' if s.partial else 'failed'}: {s.error}\n"
+        for s in report.failed_sources
+    )
     sys.stdout.write(text)
     sys.stdout.flush()
     sys.stderr.write(err)

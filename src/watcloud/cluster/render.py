@@ -77,6 +77,9 @@ def source_line(s: SourceStatus) -> str:
     if s.ok:
         age = f" (cached, {s.age_seconds:.0f} s old)" if s.age_seconds is not None else ""
         return f"{s.name}: ok{age}"
+    if s.partial:
+        parts = [f"{c} FAILED ({err})" if err else f"{c} ok" for c, err in s.commands]
+        return f"{s.name}: partial: " + "; ".join(parts)
     stale = f"; showing cached data {s.age_seconds:.0f} s old" if s.stale else ""
     return f"{s.name}: FAILED: {s.error}{stale}"
 

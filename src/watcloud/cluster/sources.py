@@ -189,22 +189,37 @@ async def _slurm(timeout: float) -> tuple[dict[str, Any], SourceStatus]:
         except slurm.SlurmError as exc:
             return exc
 
-    sinfo_out, nodes_out, res_out = await asyncio.gather(
-        call(slurm.SINFO_ARGS), call(slurm.NODES_ARGS), call(slurm.RESERVATIONS_ARGS)
-    )
-    errors: list[str] = []
+    commands = {
+        "sinfo": (slurm.SINFO_ARGS, slurm.parse_sinfo),
+        "scontrol show node": (slurm.NODES_ARGS, slurm.parse_nodes),
+        "scontrol show reservation": (slurm.RESERVATIONS_ARGS, slurm.parse_reservations),
+    }
+    outputs = await asyncio.gather(*(call(args) for args, _ in commands.values()))
+    parsed: dict[str, Any] = {}
+    results: list[tuple[str, str | None]] = []
+    for (label, (_, parse)), out in zip(commands.items(), outputs, strict=True):
+        if isinstance(out, Exception):
+            results.append((label, str(out)))
+            continue
+        try:
+            parsed[label] = parse(out)
+        except ValueError as exc:
+            results.append((label, f"unreadable output: {exc}"))
+            continue
+        results.append((label, None))
     result: dict[str, Any] = {}
-    try:
-        sinfo_nodes = slurm.parse_sinfo(sinfo_out) if isinstance(sinfo_out, str) else None
-        scontrol_nodes = slurm.parse_nodes(nodes_out) if isinstance(nodes_out, str) else None
-        if sinfo_nodes is not None or scontrol_nodes is not None:
-            result["nodes"] = slurm.merge_nodes(sinfo_nodes, scontrol_nodes)
-        if isinstance(res_out, str):
-            result["reservations"] = slurm.parse_reservations(res_out)
-    except ValueError as exc:
-        errors.append(f"unreadable SLURM output: {exc}")
-    errors += [str(x) for x in (sinfo_out, nodes_out, res_out) if isinstance(x, Exception)]
-    status = SourceStatus("slurm", ok=not errors, error="; ".join(errors) or None)
+    if "sinfo" in parsed or "scontrol show node" in parsed:
+        result["nodes"] = slurm.merge_nodes(parsed.get("sinfo"), parsed.get("scontrol show node"))
+    if "scontrol show reservation" in parsed:
+        result["reservations"] = parsed["scontrol show reservation"]
+    errors = [f"{label}: {err}" for label, err in results if err]
+    status = SourceStatus(
+        "slurm",
+        ok=not errors,
+        error="; ".join(errors) or None,
+        commands=tuple(results),
+        partial=bool(errors) and bool(parsed),
+    )
     return result, status
 
 

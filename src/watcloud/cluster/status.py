@@ -29,16 +29,25 @@ class SourceStatus:
     age_seconds: float | None = None  # served from cache: how old
     stale: bool = False  # failed now; showing an older cached answer
     skipped: bool = False  # not configured / not present here (e.g. no SLURM commands)
+    # per command of a source made of several (slurm): (command, error or None when it worked)
+    commands: tuple[tuple[str, str | None], ...] = ()
+    partial: bool = False  # some commands failed, the others' data is shown
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "name": self.name,
             "ok": self.ok,
             "error": self.error,
             "cached_age_seconds": None if self.age_seconds is None else round(self.age_seconds),
             "stale": self.stale,
             "skipped": self.skipped,
+            "partial": self.partial,
         }
+        if self.commands:
+            out["commands"] = [
+                {"command": c, "ok": err is None, "error": err} for c, err in self.commands
+            ]
+        return out
 
 
 @dataclass(frozen=True)
