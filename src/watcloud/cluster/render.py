@@ -35,6 +35,32 @@ def when(dt: datetime | None) -> str:
     return local(dt).strftime("%Y-%m-%d %H:%M %Z") if dt else "?"
 
 
+def ago(dt: datetime | None, now: datetime) -> str:
+    """How long ago `dt` was, as people say it: "just now", "3 min ago", "2 h 5 min ago",
+    "4 days ago"; a time ahead reads "in 3 min"."""
+    if dt is None:
+        return "?"
+    seconds = round((now - dt).total_seconds())
+    ahead = seconds < 0
+    seconds = abs(seconds)
+    if seconds < 60:
+        return "just now" if not ahead else "in under a minute"
+    minutes = seconds // 60
+    if minutes < 60:
+        text = f"{minutes} min"
+    elif minutes < 48 * 60:
+        h, m = divmod(minutes, 60)
+        text = f"{h} h {m} min" if m and h < 10 else f"{h} h"
+    else:
+        text = f"{minutes // 1440} days"
+    return f"in {text}" if ahead else f"{text} ago"
+
+
+def when_ago(dt: datetime | None, now: datetime) -> str:
+    """`2026-11-24 12:10 EST (3 min ago)`."""
+    return f"{when(dt)} ({ago(dt, now)})" if dt else "?"
+
+
 def window(r: Reservation) -> str:
     """`2026-11-24 12:00-16:00 EST` within a day, else both ends in full."""
     if r.start and r.end:
@@ -47,14 +73,17 @@ def window(r: Reservation) -> str:
 def machine_details(m: MachineStatus, now: datetime, *, health_known: bool = True) -> str:
     bits: list[str] = []
     if m.maintenance is not None:
-        what = "in maintenance" if m.maintenance.active(now) else "maintenance scheduled"
+        active = m.maintenance.active(now)
+        what = "in maintenance" if active else "maintenance scheduled"
+        if not active and m.maintenance.start:
+            what += f" ({ago(m.maintenance.start, now)})"
         why = f": {m.maintenance.reason}" if m.maintenance.reason else ""
         bits.append(f"{what} {window(m.maintenance)} ({m.maintenance.name}){why}")
     if m.checks:
         up = sum(1 for c in m.checks if c.status in ("up", "grace"))
         bits.append(f"{up}/{len(m.checks)} checks up")
     for c in m.failing:
-        bits.append(f"{c.name} {c.status} (last ping {when(c.last_ping)})")
+        bits.append(f"{c.name} {c.status} (last ping {when_ago(c.last_ping, now)})")
     for c in m.checks:
         if c.status not in ("up", "grace", "down"):
             bits.append(f"{c.name} {c.status}")
@@ -127,7 +156,8 @@ def status_text(report: StatusReport, out: Console) -> None:
         for r in report.upcoming:
             nodes = ", ".join(r.nodes) if r.nodes else "(no nodes)"
             why = f": {r.reason}" if r.reason else ""
-            out.print(Text(f"  {r.name}  {window(r)}  {nodes}{why}"), soft_wrap=True)
+            soon = f" ({ago(r.start, now)})" if r.start else ""
+            out.print(Text(f"  {r.name}  {window(r)}{soon}  {nodes}{why}"), soft_wrap=True)
     if not report.machines:
         out.print("No machines known (machine-info unavailable and no health data).")
     out.print()

@@ -65,7 +65,15 @@ class MachineStatus:
             "name": self.name,
             "role": self.role,
             "state": self.state,
-            "checks": [c.as_json() for c in self.checks],
+            "checks": [
+                {
+                    **c.as_json(),
+                    "last_ping_age_seconds": (
+                        round((at - c.last_ping).total_seconds()) if c.last_ping else None
+                    ),
+                }
+                for c in self.checks
+            ],
             "slurm": self.slurm.as_json() if self.slurm else None,
             "maintenance": self.maintenance.as_json(at) if self.maintenance else None,
         }
