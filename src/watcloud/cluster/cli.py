@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from watcloud.cluster import fast
-from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app
-from watcloud.core.output import OutputFormat, console, emit_json, to_json
+from watcloud.core.clikit import OutputOpt, new_app
+from watcloud.core.output import OutputFormat, emit_json, to_json
+from watcloud.core.paths import default_config_path
 from watcloud.core.timez import now
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help=f"YAML config file [default: {default_config_path('cluster')} when it exists;"
+        f" read after the site-wide {fast.site_config_file()}].",
+        dir_okay=False,
+    ),
+]
 
 # The config module (pydantic, PyYAML) is imported inside the commands, so that
 # `watcloud quota --help` and friends do not pay for it.
@@ -57,12 +70,9 @@ def status(
     if output is OutputFormat.json:
         text = to_json(report.as_json()) + "\n"
     else:
-        from watcloud.cluster.render import status_text
+        from watcloud.cluster.render import rendered, status_text
 
-        out = console()
-        with out.capture() as cap:
-            status_text(report, out)
-        text = cap.get()
+        text = rendered(lambda out: status_text(report, out))
     err = "".join(
         f"warning: source {s.name} {'partly failed' if s.partial else 'failed'}: {s.error}\n"
         for s in report.failed_sources
@@ -113,9 +123,9 @@ def quota_list(output: OutputOpt = OutputFormat.text, config: ConfigOpt = None) 
     if output is OutputFormat.json:
         emit_json({"generated_at": now(), "rows": [r.as_json() for r in rows], "notes": notes})
         return
-    from watcloud.cluster.render import quota_text
+    from watcloud.cluster.render import quota_text, rendered
 
-    quota_text(rows, notes, console())
+    sys.stdout.write(rendered(lambda out: quota_text(rows, notes, out)))
 
 
 @daemon_app.callback()
@@ -139,8 +149,8 @@ def daemon_status(output: OutputOpt = OutputFormat.text, config: ConfigOpt = Non
     if output is OutputFormat.json:
         emit_json({"daemons": [r.as_json() for r in reports]})
     else:
-        from watcloud.cluster.render import daemon_text
+        from watcloud.cluster.render import daemon_text, rendered
 
-        daemon_text(reports, console())
+        sys.stdout.write(rendered(lambda out: daemon_text(reports, out)))
     if any(r.state != "running" for r in reports):
         raise typer.Exit(1)

@@ -8,12 +8,12 @@ file it is in.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
+from watcloud.cluster.fast import site_config_file
 from watcloud.core.config import StrictModel, load_config
 from watcloud.core.paths import default_config_path
 
@@ -21,13 +21,11 @@ TOOL = "cluster"
 DEFAULT_MACHINE_INFO_URL = "https://cloud.watonomous.ca/fixtures/machine-info.json"
 DEFAULT_HEALTHCHECKS_URL = "https://healthchecks.io"
 API_KEY_ENV = "WATCLOUD_HEALTHCHECKS_API_KEY"
-SITE_CONFIG = Path("/etc/watcloud/cluster.yaml")
-SITE_CONFIG_ENV = "WATCLOUD_CLUSTER_SITE_CONFIG"
 
 
 def site_config_path() -> Path:
     """The site-wide config: `$WATCLOUD_CLUSTER_SITE_CONFIG`, else /etc/watcloud/cluster.yaml."""
-    return Path(os.environ.get(SITE_CONFIG_ENV) or SITE_CONFIG)
+    return Path(site_config_file())
 
 
 def _check_url(value: str, schemes: tuple[str, ...]) -> str:

@@ -26,6 +26,8 @@ except ImportError:  # pragma: no cover - other Python implementations
     from hashlib import blake2b
 
 SUBDIR = "status-output"
+SITE_CONFIG = "/etc/watcloud/cluster.yaml"
+SITE_CONFIG_ENV = "WATCLOUD_CLUSTER_SITE_CONFIG"
 # record layout: b"wcstatus1 <created> <ttl> <exit code> <stderr length>\n" + stderr + stdout
 MAGIC = b"wcstatus1"
 BYPASS = frozenset({"--refresh", "-h", "--help"})
@@ -72,6 +74,12 @@ def config_file(argv: list[str]) -> str:
     return os.path.join(_xdg("XDG_CONFIG_HOME", ".config"), "watcloud", "cluster.yaml")
 
 
+def site_config_file() -> str:
+    """The site-wide config the admins install: `$WATCLOUD_CLUSTER_SITE_CONFIG`, else
+    /etc/watcloud/cluster.yaml (read before the user's; see `watcloud.cluster.config`)."""
+    return os.environ.get(SITE_CONFIG_ENV) or SITE_CONFIG
+
+
 def _terminal() -> tuple[bool, int | None]:
     try:
         tty = os.isatty(sys.stdout.fileno())
@@ -89,8 +97,7 @@ def record_path(argv: list[str]) -> str:
     from watcloud import __version__
 
     cfg_id: list[object] = []
-    site = os.environ.get("WATCLOUD_CLUSTER_SITE_CONFIG") or "/etc/watcloud/cluster.yaml"
-    for cfg in (config_file(argv), site):  # the user's config, then the site-wide one
+    for cfg in (config_file(argv), site_config_file()):  # the user's config, then the site-wide one
         try:
             st = os.stat(cfg)
             cfg_id += [cfg, st.st_mtime_ns, st.st_size]

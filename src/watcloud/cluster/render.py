@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,20 @@ ROLE_TITLE = {
     "other": "Other machines",
     "unlisted": "Hosts only in health checks",
 }
+
+
+def rendered(draw: Callable[[Console], None]) -> str:
+    """What `draw` prints on a Rich console, as text; when piped, without the spaces Rich pads
+    table cells with at the ends of lines."""
+    from watcloud.core.output import console
+
+    out = console()
+    with out.capture() as cap:
+        draw(out)
+    text = cap.get()
+    if out.is_terminal:
+        return text
+    return "\n".join(line.rstrip() for line in text.split("\n"))
 
 
 def when(dt: datetime | None) -> str:
