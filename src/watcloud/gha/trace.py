@@ -14,7 +14,6 @@ from datetime import datetime
 
 from watcloud.gha.model import Job, Run
 
-
 # JavaScript trace viewers read JSON numbers as doubles: ids above 2^53 would be rounded (and
 # two flows could merge), so every id stays below it.
 MAX_ID = (1 << 53) - 1
