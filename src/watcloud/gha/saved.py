@@ -73,7 +73,9 @@ class Recorder:
         try:
             atomic_write(self.directory / rel, json.dumps(data, indent=1) + "\n")
         except OSError as exc:
-            raise InputError(f"--save-dir {self.directory}: cannot write {rel}: {exc.strerror}")
+            raise InputError(
+                f"--save-dir {self.directory}: cannot write {rel}: {exc.strerror}"
+            ) from None
 
     def run(self, repo: str, run_id: int, attempt: int | None = None) -> dict[str, Any]:
         data = self.inner.run(repo, run_id, attempt)
