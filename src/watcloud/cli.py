@@ -32,6 +32,10 @@ COMMANDS: dict[str, Entry] = {
     ),
     "quota": Entry("watcloud.cluster.cli", "quota_app", "Your disk, CPU, memory and GPU quotas."),
     "daemon": Entry("watcloud.cluster.cli", "daemon_app", "Your Docker rootless daemon."),
+    "slurm": Entry(
+        "watcloud.cluster.cli", "slurm_app", "SLURM: free capacity now, mail when a job ends."
+    ),
+    "config": Entry("watcloud.cluster.cli", "config_app", "Read and change your cluster config."),
     "notify": Entry("watcloud.notify.cli", "app", "Send email and Discord notifications."),
     "outage": Entry("watcloud.outage.cli", "app", "Power-outage notices for the server room."),
     "style": Entry("watcloud.style.cli", "app", "Grammar and house style of the docs."),

@@ -84,11 +84,22 @@ class ClusterConfig(StrictModel):
     hostname: str | None = None  # default: this machine's; matched against machine-info
     cpu_sample_seconds: float = Field(default=0.25, ge=0, le=5)
     daemons: list[DaemonSpec] = Field(default_factory=_default_daemons)
+    # where `watcloud slurm notify` mails (None: give --to)
+    notify_email: str | None = None
+    # SMTP settings file for `watcloud slurm notify` (None: notify's default file and env)
+    smtp_config: Path | None = None
 
     @field_validator("machine_info_url")
     @classmethod
     def _machine_info_url(cls, v: str) -> str:
         return _check_url(v, ("https", "http", "file"))
+
+    @field_validator("notify_email")
+    @classmethod
+    def _notify_email(cls, v: str | None) -> str | None:
+        if v is not None and ("@" not in v or any(c.isspace() for c in v)):
+            raise ValueError("expected an email address like alice@example.org")
+        return v
 
     @field_validator("healthchecks_url")
     @classmethod

@@ -306,18 +306,117 @@ def _how(
 
 
 def status(spec: DaemonSpec, env: Mapping[str, str], timeout: float = 3.0) -> DaemonReport:
+    return observe(spec, env, timeout)[0]
+
+
+def observe(
+    spec: DaemonSpec, env: Mapping[str, str], timeout: float = 3.0
+) -> tuple[DaemonReport, UnitState | None, bool]:
+    """The daemon's report, its systemd user unit, and whether the SLURM start script exists."""
     sockets, note = candidate_sockets(spec, env)
     probes = [probe_socket(s, ping=spec.ping, timeout=timeout) for s in sockets]
     unit = unit_state(spec.unit, timeout) if spec.unit else None
     binaries = ("dockerd-rootless.sh", "dockerd") if spec.name.startswith("docker") else ()
-    return decide(
+    script = bool(spec.slurm_start and shutil.which(spec.slurm_start.split()[0]))
+    report = decide(
         spec,
         probes,
         unit,
         in_slurm_job=bool(env.get("SLURM_JOB_ID")),
-        slurm_start_found=bool(spec.slurm_start and shutil.which(spec.slurm_start.split()[0])),
+        slurm_start_found=script,
         installed_hint=any(shutil.which(b) for b in binaries),
         note=note,
         env_socket=env_socket(spec, env),
         env=env,
     )
+    return report, unit, script
+
+
+# ---- `watcloud daemon start` -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartPlan:
+    command: list[str] | None  # what to run; None: nothing here can start it
+    detach: bool  # run in the background and watch the socket (the SLURM start script)
+    message: str  # what will be done, or why nothing can be
+
+
+def plan_start(
+    spec: DaemonSpec,
+    current: DaemonReport,
+    unit: UnitState | None,
+    *,
+    in_slurm_job: bool,
+    slurm_start_found: bool,
+    srun_found: bool,
+) -> StartPlan:
+    """How to start the daemon where we are, the documented way. Pure.
+
+    Inside a SLURM job: the cluster's start script. On a login node with a systemd user unit:
+    `systemctl --user start UNIT`. On a login node where Docker runs only inside jobs: say how
+    to get a job first (`srun`), never a command that is not there.
+    """
+    if current.state == "running":
+        return StartPlan(None, False, f"{spec.name} is already running ({current.socket})")
+    if in_slurm_job:
+        if spec.slurm_start and slurm_start_found:
+            cmd = spec.slurm_start.split()
+            return StartPlan(cmd, True, f"inside SLURM job: running {spec.slurm_start}")
+        if spec.slurm_start:
+            return StartPlan(None, False, f"{spec.slurm_start} is not on PATH on this node")
+    if unit is not None and unit.installed and spec.unit:
+        cmd = ["systemctl", "--user", "start", spec.unit]
+        return StartPlan(cmd, False, f"starting the systemd user unit: {' '.join(cmd)}")
+    if not in_slurm_job and spec.slurm_start and slurm_start_found:
+        get_job = "start one with `srun --pty bash` (add the resources you need), then run"
+        if not srun_found:
+            get_job = "start a SLURM job, then run"
+        return StartPlan(
+            None,
+            False,
+            f"{spec.name} runs inside SLURM jobs on this cluster: {get_job} "
+            "`watcloud daemon start` in it",
+        )
+    return StartPlan(
+        None,
+        False,
+        f"{spec.name} is not installed here (no systemd user unit"
+        + (f", no {spec.slurm_start}" if spec.slurm_start else "")
+        + ")",
+    )
+
+
+def run_start(
+    plan: StartPlan,
+    log_path: str,
+    *,
+    timeout: float,
+) -> str | None:
+    """Run the plan's command; None when it was launched (or finished) fine, else why not.
+    A detached command runs in its own session with its output in `log_path`."""
+    assert plan.command is not None
+    exe = shutil.which(plan.command[0])
+    if exe is None:
+        return f"{plan.command[0]}: command not found"
+    argv = [exe, *plan.command[1:]]
+    if plan.detach:
+        os.makedirs(os.path.dirname(log_path) or ".", exist_ok=True)
+        with open(log_path, "ab") as log:
+            try:
+                subprocess.Popen(
+                    argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
+                )
+            except OSError as exc:
+                return f"{plan.command[0]}: {exc.strerror}"
+        return None
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return f"`{' '.join(plan.command)}` did not finish within {timeout:g} s"
+    except OSError as exc:
+        return f"{plan.command[0]}: {exc.strerror}"
+    if proc.returncode != 0:
+        first = (proc.stderr.strip().splitlines() or ["no message"])[0]
+        return f"`{' '.join(plan.command)}` exited {proc.returncode}: {first}"
+    return None

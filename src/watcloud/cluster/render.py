@@ -11,6 +11,7 @@ from watcloud.core.timez import local
 if TYPE_CHECKING:  # types only: `watcloud status` must not import the quota and daemon code
     from rich.console import Console
 
+    from watcloud.cluster.capacity import Capacity
     from watcloud.cluster.daemon import DaemonReport
     from watcloud.cluster.quota import QuotaRow
     from watcloud.cluster.slurm import Reservation
@@ -255,3 +256,46 @@ def daemon_text(reports: Sequence[DaemonReport], out: Console) -> None:
                 "docker for how WATcloud runs Docker rootless",
                 soft_wrap=True,
             )
+
+
+def capacity_text(cap: Capacity, out: Console, *, nodes: bool = False) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from watcloud.cluster.capacity import fmt_mib, summary_lines
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    for col in ("PARTITION", "NODES", "FREE CPUS", "FREE MEMORY", "FREE GPUS", "PENDING JOBS"):
+        table.add_column(col, justify="left" if col == "PARTITION" else "right", no_wrap=True)
+    for p in cap.partitions:
+        use = p.usable
+        table.add_row(
+            Text(p.name),
+            f"{len(use)}/{len(p.nodes)}",
+            str(sum(n.cpus_free for n in use)),
+            fmt_mib(sum(n.mem_free_mib for n in use)),
+            str(sum(n.gpus_free for n in use)),
+            str(p.pending_jobs),
+        )
+    out.print(table)
+    out.print("Can start now:")
+    for line in summary_lines(cap):
+        out.print(Text("  " + line), soft_wrap=True)
+    if nodes:
+        detail = Table(box=box.SIMPLE_HEAD, show_edge=False)
+        for col in ("NODE", "STATE", "CPUS FREE", "MEMORY FREE", "GPUS FREE", "WHY NOT"):
+            detail.add_column(col, no_wrap=col != "WHY NOT")
+        for n in cap.nodes:
+            detail.add_row(
+                Text(n.name),
+                Text(n.state),
+                f"{n.cpus_free}/{n.cpus_total}",
+                f"{fmt_mib(n.mem_free_mib)}/{fmt_mib(n.mem_total_mib)}",
+                f"{n.gpus_free}/{n.gpus_total}",
+                Text(n.why_not or ""),
+            )
+        out.print()
+        out.print(detail)
+    for note in cap.notes:
+        out.print(Text("note: " + note, style="yellow"), soft_wrap=True)
