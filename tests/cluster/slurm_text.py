@@ -32,7 +32,8 @@ def _node(
     )
     line = (
         f"NodeName={name} Arch=x86_64 CoresPerSocket=1 CPUAlloc={alloc} CPUEfctv=16 CPUTot=16 "
-        f"CPULoad=0.52 AvailableFeatures=(null) ActiveFeatures=(null) Gres=gpu:rtx_3090:{gpus}(S:0) "
+        "CPULoad=0.52 AvailableFeatures=(null) ActiveFeatures=(null) "
+        f"Gres=gpu:rtx_3090:{gpus}(S:0) "
         f"NodeAddr={name} NodeHostName={name} Version=23.11.4 "
         "OS=Linux 5.15.0-119-generic #129-Ubuntu SMP Fri Aug 2 19:25:20 UTC 2024 "
         f"RealMemory=64000 AllocMem={alloc * 1000} FreeMem=60000 Sockets=16 Boards=1 "
