@@ -27,92 +27,15 @@ class SlurmError(RuntimeError):
 
 # Free-text fields: their values may hold `word=value` text of their own ("gpu temp=95C").
 # Such a value runs to the end of its field: for Reason, the `[user@time]` stamp SLURM appends;
-# otherwise the next key SLURM itself prints, or the end of the line.
+# otherwise the next capitalised `Key=` (SLURM's keys all are), or the end of the line.
 FREE_TEXT = frozenset({"Reason", "Comment", "Extra", "AdminComment", "SystemComment"})
 _STAMP = re.compile(r"\s\[[^\[\]\s@]+@\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\]")
-# Keys of `scontrol show node|reservation|job --oneliner` that may follow a free-text field.
-KNOWN_KEYS = frozenset(
-    [
-        "NodeName",
-        "Arch",
-        "CoresPerSocket",
-        "CPUAlloc",
-        "CPUEfctv",
-        "CPUTot",
-        "CPULoad",
-        "AvailableFeatures",
-        "ActiveFeatures",
-        "Gres",
-        "GresDrain",
-        "GresUsed",
-        "NodeAddr",
-        "NodeHostName",
-        "Port",
-        "Version",
-        "OS",
-        "RealMemory",
-        "AllocMem",
-        "FreeMem",
-        "Sockets",
-        "Boards",
-        "State",
-        "ThreadsPerCore",
-        "TmpDisk",
-        "Weight",
-        "Owner",
-        "MCS_label",
-        "Partitions",
-        "BootTime",
-        "SlurmdStartTime",
-        "LastBusyTime",
-        "ResumeAfterTime",
-        "CfgTRES",
-        "AllocTRES",
-        "CapWatts",
-        "CurrentWatts",
-        "AveWatts",
-        "ExtSensorsJoules",
-        "ExtSensorsWatts",
-        "ExtSensorsTemp",
-        "Reason",
-        "Comment",
-        "Extra",
-        "InstanceId",
-        "InstanceType",
-        "NextState",
-        "Power",
-        "MemSpecLimit",
-        "CoreSpecCount",
-        "CPUSpecList",
-        "LowestJoules",
-        "ConsumedJoules",
-        "ReservationName",
-        "StartTime",
-        "EndTime",
-        "Duration",
-        "Nodes",
-        "NodeCnt",
-        "CoreCnt",
-        "Features",
-        "PartitionName",
-        "Flags",
-        "TRES",
-        "Users",
-        "Groups",
-        "Accounts",
-        "Licenses",
-        "BurstBuffer",
-        "Watts",
-        "MaxStartDelay",
-        "JobId",
-        "JobName",
-        "UserId",
-        "GroupId",
-        "JobState",
-        "AdminComment",
-        "SystemComment",
-    ]
-)
+
+
+def _ends_free_text(key: str) -> bool:
+    """Whether `key=` after a free-text value starts the next field: SLURM's keys are all
+    capitalised (`NodeName`, `MCS_label`), so `gpu temp=95C` stays inside the text."""
+    return key[0].isupper()
 
 
 def parse_oneliner(line: str) -> dict[str, str]:
@@ -135,7 +58,7 @@ def parse_oneliner(line: str) -> dict[str, str]:
                 while j < len(matches) and matches[j].start() < end:
                     j += 1
             else:
-                while j < len(matches) and matches[j].group(1) not in KNOWN_KEYS:
+                while j < len(matches) and not _ends_free_text(matches[j].group(1)):
                     j += 1
         end = matches[j].start() if j < len(matches) else len(line)
         out[key] = line[m.end() : end].strip()
