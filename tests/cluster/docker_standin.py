@@ -14,25 +14,36 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        if self.path == "/_ping":
-            body = b"OK"
-        elif self.path == "/version":
-            body = json.dumps({"Version": "28.2.2", "ApiVersion": "1.50"}).encode()
-        else:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+def make_handler(
+    ping_body: bytes = b"OK", requests: list[str] | None = None
+) -> type[BaseHTTPRequestHandler]:
+    """A handler answering like dockerd; `requests` collects the paths asked for."""
 
-    def address_string(self) -> str:
-        return "unix"
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if requests is not None:
+                requests.append(self.path)
+            if self.path == "/_ping":
+                body = ping_body
+            elif self.path == "/version":
+                info = {"Version": "28.2.2", "ApiVersion": "1.50", "Os": "linux"}
+                body = json.dumps(info).encode()
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Api-Version", "1.50")
+            self.end_headers()
+            self.wfile.write(body)
 
-    def log_message(self, *args: Any) -> None:
-        pass
+        def address_string(self) -> str:
+            return "unix"
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return Handler
 
 
 class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
@@ -44,7 +55,7 @@ def main() -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     if os.path.exists(path):
         os.unlink(path)  # a stale socket from an earlier daemon, as dockerd does
-    server = Server(path, Handler)
+    server = Server(path, make_handler())
     with open(pidfile, "w") as fh:
         fh.write(str(os.getpid()))
     server.serve_forever(0.05)

@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import socketserver
 import tempfile
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.cluster.conftest import serve_text, write_config, write_exe
+from tests.cluster.docker_standin import Server, make_handler
 from watcloud.cluster import daemon
 from watcloud.cluster.config import ClusterConfig, DaemonSpec
 
@@ -32,36 +31,7 @@ class DockerApi:
     def __init__(self, path: str, ping_body: bytes = b"OK") -> None:
         self.path = path
         self.requests: list[str] = []
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                api.requests.append(self.path)
-                if self.path == "/_ping":
-                    body = ping_body
-                elif self.path == "/version":
-                    body = json.dumps(
-                        {"Version": "28.2.2", "ApiVersion": "1.50", "Os": "linux"}
-                    ).encode()
-                else:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Api-Version", "1.50")
-                self.end_headers()
-                self.wfile.write(body)
-
-            def address_string(self) -> str:
-                return "unix"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-            daemon_threads = True
-
-        self.server = Server(path, Handler)
+        self.server = Server(path, make_handler(ping_body, self.requests))
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
