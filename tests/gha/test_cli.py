@@ -224,3 +224,30 @@ def test_in_progress_run_is_labelled(run_watcloud: Any, tmp_path: Path) -> None:
         line.lstrip().startswith("deploy") and "(still running)" in line
         for line in proc.stdout.splitlines()
     )
+
+
+SAVED_RUN = Path(__file__).with_name("saved-run")
+
+
+def test_bundled_saved_run_is_what_the_stand_in_serves(run_watcloud: Any, tmp_path: Path) -> None:
+    """The saved run the demo reads (`tests/gha/saved-run`) is a recording of these fixtures."""
+    fresh = tmp_path / "fresh"
+    with serve(default_api()) as base:
+        proc = run_watcloud(
+            "gha", "trace", REPO, str(RUN_ID), "--out", str(tmp_path / "t.pftrace"),
+            "--save-dir", str(fresh), env=_env(base),
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    files = sorted(p.relative_to(fresh) for p in fresh.rglob("*.json"))
+    assert files == sorted(p.relative_to(SAVED_RUN) for p in SAVED_RUN.rglob("*.json"))
+    for rel in files:
+        if rel.name != "watcloud-gha.json":
+            assert (fresh / rel).read_text() == (SAVED_RUN / rel).read_text(), rel
+    offline = run_watcloud(
+        "gha", "trace", REPO, str(RUN_ID), "--from-dir", str(SAVED_RUN),
+        "--out", str(tmp_path / "o.pftrace"), env={"GITHUB_API_URL": "http://127.0.0.1:9"},
+    )  # fmt: skip
+    assert offline.returncode == 0, offline.stderr
+    assert offline.stdout.replace(str(tmp_path / "o.pftrace"), "X") == proc.stdout.replace(
+        str(tmp_path / "t.pftrace"), "X"
+    )

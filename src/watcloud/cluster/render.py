@@ -90,8 +90,8 @@ def machine_details(m: MachineStatus, now: datetime, *, health_known: bool = Tru
     if m.maintenance is not None:
         active = m.maintenance.active(now)
         what = "in maintenance" if active else "maintenance scheduled"
-        if not active and m.maintenance.start:
-            what += f" ({ago(m.maintenance.start, now)})"
+        if not active and m.maintenance.start:  # "maintenance in 2 days, 2026-12-06 05:31-..."
+            what = f"maintenance {ago(m.maintenance.start, now)},"
         why = f": {m.maintenance.reason}" if m.maintenance.reason else ""
         bits.append(f"{what} {window(m.maintenance)} ({m.maintenance.name}){why}")
     if m.checks:
