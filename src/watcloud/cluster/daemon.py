@@ -298,8 +298,8 @@ def _how(
     if env_socket is not None and path == env_socket:
         return spec.host_env or "environment"
     slurm_socket = expand(spec.slurm_socket, env) if spec.slurm_socket else None
-    if path == slurm_socket and in_slurm_job:
-        return "SLURM job"
+    if path == slurm_socket:
+        return "SLURM job" if in_slurm_job else "socket"
     if unit is not None and unit.active:
         return "systemd user unit"
     return "socket"
