@@ -305,3 +305,64 @@ def test_slurm_status_is_per_command(
         ("scontrol show node", True),
         ("scontrol show reservation", True),
     ]
+
+
+def badge(status: str, total: int, down: int = 0, grace: int = 0) -> dict[str, Any]:
+    """healthchecks.io's JSON status badge, as its docs and badge views describe it."""
+    return {"status": status, "total": total, "grace": grace, "down": down}
+
+
+def test_public_badges_without_any_key(
+    run_watcloud: Any, site: FakeSite, tmp_path: Path, fake_bin: Path
+) -> None:
+    # the admins list each host's badge (per-tag URL: badge key, tag hash, tag) in the site config
+    urls = {}
+    for host, payload in {
+        "alpha-slurm1": badge("up", 2),
+        "beta-slurm1": badge("down", 2, down=1),
+        "gamma-slurm1": badge("down", 2, down=2),
+        "login1": badge("up", 1, grace=1),
+    }.items():
+        path = f"/badge/AbCdEfGh/1a2b3c4d/host={host}.json"
+        site.set_json(path, payload)
+        urls[host] = site.base + path
+    import yaml
+
+    (tmp_path / "etc-cluster.yaml").write_text(
+        yaml.safe_dump({"machine_info_url": site.base + MACHINES, "healthchecks_badges": urls})
+    )
+    data = json.loads(run_watcloud("status", "-o", "json").stdout)
+    states = {m["name"]: m["state"] for m in data["machines"]}
+    assert states["alpha-slurm1"] == "up" and states["beta-slurm1"] == "degraded"
+    assert states["gamma-slurm1"] == "down" and states["login1"] == "up"
+    src = {s["name"]: s for s in data["sources"]}["healthchecks"]
+    assert src["ok"] and src["via"] == "public badges"
+    assert site.count(CHECKS) == 0  # the keyed API was not asked
+    text = run_watcloud("status", "--refresh", env={"COLUMNS": "200"}).stdout
+    beta = next(x for x in text.splitlines() if x.lstrip().startswith("beta-slurm1"))
+    assert "1/2 checks up (public badge)" in beta and "last ping" not in beta
+    assert "source healthchecks: ok (via public badges)" in text
+    # one badge failing: the others still count, and the failing one is named
+    site.set_raw("/badge/AbCdEfGh/1a2b3c4d/host=login1.json", b"<html>", status=200)
+    proc = run_watcloud("status", "--refresh", env={"COLUMNS": "200"})
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("source healthchecks"))
+    assert line.startswith("source healthchecks (via public badges): partial: ")
+    assert "badge login1 FAILED (unexpected answer from" in line
+    assert "badge alpha-slurm1 ok" in line
+
+
+def test_badge_shapes() -> None:
+    from watcloud.cluster.health import SourceDataError, parse_badge
+
+    assert [c.status for c in parse_badge("h", badge("down", 3, down=1, grace=1))] == [
+        "down", "grace", "up",
+    ]  # fmt: skip
+    assert [c.status for c in parse_badge("h", {"status": "late"})] == ["grace"]
+    for bad in (
+        {"status": "maybe"},
+        {"status": "up", "total": -1},
+        [],
+        {"status": "up", "down": "x", "total": 1},
+    ):
+        with pytest.raises(SourceDataError):
+            parse_badge("h", bad)

@@ -74,6 +74,9 @@ class ClusterConfig(StrictModel):
     healthchecks_url: str = DEFAULT_HEALTHCHECKS_URL
     # read-only API key; the environment variable wins, then this file (never the key itself)
     healthchecks_api_key_file: Path | None = None
+    # without an API key: host -> the public JSON status badge of the checks tagged host=NAME
+    # (healthchecks.io "Badges" page, JSON format); the admins list them in the site config
+    healthchecks_badges: dict[str, str] = Field(default_factory=dict)
     source_timeout: float = Field(default=3.0, gt=0, le=60)
     cache_ttl: float = Field(default=30.0, ge=0, le=3600)
     use_slurm: bool = True
@@ -99,6 +102,13 @@ class ClusterConfig(StrictModel):
     def _notify_email(cls, v: str | None) -> str | None:
         if v is not None and ("@" not in v or any(c.isspace() for c in v)):
             raise ValueError("expected an email address like alice@example.org")
+        return v
+
+    @field_validator("healthchecks_badges")
+    @classmethod
+    def _badges(cls, v: dict[str, str]) -> dict[str, str]:
+        for url in v.values():
+            _check_url(url, ("https", "http"))
         return v
 
     @field_validator("healthchecks_url")

@@ -96,8 +96,11 @@ def machine_details(m: MachineStatus, now: datetime, *, health_known: bool = Tru
         bits.append(f"{what} {window(m.maintenance)} ({m.maintenance.name}){why}")
     if m.checks:
         up = sum(1 for c in m.checks if c.status in ("up", "grace"))
-        bits.append(f"{up}/{len(m.checks)} checks up")
+        badge = " (public badge)" if all(c.badge for c in m.checks) else ""
+        bits.append(f"{up}/{len(m.checks)} checks up{badge}")
     for c in m.failing:
+        if c.badge:
+            continue  # a badge names no check and has no last ping
         bits.append(f"{c.name} {c.status} (last ping {when_ago(c.last_ping, now)})")
     for c in m.checks:
         if c.status not in ("up", "grace", "down"):
@@ -118,12 +121,13 @@ def machine_details(m: MachineStatus, now: datetime, *, health_known: bool = Tru
 def source_line(s: SourceStatus) -> str:
     if s.skipped:
         return f"{s.name}: skipped ({s.error})"
+    via = f" (via {s.via})" if s.via else ""
     if s.ok:
         age = f" (cached, {s.age_seconds:.0f} s old)" if s.age_seconds is not None else ""
-        return f"{s.name}: ok{age}"
+        return f"{s.name}: ok{via}{age}"
     if s.partial:
         parts = [f"{c} FAILED ({err})" if err else f"{c} ok" for c, err in s.commands]
-        return f"{s.name}: partial: " + "; ".join(parts)
+        return f"{s.name}{via}: partial: " + "; ".join(parts)
     stale = f"; showing cached data {s.age_seconds:.0f} s old" if s.stale else ""
     return f"{s.name}: FAILED: {s.error}{stale}"
 

@@ -27,6 +27,7 @@ from watcloud.cluster.health import (
     Check,
     Machine,
     SourceDataError,
+    parse_badge,
     parse_checks,
     parse_machine_info,
 )
@@ -267,6 +268,8 @@ async def _collect(cfg: ClusterConfig, refresh: bool, cache: ResponseCache) -> C
                 secret=api_key,
             )
             if api_key
+            else _badges(cfg, fetch)
+            if cfg.healthchecks_badges
             else _skipped("healthchecks", key_problem or missing_key_message())
         )
         slurm_task = (
@@ -286,6 +289,37 @@ async def _collect(cfg: ClusterConfig, refresh: bool, cache: ResponseCache) -> C
         out.reservations = slurm_data.get("reservations")
     out.sources = [m_status, c_status, s_status]
     return out
+
+
+async def _badges(
+    cfg: ClusterConfig, fetch: Callable[..., Awaitable[tuple[Any, SourceStatus]]]
+) -> tuple[tuple[list[Check], list[str]] | None, SourceStatus]:
+    """Health from the public status badges, one per host, fetched together (no key needed)."""
+    hosts = sorted(cfg.healthchecks_badges)
+    got = await asyncio.gather(
+        *(fetch(f"badge {h}", cfg.healthchecks_badges[h], partial(_parse_badge, h)) for h in hosts)
+    )
+    checks: list[Check] = []
+    results: list[tuple[str, str | None]] = []
+    for host, (value, status) in zip(hosts, got, strict=True):
+        if value is not None:
+            checks += value
+        results.append((f"badge {host}", None if status.ok else status.error))
+    errors = [f"{label}: {err}" for label, err in results if err]
+    answered = any(v is not None for v, _ in got)
+    status = SourceStatus(
+        "healthchecks",
+        ok=not errors,
+        error="; ".join(errors) or None,
+        commands=tuple(results) if errors else (),
+        partial=bool(errors) and answered,
+        via="public badges",
+    )
+    return ((checks, []) if answered else None), status
+
+
+def _parse_badge(host: str, body: bytes) -> list[Check]:
+    return parse_badge(host, _decode_json(body))
 
 
 def missing_key_message() -> str:

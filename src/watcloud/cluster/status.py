@@ -32,6 +32,7 @@ class SourceStatus:
     # per command of a source made of several (slurm): (command, error or None when it worked)
     commands: tuple[tuple[str, str | None], ...] = ()
     partial: bool = False  # some commands failed, the others' data is shown
+    via: str | None = None  # how it was read when not the usual way ("public badges")
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -42,6 +43,7 @@ class SourceStatus:
             "stale": self.stale,
             "skipped": self.skipped,
             "partial": self.partial,
+            "via": self.via,
         }
         if self.commands:
             out["commands"] = [
