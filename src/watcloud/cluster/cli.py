@@ -237,10 +237,10 @@ def daemon_start(
     Exit 0 when it answers, 1 when it could not be started here.
     """
     import os
-    import time
+    import shutil
 
     from watcloud.cluster import config as cluster_config
-    from watcloud.cluster.daemon import observe, plan_start, run_start
+    from watcloud.cluster.daemon import observe, plan_start, run_start, wait_running
     from watcloud.core.errors import InputError
     from watcloud.core.paths import state_dir
 
@@ -251,8 +251,6 @@ def daemon_start(
         raise InputError(f"no daemon named {name!r} in the config (configured: {known})")
     spec, env = specs[0], dict(os.environ)
     report, unit, script = observe(spec, env, cfg.source_timeout)
-    import shutil
-
     plan = plan_start(
         spec,
         report,
@@ -272,12 +270,7 @@ def daemon_start(
     if problem is not None:
         sys.stderr.write(f"watcloud daemon start: {problem}\n")
         raise typer.Exit(1)
-    deadline = time.monotonic() + wait
-    while True:
-        report, _, _ = observe(spec, env, cfg.source_timeout)
-        if report.state == "running" or time.monotonic() >= deadline:
-            break
-        time.sleep(0.5)
+    report = wait_running(spec, env, wait, probe_timeout=cfg.source_timeout)
     if report.state != "running":
         where = f"; its output is in {log}" if plan.detach else ""
         sys.stderr.write(

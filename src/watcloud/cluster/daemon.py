@@ -15,7 +15,8 @@ import re
 import shutil
 import socket
 import subprocess
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -420,3 +421,22 @@ def run_start(
         first = (proc.stderr.strip().splitlines() or ["no message"])[0]
         return f"`{' '.join(plan.command)}` exited {proc.returncode}: {first}"
     return None
+
+
+def wait_running(
+    spec: DaemonSpec,
+    env: Mapping[str, str],
+    wait: float,
+    *,
+    probe_timeout: float = 3.0,
+    interval: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> DaemonReport:
+    """Probe until the daemon answers or `wait` seconds have passed; the last report."""
+    deadline = clock() + wait
+    while True:
+        report = status(spec, env, probe_timeout)
+        if report.state == "running" or clock() >= deadline:
+            return report
+        sleep(interval)
