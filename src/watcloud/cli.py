@@ -131,7 +131,7 @@ def run(argv: Sequence[str]) -> int:
         except typer.Abort:
             sys.stderr.write(f"watcloud {name}: aborted\n")
             return 1
-        return code if isinstance(code, int) else 0
+        return code if type(code) is int else 0
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except WatcloudError as exc:
