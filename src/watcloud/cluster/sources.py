@@ -311,7 +311,7 @@ async def _badges(
         "healthchecks",
         ok=not errors,
         error="; ".join(errors) or None,
-        commands=tuple(results) if errors else (),
+        commands=tuple(results),
         partial=bool(errors) and answered,
         via="public badges",
     )
