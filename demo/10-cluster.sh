@@ -48,7 +48,7 @@ info = {"machines": {
     "slurm_login_nodes": [machine("tr-ubuntu3", cpu_quota=200, memory_quota=8 * 2**30),
                           machine("derek3-ubuntu2", cpu_quota=400, memory_quota=16 * 2**30)],
     "bare_metals": [machine("wato-thor")],
-}, "global_user_disk_quotas": []}
+}, "global_user_disk_quotas": [{"name": "home", "fstype": "ceph", "default": {"bytes_hard_limit": 20 * 2**30, "inodes_hard_limit": 0}}]}
 os.makedirs(f"{work}/www", exist_ok=True)
 json.dump(checks, open(f"{work}/www/checks.json", "w"))
 json.dump(info, open(f"{work}/www/machine-info.json", "w"))
@@ -159,3 +159,10 @@ watcloud daemon status --config "$work/cluster.yaml" || echo "(exit $?: not runn
 echo
 echo '$ DOCKER_HOST=unix://.../docker.sock watcloud daemon status   (an Engine API stand-in)'
 DOCKER_HOST="unix://$work/docker.sock" watcloud daemon status --config "$work/cluster.yaml"
+
+echo
+echo '$ watcloud slurm capacity   (free CPUs, memory and GPUs from the scontrol stand-in)'
+watcloud slurm capacity --config "$work/cluster.yaml"
+echo
+echo '$ watcloud config get cache_ttl'
+watcloud config get cache_ttl --config "$work/cluster.yaml"

@@ -1,15 +1,13 @@
 #!/usr/bin/env bash
-# gha: trace a bundled workflow run (served by the project's GitHub API stand-in on loopback).
+# gha: trace a bundled workflow run. The run's API answers are saved in tests/gha/saved-run
+# (recorded with `--save-dir` from the project's GitHub API stand-in); `--from-dir` rebuilds
+# the trace from them offline, the same path the tests take.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-python - "$out" <<'PY'
-import subprocess, sys
-from tests.gha.fixtures import REPO, RUN_ID, default_api, serve
-
-with serve(default_api()) as base:
-    env = {"GITHUB_API_URL": base, "GITHUB_TOKEN": "demo", "PATH": __import__("os").environ["PATH"]}
-    trace = f"{sys.argv[1]}/run.pftrace"
-    subprocess.run(["watcloud", "gha", "trace", REPO, str(RUN_ID), "--out", trace], env=env, check=True)
-PY
+watcloud gha trace watonomous/infra-config 9100200300 --from-dir tests/gha/saved-run \
+  --out "$out/run.pftrace"
+watcloud gha trace watonomous/infra-config 9100200300 --from-dir tests/gha/saved-run \
+  --format json --out "$out/run.json" --output json | python3 -c \
+  'import json, sys; d = json.load(sys.stdin); print("critical path:", " -> ".join(t["name"] for t in d["critical_path"]))'

@@ -32,6 +32,10 @@ COMMANDS: dict[str, Entry] = {
     ),
     "quota": Entry("watcloud.cluster.cli", "quota_app", "Your disk, CPU, memory and GPU quotas."),
     "daemon": Entry("watcloud.cluster.cli", "daemon_app", "Your Docker rootless daemon."),
+    "slurm": Entry(
+        "watcloud.cluster.cli", "slurm_app", "SLURM: free capacity now, mail when a job ends."
+    ),
+    "config": Entry("watcloud.cluster.cli", "config_app", "Read and change your cluster config."),
     "notify": Entry("watcloud.notify.cli", "app", "Send email and Discord notifications."),
     "outage": Entry("watcloud.outage.cli", "app", "Power-outage notices for the server room."),
     "style": Entry("watcloud.style.cli", "app", "Grammar and house style of the docs."),
@@ -72,6 +76,20 @@ def _help(commands: dict[str, Entry]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _did_you_mean(name: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(available()), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else " (see `watcloud --help`)"
+
+
+def _usage_prefix(name: str, exc: object) -> str:
+    """`watcloud quota list` for an error in a subcommand, from the failing click context."""
+    ctx = getattr(exc, "ctx", None)
+    path = getattr(ctx, "command_path", None)
+    return str(path) if path else f"watcloud {name}"
+
+
 def _load(ref: str) -> Callable[..., object]:
     module, _, attr = ref.partition(":")
     return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
@@ -88,7 +106,7 @@ def run(argv: Sequence[str]) -> int:
     name, args = argv[0], list(argv[1:])
     entry = COMMANDS.get(name)
     if entry is None or not installed(entry):  # only the one command is looked up
-        sys.stderr.write(f"watcloud: error: no such command {name!r} (see `watcloud --help`)\n")
+        sys.stderr.write(f"watcloud: error: no such command {name!r}{_did_you_mean(name)}\n")
         return 2
     from watcloud.core.errors import WatcloudError
 
@@ -97,10 +115,23 @@ def run(argv: Sequence[str]) -> int:
             code = _load(entry.fast)(args)
             if isinstance(code, int):
                 return code
+        import typer
         import typer.main
 
         command = typer.main.get_command(getattr(importlib.import_module(entry.module), entry.attr))
-        command.main(args=args, prog_name=f"watcloud {name}", standalone_mode=True)
+        try:
+            code = command.main(args=args, prog_name=f"watcloud {name}", standalone_mode=False)
+        except typer.TyperException as exc:  # usage errors: one line, not a box
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `watcloud quota`: its help
+                sys.stderr.write(exc.format_message() + "\n")
+                return 2
+            where = _usage_prefix(name, exc)
+            sys.stderr.write(f"{where}: error: {exc.format_message()} (see `{where} --help`)\n")
+            return exc.exit_code
+        except typer.Abort:
+            sys.stderr.write(f"watcloud {name}: aborted\n")
+            return 1
+        return code if type(code) is int else 0
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except WatcloudError as exc:

@@ -88,6 +88,12 @@ def site() -> Iterator[FakeSite]:
     server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def _no_site_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real /etc/watcloud/cluster.yaml never leaks into a test; tests write their own."""
+    monkeypatch.setenv("WATCLOUD_CLUSTER_SITE_CONFIG", str(tmp_path / "etc-cluster.yaml"))
+
+
 def write_exe(directory: Path, name: str, script: str) -> Path:
     path = directory / name
     path.write_text("#!/bin/sh\n" + script)

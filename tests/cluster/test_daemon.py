@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import socketserver
 import tempfile
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.cluster.conftest import serve_text, write_config, write_exe
+from tests.cluster.docker_standin import Server, make_handler
 from watcloud.cluster import daemon
 from watcloud.cluster.config import ClusterConfig, DaemonSpec
 
@@ -32,36 +31,7 @@ class DockerApi:
     def __init__(self, path: str, ping_body: bytes = b"OK") -> None:
         self.path = path
         self.requests: list[str] = []
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                api.requests.append(self.path)
-                if self.path == "/_ping":
-                    body = ping_body
-                elif self.path == "/version":
-                    body = json.dumps(
-                        {"Version": "28.2.2", "ApiVersion": "1.50", "Os": "linux"}
-                    ).encode()
-                else:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Api-Version", "1.50")
-                self.end_headers()
-                self.wfile.write(body)
-
-            def address_string(self) -> str:
-                return "unix"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-            daemon_threads = True
-
-        self.server = Server(path, Handler)
+        self.server = Server(path, make_handler(ping_body, self.requests))
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
@@ -255,3 +225,82 @@ def test_cli_bad_daemon_config(run_watcloud: Any, tmp_path: Path) -> None:
     proc = run_watcloud("daemon", "status", "-c", str(cfg))
     assert proc.returncode == 2 and "key 'daemons.0.ping'" in proc.stderr
     assert proc.stderr.count("\n") == 1
+
+
+# ---- the four states, commands that exist, honest "via" labels -------------------------------
+
+
+def _stale(path: Path) -> None:
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(str(path))
+    s.close()  # the file stays, nobody listens
+
+
+def test_stale_socket_is_not_reported_as_not_installed(fake_bin: Path, sockdir: Path) -> None:
+    _stale(sockdir / "docker.sock")
+    spec = DaemonSpec(name="docker-rootless", sockets=[str(sockdir / "docker.sock")])
+    r = daemon.status(spec, {})
+    assert (r.state, r.socket) == ("stale socket", str(sockdir / "docker.sock"))
+    assert any("nothing listens" in d for d in r.details)
+
+
+def test_socket_that_accepts_but_does_not_answer(sockdir: Path) -> None:
+    api = DockerApi(str(sockdir / "odd.sock"), ping_body=b"hello")
+    try:
+        r = daemon.status(DaemonSpec(name="docker", sockets=[api.path]), {})
+    finally:
+        api.close()
+    assert r.state == "not responding"
+
+
+def test_installed_but_stopped_and_not_installed(fake_bin: Path, sockdir: Path) -> None:
+    spec = DaemonSpec(name="docker-rootless", sockets=[str(sockdir / "none.sock")])
+    assert daemon.status(spec, {}).state == "not installed"
+    write_exe(fake_bin, "dockerd-rootless.sh", "exit 0\n")
+    r = daemon.status(spec, {})
+    assert r.state == "stopped" and r.start_command is None  # nothing here that starts it
+
+
+def test_slurm_job_without_the_start_script_suggests_nothing(
+    run_watcloud: Any, fake_bin: Path, tmp_path: Path, sockdir: Path
+) -> None:
+    cfg = write_config(
+        tmp_path,
+        None,
+        daemons=[
+            {
+                "name": "docker-rootless",
+                "sockets": [str(sockdir / "none.sock")],
+                "slurm_start": "slurm-start-dockerd.sh",
+            }
+        ],
+    )
+    proc = run_watcloud("daemon", "status", "-c", str(cfg), env={"SLURM_JOB_ID": "77"})
+    assert proc.returncode == 1
+    assert "docker-rootless: not installed" in proc.stdout
+    assert "start it with" not in proc.stdout
+    assert "slurm-start-dockerd.sh is not on PATH on this node" in proc.stdout
+
+
+def test_via_label_follows_the_socket_that_answered(fake_bin: Path, sockdir: Path) -> None:
+    runtime = sockdir / "xdg"
+    runtime.mkdir()
+    (sockdir / "run").mkdir()
+    spec = DaemonSpec(
+        name="docker-rootless",
+        sockets=["$XDG_RUNTIME_DIR/docker.sock"],
+        slurm_socket=str(sockdir / "run" / "docker.sock"),
+    )
+    env = {"SLURM_JOB_ID": "77", "XDG_RUNTIME_DIR": str(runtime)}
+    api = DockerApi(str(runtime / "docker.sock"))
+    try:
+        r = daemon.status(spec, env)
+    finally:
+        api.close()
+    assert (r.state, r.how) == ("running", "socket")  # not "SLURM job": it is $XDG_RUNTIME_DIR's
+    api = DockerApi(str(sockdir / "run" / "docker.sock"))
+    try:
+        r = daemon.status(spec, env)
+    finally:
+        api.close()
+    assert (r.state, r.how) == ("running", "SLURM job")

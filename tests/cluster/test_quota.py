@@ -215,8 +215,10 @@ def test_collect_login_node_with_cgroup_limits(tmp_path: Path, fake_bin: Path) -
 @pytest.mark.integration
 def test_collect_falls_back_to_machine_info_and_free_space(tmp_path: Path, fake_bin: Path) -> None:
     sysfs, proc = make_tree(tmp_path / "cg", SESSION, {USER: {"memory.current": str(GIB)}})
+    info = machine_info_payload()
+    del info["global_user_disk_quotas"]  # no published home quota either
     rows, _ = quota.collect(
-        ctx(tmp_path, sysfs, proc, machine_info=machine_info_payload, hostname="login2")
+        ctx(tmp_path, sysfs, proc, machine_info=lambda: info, hostname="login2")
     )
     got = by_resource(rows)
     free = got["disk: home (no quota found)"]
@@ -291,3 +293,31 @@ def test_collect_notes_a_failing_scontrol(tmp_path: Path, fake_bin: Path) -> Non
     rows, notes = quota.collect(ctx(tmp_path, sysfs, proc, env={"SLURM_JOB_ID": "9"}))
     assert any("SLURM job 9" in n and "Invalid job id" in n for n in notes)
     assert by_resource(rows)["cpu"].limit == 1.0  # cgroup still answers
+
+
+@pytest.mark.integration
+def test_home_quota_published_in_machine_info(tmp_path: Path, fake_bin: Path) -> None:
+    # not CephFS here, no quota(1): the cluster's published home quota still counts
+    sysfs, proc = make_tree(tmp_path / "cg", SESSION, {USER: {"memory.current": str(GIB)}})
+    rows, notes = quota.collect(
+        ctx(tmp_path, sysfs, proc, machine_info=machine_info_payload, hostname="login2")
+    )
+    got = by_resource(rows)
+    assert "disk: home (no quota found)" not in got
+    home = got["disk: home"]
+    assert home.limit == 20 * GIB and home.used is None and home.percent is None
+    assert home.source == "machine-info global_user_disk_quotas (ceph)"
+    assert notes == []
+
+
+@pytest.mark.integration
+def test_published_home_quota_with_ceph_usage(tmp_path: Path, fake_bin: Path) -> None:
+    # CephFS without a quota xattr on the way up: usage from rbytes, limit from machine-info
+    ceph = fake_xattrs({str(tmp_path): {"ceph.dir.rbytes": str(5 * GIB).encode()}})
+    sysfs, proc = make_tree(tmp_path / "cg", SESSION, {USER: {"cpu.max": "100000 100000"}})
+    rows, _ = quota.collect(
+        ctx(tmp_path, sysfs, proc, read_xattr=ceph, machine_info=machine_info_payload)
+    )
+    home = by_resource(rows)["disk: home"]
+    assert home.limit == 20 * GIB and home.used == 5 * GIB and home.percent == 25.0
+    assert quota.published_home_quota({"global_user_disk_quotas": "garbled"}) is None

@@ -70,8 +70,12 @@ def test_login_node_fallback_from_loopback_machine_info(
     assert rows["cpu"]["limit"] == 1.5
     assert rows["memory"]["percent"] == 25.0
     assert rows["memory"]["source"] == "machine-info (login node login1) + cgroup usage"
-    disk = rows["disk: home (no quota found)"]
-    assert disk["percent"] is None and "not a quota" in disk["source"]
+    # the home quota the cluster publishes, usage unknown here (not CephFS): never a percentage
+    disk = rows["disk: home"]
+    assert disk["limit"] == 20 * 2**30 and disk["used"] is None and disk["percent"] is None
+    assert disk["source"] == "machine-info global_user_disk_quotas (ceph)"
+    text = run_watcloud("quota", "list", "-c", str(cfg)).stdout
+    assert "no quota found" not in text and "20.0 GiB" in text
 
 
 def test_quota_without_subcommand_shows_usage(run_watcloud: Any) -> None:

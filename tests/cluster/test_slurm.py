@@ -46,7 +46,7 @@ def test_parse_nodes() -> None:
     assert set(nodes) == {"alpha-slurm1", "beta-slurm1", "gamma-slurm1", "delta-slurm1"}
     beta = nodes["beta-slurm1"]
     assert beta.state == "IDLE+DRAIN" and beta.verdict() == "degraded"
-    assert beta.reason == "Kernel upgrade pending [root@2026-11-24T09:12:00]"
+    assert beta.reason == "Kernel upgrade pending: gpu temp=95C [root@2026-11-24T09:12:00]"
     assert nodes["gamma-slurm1"].verdict() == "down"
     assert nodes["alpha-slurm1"].verdict() == "up"
     assert nodes["alpha-slurm1"].cpus_alloc == 4 and nodes["alpha-slurm1"].cpus_total == 16
@@ -58,7 +58,7 @@ def test_parse_sinfo_merges_partitions_and_reads_states() -> None:
     assert nodes["delta-slurm1"].partitions == ("compute", "debug")
     assert nodes["gamma-slurm1"].verdict() == "down"  # "down*": not responding
     assert nodes["beta-slurm1"].verdict() == "degraded"
-    assert nodes["beta-slurm1"].reason == "Kernel upgrade pending"
+    assert nodes["beta-slurm1"].reason == "Kernel upgrade pending: gpu temp=95C"
     assert nodes["alpha-slurm1"].reason is None
 
 
@@ -133,3 +133,33 @@ def test_runner_reports_failure_and_timeout(fake_bin: Path) -> None:
         slurm.run(slurm.NODES_ARGS, timeout=0.3)
     with pytest.raises(slurm.SlurmError, match="command not found"):
         slurm.run(("squeue",), timeout=1)
+
+
+@pytest.mark.parametrize(
+    ("tail", "reason", "rest"),
+    [
+        # Reason last, as `scontrol show node -o` prints it, with '=' and spaces inside
+        (
+            "Reason=nvidia-smi reported gpu temp=95C [root@2026-11-24T09:12:00]",
+            "nvidia-smi reported gpu temp=95C [root@2026-11-24T09:12:00]",
+            {},
+        ),
+        # a field SLURM prints after Reason ends it
+        (
+            "Reason=ecc errors=3 uncorrected [root@2026-11-24T09:12:00] Comment=see ticket x=1",
+            "ecc errors=3 uncorrected [root@2026-11-24T09:12:00]",
+            {"Comment": "see ticket x=1"},
+        ),
+        # no [user@time] stamp: runs to the next key SLURM itself prints
+        ("Reason=limit mem=0 exceeded Extra=rack=4", "limit mem=0 exceeded", {"Extra": "rack=4"}),
+    ],
+)
+def test_reason_runs_to_the_end_of_its_field(tail: str, reason: str, rest: dict[str, str]) -> None:
+    line = "NodeName=n1 State=IDLE+DRAIN CfgTRES=cpu=16,mem=64000M,gres/gpu=1 " + tail
+    rec = slurm.parse_oneliner(line)
+    assert rec["Reason"] == reason
+    assert rec["CfgTRES"] == "cpu=16,mem=64000M,gres/gpu=1"
+    assert {
+        k: v for k, v in rec.items() if k not in ("NodeName", "State", "CfgTRES", "Reason")
+    } == rest
+    assert slurm.parse_nodes(line)["n1"].reason == reason

@@ -68,7 +68,9 @@ def test_slurm_maintenance_and_reasons() -> None:
     assert alpha.maintenance is not None and alpha.maintenance.name == "maint-later"
     assert [u.name for u in r.upcoming] == ["maint-later"]
     assert by["beta-slurm1"].slurm is not None
-    assert by["beta-slurm1"].slurm.reason == "Kernel upgrade pending [root@2026-11-24T09:12:00]"
+    assert by["beta-slurm1"].slurm.reason == (
+        "Kernel upgrade pending: gpu temp=95C [root@2026-11-24T09:12:00]"
+    )
 
 
 def test_unlisted_hosts_are_shown_and_named() -> None:
@@ -96,6 +98,7 @@ def test_json_shape() -> None:
     alpha = next(m for m in data["machines"] if m["name"] == "alpha-slurm1")
     assert alpha["checks"][0] == {
         "name": "slurm-schedulable", "status": "up", "last_ping": "2026-11-24T17:59:01+00:00",
+        "last_ping_age_seconds": 59,
     }  # fmt: skip
     assert alpha["slurm"]["state"] == "MIXED"
 
@@ -152,3 +155,26 @@ def test_reservation_on_all_nodes_covers_slurm_nodes_only() -> None:
         "maintenance"
     }
     assert s["login1"] == "unknown"  # not a SLURM node: the reservation does not cover it
+
+
+def test_ages_as_people_read_them() -> None:
+    from datetime import timedelta
+
+    from watcloud.cluster.render import ago, machine_details
+
+    cases = {
+        timedelta(seconds=20): "just now",
+        timedelta(minutes=3, seconds=10): "3 min ago",
+        timedelta(hours=1, minutes=50): "1 h 50 min ago",
+        timedelta(hours=26): "26 h ago",
+        timedelta(days=4, hours=3): "4 days ago",
+        timedelta(minutes=-5): "in 5 min",
+    }
+    assert {d: ago(NOW - d, NOW) for d in cases} == cases
+    beta = next(m for m in report(with_slurm=False).machines if m.name == "beta-slurm1")
+    # the failing check's last ping: the timestamp and, beside it, how long ago
+    assert "slurm-schedulable down (last ping 2026-11-24 11:10 EST (1 h 50 min ago))" in (
+        machine_details(beta, NOW)
+    )
+    (check,) = [c for c in beta.as_json(NOW)["checks"] if c["status"] == "down"]
+    assert check["last_ping_age_seconds"] == 6600

@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from tests.cluster.conftest import API_KEY, CHECKS, MACHINES, FakeSite, serve_text, write_config
+from tests.cluster.conftest import (
+    API_KEY,
+    CHECKS,
+    MACHINES,
+    FakeSite,
+    serve_text,
+    write_config,
+    write_exe,
+)
 from tests.cluster.slurm_text import SINFO, scontrol_nodes, scontrol_reservations
 
 pytestmark = pytest.mark.integration
@@ -54,7 +62,9 @@ def test_reasons_are_printed_verbatim(
     # SLURM reasons carry "[user@time]", which a Rich console would take for markup
     cfg = write_config(tmp_path, site)
     out = run_watcloud("status", "-c", str(cfg), env={**ENV, "COLUMNS": "250"}).stdout
-    assert "SLURM IDLE+DRAIN: Kernel upgrade pending [root@2026-11-24T09:12:00]" in out
+    assert (
+        "SLURM IDLE+DRAIN: Kernel upgrade pending: gpu temp=95C [root@2026-11-24T09:12:00]" in out
+    )
 
 
 def test_failed_health_source_is_not_reported_as_no_checks(
@@ -187,4 +197,172 @@ def test_no_sources_at_all(run_watcloud: Any, tmp_path: Path, fake_bin: Path) ->
     assert proc.returncode == 0
     assert "No machines known" in proc.stdout
     assert "source machine-info: FAILED" in proc.stdout
-    assert "source healthchecks: skipped (no API key" in proc.stdout
+    assert "source healthchecks: skipped (needs a read-only API key" in proc.stdout
+
+
+# ---- useful without a key of one's own; clear lines when something is missing ----------------
+
+
+def test_site_config_gives_every_user_the_health_checks(
+    run_watcloud: Any, site: FakeSite, tmp_path: Path, fake_bin: Path
+) -> None:
+    key = tmp_path / "hc-read-key"
+    key.write_text(API_KEY + "\n")
+    site_cfg = tmp_path / "etc-cluster.yaml"  # the path the autouse fixture points at
+    site_cfg.write_text(
+        f"machine_info_url: {site.base}{MACHINES}\nhealthchecks_url: {site.base}\n"
+        f"healthchecks_api_key_file: {key}\nsource_timeout: 5\n"
+    )
+    # no key in the environment, no user config at all
+    data = json.loads(run_watcloud("status", "-o", "json").stdout)
+    states = {m["name"]: m["state"] for m in data["machines"]}
+    # every host with health checks has a verdict (delta-slurm1 and login2 have none)
+    assert [n for n, st in states.items() if st == "unknown"] == ["delta-slurm1", "login2"]
+    assert states["gamma-slurm1"] == "down" and states["beta-slurm1"] == "degraded"
+    assert {s["name"]: s["ok"] for s in data["sources"]}["healthchecks"] is True
+    # the user's file wins key by key over the site's
+    user = write_config(tmp_path, None, healthchecks_url="http://127.0.0.1:9")
+    proc = run_watcloud("status", "-c", str(user), "-o", "json")
+    sources = {s["name"]: s for s in json.loads(proc.stdout)["sources"]}
+    assert sources["machine-info"]["ok"] and not sources["healthchecks"]["ok"]
+
+
+def test_missing_key_is_one_line_naming_what_is_missing(
+    run_watcloud: Any, site: FakeSite, tmp_path: Path, fake_bin: Path
+) -> None:
+    cfg = write_config(tmp_path, site)
+    proc = run_watcloud("status", "-c", str(cfg), env={"WATCLOUD_HEALTHCHECKS_API_KEY": ""})
+    assert proc.returncode == 0
+    (line,) = [x for x in proc.stdout.splitlines() if x.startswith("source healthchecks")]
+    assert "needs a read-only API key: set WATCLOUD_HEALTHCHECKS_API_KEY" in line
+    assert f"no site config at {tmp_path / 'etc-cluster.yaml'}" in line
+
+
+def test_bad_site_config_is_named(run_watcloud: Any, tmp_path: Path) -> None:
+    (tmp_path / "etc-cluster.yaml").write_text("source_timeout: soon\n")
+    proc = run_watcloud("status")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert "etc-cluster.yaml: key 'source_timeout'" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ("machine_info_url: ftp://example.org/m.json\n", "key 'machine_info_url': expected a URL"),
+        ("healthchecks_url: file:///tmp/x\n", "key 'healthchecks_url': expected a URL"),
+        ("healthchecks_url: 'https://'\n", "the URL has no host"),
+    ],
+)
+def test_unusable_urls_fail_validation(
+    run_watcloud: Any, tmp_path: Path, text: str, expect: str
+) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(text)
+    proc = run_watcloud("status", "-c", str(cfg))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert expect in proc.stderr
+
+
+def test_connection_refused_names_the_url(
+    run_watcloud: Any, tmp_path: Path, fake_bin: Path
+) -> None:
+    cfg = write_config(tmp_path, None, machine_info_url="http://127.0.0.1:9/m.json")
+    proc = run_watcloud("status", "-c", str(cfg))
+    assert "source machine-info: FAILED" in proc.stdout
+    assert "cannot connect to http://127.0.0.1:9/m.json: connection refused" in proc.stderr
+
+
+def test_slurm_status_is_per_command(
+    run_watcloud: Any, site: FakeSite, tmp_path: Path, fake_bin: Path
+) -> None:
+    # sinfo fails, scontrol answers: the scontrol data is shown and only sinfo is called failed
+    write_exe(
+        fake_bin, "sinfo", 'echo "sinfo: error: slurm_load_partitions: Zero Bytes" >&2; exit 1\n'
+    )
+    serve_text(
+        fake_bin,
+        "scontrol",
+        {
+            "show node --oneliner": scontrol_nodes(),
+            "show reservation --oneliner": scontrol_reservations(datetime.now(UTC)),
+        },
+    )
+    cfg = write_config(tmp_path, site)
+    proc = run_watcloud("status", "-c", str(cfg), env={**ENV, "COLUMNS": "250"})
+    assert proc.returncode == 0
+    (line,) = [x for x in proc.stdout.splitlines() if x.startswith("source slurm")]
+    assert "FAILED:" not in line
+    assert line.startswith("source slurm: partial: sinfo FAILED (")
+    assert "Zero Bytes" in line
+    assert line.endswith("; scontrol show node ok; scontrol show reservation ok")
+    assert "SLURM IDLE+DRAIN: Kernel upgrade pending" in proc.stdout
+    assert proc.stderr.startswith("warning: source slurm partly failed: sinfo: ")
+    data = json.loads(run_watcloud("status", "-c", str(cfg), "-o", "json", env=ENV).stdout)
+    slurm_src = next(s for s in data["sources"] if s["name"] == "slurm")
+    assert slurm_src["partial"] is True
+    assert [(c["command"], c["ok"]) for c in slurm_src["commands"]] == [
+        ("sinfo", False),
+        ("scontrol show node", True),
+        ("scontrol show reservation", True),
+    ]
+
+
+def badge(status: str, total: int, down: int = 0, grace: int = 0) -> dict[str, Any]:
+    """healthchecks.io's JSON status badge, as its docs and badge views describe it."""
+    return {"status": status, "total": total, "grace": grace, "down": down}
+
+
+def test_public_badges_without_any_key(
+    run_watcloud: Any, site: FakeSite, tmp_path: Path, fake_bin: Path
+) -> None:
+    # the admins list each host's badge (per-tag URL: badge key, tag hash, tag) in the site config
+    urls = {}
+    for host, payload in {
+        "alpha-slurm1": badge("up", 2),
+        "beta-slurm1": badge("down", 2, down=1),
+        "gamma-slurm1": badge("down", 2, down=2),
+        "login1": badge("up", 1, grace=1),
+    }.items():
+        path = f"/badge/AbCdEfGh/1a2b3c4d/host={host}.json"
+        site.set_json(path, payload)
+        urls[host] = site.base + path
+    import yaml
+
+    (tmp_path / "etc-cluster.yaml").write_text(
+        yaml.safe_dump({"machine_info_url": site.base + MACHINES, "healthchecks_badges": urls})
+    )
+    data = json.loads(run_watcloud("status", "-o", "json").stdout)
+    states = {m["name"]: m["state"] for m in data["machines"]}
+    assert states["alpha-slurm1"] == "up" and states["beta-slurm1"] == "degraded"
+    assert states["gamma-slurm1"] == "down" and states["login1"] == "up"
+    src = {s["name"]: s for s in data["sources"]}["healthchecks"]
+    assert src["ok"] and src["via"] == "public badges"
+    assert site.count(CHECKS) == 0  # the keyed API was not asked
+    text = run_watcloud("status", "--refresh", env={"COLUMNS": "200"}).stdout
+    beta = next(x for x in text.splitlines() if x.lstrip().startswith("beta-slurm1"))
+    assert "1/2 checks up (public badge)" in beta and "last ping" not in beta
+    assert "source healthchecks: ok (via public badges)" in text
+    # one badge failing: the others still count, and the failing one is named
+    site.set_raw("/badge/AbCdEfGh/1a2b3c4d/host=login1.json", b"<html>", status=200)
+    proc = run_watcloud("status", "--refresh", env={"COLUMNS": "200"})
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("source healthchecks"))
+    assert line.startswith("source healthchecks (via public badges): partial: ")
+    assert "badge login1 FAILED (unexpected answer from" in line
+    assert "badge alpha-slurm1 ok" in line
+
+
+def test_badge_shapes() -> None:
+    from watcloud.cluster.health import SourceDataError, parse_badge
+
+    assert [c.status for c in parse_badge("h", badge("down", 3, down=1, grace=1))] == [
+        "down", "grace", "up",
+    ]  # fmt: skip
+    assert [c.status for c in parse_badge("h", {"status": "late"})] == ["grace"]
+    for bad in (
+        {"status": "maybe"},
+        {"status": "up", "total": -1},
+        [],
+        {"status": "up", "down": "x", "total": 1},
+    ):
+        with pytest.raises(SourceDataError):
+            parse_badge("h", bad)

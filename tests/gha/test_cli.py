@@ -135,3 +135,119 @@ def test_dead_server_and_bad_arguments(run_watcloud: Any) -> None:
     assert proc.returncode == 2 and "neither OWNER/REPO nor a workflow run URL" in proc.stderr
     proc = run_watcloud("gha", "trace", REPO, "abc")
     assert proc.returncode == 2 and "non-numeric RUN_ID" in proc.stderr
+
+
+# ---- offline input, tokens, titles ----------------------------------------------------------
+
+
+def test_save_dir_then_from_dir_rebuilds_the_same_trace(run_watcloud: Any, tmp_path: Path) -> None:
+    api = default_api()
+    saved = tmp_path / "saved"
+    live_out, offline_out = tmp_path / "live.json", tmp_path / "offline.json"
+    common = ("gha", "trace", REPO, str(RUN_ID), "--format", "json", "--output", "json")
+    with serve(api) as base:
+        live = run_watcloud(
+            *common, "--out", str(live_out), "--save-dir", str(saved), env=_env(base)
+        )
+    assert live.returncode == 0, live.stderr
+    assert (saved / f"repos/{REPO}/actions/runs/{RUN_ID}.json").is_file()
+    assert (saved / f"repos/{REPO}/actions/runs/{RUN_ID}/attempts/1/jobs.json").is_file()
+    # no API at all now: a dead address proves nothing is fetched
+    offline = run_watcloud(
+        *common,
+        "--out",
+        str(offline_out),
+        "--from-dir",
+        str(saved),
+        env={"GITHUB_API_URL": "http://127.0.0.1:9", "GITHUB_TOKEN": ""},
+    )
+    assert offline.returncode == 0, offline.stderr
+    drop = ("trace",)
+    a, b = json.loads(live.stdout), json.loads(offline.stdout)
+    assert {k: v for k, v in a.items() if k not in drop} == {
+        k: v for k, v in b.items() if k not in drop
+    }
+    assert live_out.read_text() == offline_out.read_text()
+    # a run that was never saved: one line, exit 2
+    missing = run_watcloud("gha", "trace", REPO, "5", "--from-dir", str(saved))
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1
+    assert "no saved answer for run 5" in missing.stderr
+
+
+def test_token_from_a_file_and_from_the_option(run_watcloud: Any, tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("ghs_from_file\n")
+    api = default_api()
+    with serve(api) as base:
+        proc = run_watcloud(
+            "gha", "trace", REPO, str(RUN_ID), "--out", str(tmp_path / "t.pftrace"),
+            "--github-token-file", str(token_file),
+            env={"GITHUB_API_URL": base, "GITHUB_TOKEN": ""},
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert api.auth and all(a == "Bearer ghs_from_file" for a in api.auth)
+    bad = run_watcloud(
+        "gha", "trace", REPO, "1", "--github-token-file", str(tmp_path / "none"),
+        env={"GITHUB_TOKEN": ""},
+    )  # fmt: skip
+    assert bad.returncode == 2 and "cannot read secret file" in bad.stderr
+
+
+def test_run_title_in_the_process_name(run_watcloud: Any, tmp_path: Path) -> None:
+    out = tmp_path / "t.json"
+    with serve(default_api()) as base:
+        proc = run_watcloud(
+            "gha", "trace", REPO, str(RUN_ID), "--format", "json", "--out", str(out),
+            env=_env(base),
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    events = json.loads(out.read_text())["traceEvents"]
+    (name,) = [e["args"]["name"] for e in events if e["name"] == "process_name"]
+    assert name == f"{REPO} run {RUN_ID} attempt 1: CI: Bump versions"
+    assert "(CI: Bump versions)" in proc.stdout
+
+
+def test_in_progress_run_is_labelled(run_watcloud: Any, tmp_path: Path) -> None:
+    api = default_api()
+    api.runs[RUN_ID].update(status="in_progress", conclusion=None)
+    deploy = api.jobs[RUN_ID][10]
+    deploy.update(status="in_progress", conclusion=None, completed_at=None)
+    api.jobs[RUN_ID] = api.jobs[RUN_ID][:11]
+    with serve(api) as base:
+        proc = run_watcloud(
+            "gha", "trace", REPO, str(RUN_ID), "--out", str(tmp_path / "t.pftrace"),
+            env=_env(base),
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "IN PROGRESS (times so far)" in proc.stdout.splitlines()[0]
+    assert any(
+        line.lstrip().startswith("deploy") and "(still running)" in line
+        for line in proc.stdout.splitlines()
+    )
+
+
+SAVED_RUN = Path(__file__).with_name("saved-run")
+
+
+def test_bundled_saved_run_is_what_the_stand_in_serves(run_watcloud: Any, tmp_path: Path) -> None:
+    """The saved run the demo reads (`tests/gha/saved-run`) is a recording of these fixtures."""
+    fresh = tmp_path / "fresh"
+    with serve(default_api()) as base:
+        proc = run_watcloud(
+            "gha", "trace", REPO, str(RUN_ID), "--out", str(tmp_path / "t.pftrace"),
+            "--save-dir", str(fresh), env=_env(base),
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    files = sorted(p.relative_to(fresh) for p in fresh.rglob("*.json"))
+    assert files == sorted(p.relative_to(SAVED_RUN) for p in SAVED_RUN.rglob("*.json"))
+    for rel in files:
+        if rel.name != "watcloud-gha.json":
+            assert (fresh / rel).read_text() == (SAVED_RUN / rel).read_text(), rel
+    offline = run_watcloud(
+        "gha", "trace", REPO, str(RUN_ID), "--from-dir", str(SAVED_RUN),
+        "--out", str(tmp_path / "o.pftrace"), env={"GITHUB_API_URL": "http://127.0.0.1:9"},
+    )  # fmt: skip
+    assert offline.returncode == 0, offline.stderr
+    assert offline.stdout.replace(str(tmp_path / "o.pftrace"), "X") == proc.stdout.replace(
+        str(tmp_path / "t.pftrace"), "X"
+    )

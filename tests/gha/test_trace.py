@@ -6,9 +6,10 @@ import json
 from collections import Counter
 from typing import Any
 
+import pytest
 from perfetto.protos.perfetto.trace import perfetto_trace_pb2 as pb  # type: ignore[import-untyped]
 
-from tests.gha.fixtures import CI_YML, RELEASE_YML, ci_jobs, run_json
+from tests.gha.fixtures import CI_YML, RELEASE_YML, ci_jobs, job, run_json
 from watcloud.gha.analysis import summarize
 from watcloud.gha.mapping import map_jobs
 from watcloud.gha.model import run_from_api
@@ -150,7 +151,7 @@ def test_job_that_never_ran_is_reported_not_drawn() -> None:
     wf = parse_workflow(CI_YML, "ci.yml")
     m = map_jobs(list(run.jobs), wf, {"call-release": parse_workflow(RELEASE_YML, "r.yml")})
     model = build(run, m.edges)
-    assert len(model.not_drawn) == 4 and all("'deploy' never ran" in n for n in model.not_drawn)
+    assert len(model.not_drawn) == 4 and all("'deploy' was skipped" in n for n in model.not_drawn)
     assert len(model.flows) == len(m.edges) - 4
 
 
@@ -174,3 +175,79 @@ def test_critical_path_and_waiting() -> None:
     assert s.duration_s == 18.2 * 60  # the run ends with its last job, mapped or not
     macos = next(t for t in s.jobs if t.name == "build (macos-latest, 3.11)")
     assert macos.runner_wait_s == 2 * 60 and macos.running_s == 5 * 60
+
+
+# ---- skipped jobs, runs in progress, ids a JavaScript viewer keeps exact ---------------------
+
+FAILURE_YML = (
+    CI_YML
+    + """\
+  notify-failure:
+    needs: deploy
+    if: failure()
+    runs-on: ubuntu-latest
+    steps:
+      - run: ./notify
+"""
+)
+
+
+def _with_failure_job(jobs: list[dict[str, Any]]) -> tuple[Any, Any]:
+    run = run_from_api(run_json(), jobs)
+    wf = parse_workflow(FAILURE_YML, "ci.yml")
+    m = map_jobs(list(run.jobs), wf, {"call-release": parse_workflow(RELEASE_YML, "r.yml")})
+    return run, m
+
+
+def test_skipped_job_is_marked_and_kept_off_the_critical_path() -> None:
+    # GitHub reports a skipped job as completed/skipped with equal start and end times
+    skipped = job(1013, "notify-failure", 18.3, 18.3, 18.3, steps=0)
+    skipped.update(conclusion="skipped", runner_name=None)
+    run, m = _with_failure_job([*ci_jobs(), skipped])
+    s = summarize(run, m.edges, set(m.jobs))
+    assert [t.name for t in s.critical_path][-1] == "deploy"
+    assert s.skipped == ["notify-failure"]
+    model = build(run, m.edges)
+    track = next(t for t in model.tracks if t.job_id == 1013)
+    assert track.name == "notify-failure (skipped)" and track.slices == []
+    assert all(f.to_job != 1013 for f in model.flows)
+    assert "deploy -> notify-failure: 'notify-failure' was skipped" in model.not_drawn
+
+
+def test_run_in_progress_counts_running_time_so_far() -> None:
+    from datetime import timedelta
+
+    from tests.gha.fixtures import T0
+    from watcloud.gha.model import as_of
+    from watcloud.gha.trace import process_name
+
+    jobs = ci_jobs()[:11]
+    deploy = jobs[10]
+    deploy.update(status="in_progress", conclusion=None, completed_at=None)
+    deploy["steps"][1].update(status="in_progress", conclusion=None, completed_at=None)
+    run_data = {**run_json(), "status": "in_progress", "conclusion": None}
+    fetched = T0 + timedelta(minutes=20)
+    run = as_of(run_from_api(run_data, jobs), fetched)
+    wf = parse_workflow(CI_YML, "ci.yml")
+    m = map_jobs(list(run.jobs), wf, {"call-release": parse_workflow(RELEASE_YML, "r.yml")})
+    s = summarize(run, m.edges, set(m.jobs))
+    assert s.in_progress
+    last = s.critical_path[-1]
+    assert (last.name, last.state) == ("deploy", "running")
+    assert last.running_s == pytest.approx(2.8 * 60)  # started at 17.2 min, fetched at 20
+    model = build(run, m.edges)
+    track = next(t for t in model.tracks if t.job_id == 1011)
+    assert track.name == "deploy (running)"
+    job_slice = next(x for x in track.slices if x.category == "job")
+    assert job_slice.args["conclusion"] == "in progress"
+    assert process_name(run).endswith(": CI: Bump versions (in progress)")
+
+
+def test_chrome_json_ids_stay_below_2_53() -> None:
+    _, _, model = _model()
+    doc = json.loads(to_chrome_json(model))
+    ids = [e["id"] for e in doc["traceEvents"] if "id" in e]
+    assert ids and all(0 < i < 2**53 for i in ids)
+    assert len(set(ids)) == len(model.flows)
+    # a JavaScript number (a double) holds each id exactly
+    assert all(int(float(i)) == i for i in ids)

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from watcloud.cluster import fast
-from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app
-from watcloud.core.output import OutputFormat, console, emit_json, to_json
+from watcloud.core.clikit import OutputOpt, new_app
+from watcloud.core.output import OutputFormat, emit_json, to_json
+from watcloud.core.paths import default_config_path
 from watcloud.core.timez import now
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help=f"YAML config file [default: {default_config_path('cluster')} when it exists;"
+        f" read after the site-wide {fast.site_config_file()}].",
+        dir_okay=False,
+    ),
+]
 
 # The config module (pydantic, PyYAML) is imported inside the commands, so that
 # `watcloud quota --help` and friends do not pay for it.
@@ -57,13 +70,13 @@ def status(
     if output is OutputFormat.json:
         text = to_json(report.as_json()) + "\n"
     else:
-        from watcloud.cluster.render import status_text
+        from watcloud.cluster.render import rendered, status_text
 
-        out = console()
-        with out.capture() as cap:
-            status_text(report, out)
-        text = cap.get()
-    err = "".join(f"warning: source {s.name} failed: {s.error}\n" for s in report.failed_sources)
+        text = rendered(lambda out: status_text(report, out))
+    err = "".join(
+        f"warning: source {s.name} {'partly failed' if s.partial else 'failed'}: {s.error}\n"
+        for s in report.failed_sources
+    )
     sys.stdout.write(text)
     sys.stdout.flush()
     sys.stderr.write(err)
@@ -110,9 +123,9 @@ def quota_list(output: OutputOpt = OutputFormat.text, config: ConfigOpt = None) 
     if output is OutputFormat.json:
         emit_json({"generated_at": now(), "rows": [r.as_json() for r in rows], "notes": notes})
         return
-    from watcloud.cluster.render import quota_text
+    from watcloud.cluster.render import quota_text, rendered
 
-    quota_text(rows, notes, console())
+    sys.stdout.write(rendered(lambda out: quota_text(rows, notes, out)))
 
 
 @daemon_app.callback()
@@ -136,8 +149,221 @@ def daemon_status(output: OutputOpt = OutputFormat.text, config: ConfigOpt = Non
     if output is OutputFormat.json:
         emit_json({"daemons": [r.as_json() for r in reports]})
     else:
-        from watcloud.cluster.render import daemon_text
+        from watcloud.cluster.render import daemon_text, rendered
 
-        daemon_text(reports, console())
+        sys.stdout.write(rendered(lambda out: daemon_text(reports, out)))
     if any(r.state != "running" for r in reports):
+        raise typer.Exit(1)
+
+
+# ---- watcloud config --------------------------------------------------------------------------
+
+config_app = new_app("Read and change your cluster config file.")
+
+
+@config_app.callback()
+def _config() -> None:
+    """Read and change your cluster config file."""
+
+
+def _user_config(path: Path | None) -> Path:
+    return path or default_config_path("cluster")
+
+
+@config_app.command("get")
+def config_get(
+    key: Annotated[str, typer.Argument(help="A top-level option, e.g. source_timeout.")],
+    output: OutputOpt = OutputFormat.text,
+    config: ConfigOpt = None,
+) -> None:
+    """The value in effect and where it comes from: your file, the site's, or the default."""
+    from watcloud.cluster.usercfg import get_key
+
+    setting = get_key(_user_config(config), key)
+    if output is OutputFormat.json:
+        emit_json(setting.as_json())
+        return
+    where = setting.source + (f" {setting.file}" if setting.file else "")
+    sys.stdout.write(f"{key} = {to_json(setting.value, indent=None)}  ({where})\n")
+
+
+@config_app.command("set")
+def config_set(
+    key: Annotated[str, typer.Argument(help="A top-level option, e.g. source_timeout.")],
+    value: Annotated[str, typer.Argument(help="The value, as YAML: 5, false, [a, b], text.")],
+    config: ConfigOpt = None,
+) -> None:
+    """Set an option in your config file; the whole file is checked before it is replaced."""
+    from watcloud.cluster.usercfg import set_key
+
+    path = _user_config(config)
+    stored = set_key(path, key, value)
+    sys.stdout.write(f"{key} = {to_json(stored, indent=None)}  (written to {path})\n")
+
+
+@config_app.command("unset")
+def config_unset(
+    key: Annotated[str, typer.Argument(help="A top-level option.")],
+    config: ConfigOpt = None,
+) -> None:
+    """Remove an option from your file: the site's value or the default applies again."""
+    from watcloud.cluster.usercfg import unset_key
+
+    path = _user_config(config)
+    removed = unset_key(path, key)
+    sys.stdout.write(f"{key}: {'removed from' if removed else 'not set in'} {path}\n")
+
+
+# ---- watcloud daemon start --------------------------------------------------------------------
+
+
+@daemon_app.command("start")
+def daemon_start(
+    name: Annotated[
+        str | None, typer.Option(help="Which configured daemon [default: the first].")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be run; run nothing.")
+    ] = False,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait for the socket to answer.", min=0, max=600)
+    ] = 60.0,
+    config: ConfigOpt = None,
+) -> None:
+    """Start your Docker rootless daemon the documented way for where you are.
+
+    Inside a SLURM job: the cluster's start script. Elsewhere: the systemd user unit when
+    there is one; on a login node where Docker runs only inside jobs, how to get a job.
+    Exit 0 when it answers, 1 when it could not be started here.
+    """
+    import os
+    import shutil
+
+    from watcloud.cluster import config as cluster_config
+    from watcloud.cluster.daemon import observe, plan_start, run_start, wait_running
+    from watcloud.core.errors import InputError
+    from watcloud.core.paths import state_dir
+
+    cfg = cluster_config.load(config)
+    specs = [d for d in cfg.daemons if name is None or d.name == name]
+    if not specs:
+        known = ", ".join(d.name for d in cfg.daemons) or "none"
+        raise InputError(f"no daemon named {name!r} in the config (configured: {known})")
+    spec, env = specs[0], dict(os.environ)
+    report, unit, script = observe(spec, env, cfg.source_timeout)
+    plan = plan_start(
+        spec,
+        report,
+        unit,
+        in_slurm_job=bool(env.get("SLURM_JOB_ID")),
+        slurm_start_found=script,
+        srun_found=shutil.which("srun") is not None,
+    )
+    sys.stdout.write(plan.message + "\n")
+    if plan.command is None:
+        raise typer.Exit(0 if report.state == "running" else 1)
+    if dry_run:
+        sys.stdout.write(f"would run: {' '.join(plan.command)}\n")
+        return
+    log = state_dir() / f"{spec.name}-start.log"
+    problem = run_start(plan, str(log), timeout=max(wait, cfg.source_timeout))
+    if problem is not None:
+        sys.stderr.write(f"watcloud daemon start: {problem}\n")
+        raise typer.Exit(1)
+    report = wait_running(spec, env, wait, probe_timeout=cfg.source_timeout)
+    if report.state != "running":
+        where = f"; its output is in {log}" if plan.detach else ""
+        sys.stderr.write(
+            f"watcloud daemon start: {spec.name} is {report.state} after {wait:g} s{where}\n"
+        )
+        raise typer.Exit(1)
+    version = f", Docker {report.version}" if report.version else ""
+    sys.stdout.write(f"{spec.name}: running (socket {report.socket}{version})\n")
+    if spec.host_env and env.get(spec.host_env) != f"unix://{report.socket}":
+        sys.stdout.write(f"use it with: export {spec.host_env}=unix://{report.socket}\n")
+
+
+# ---- watcloud slurm ---------------------------------------------------------------------------
+
+slurm_app = new_app("SLURM: free capacity now, mail when a job ends.")
+
+
+@slurm_app.callback()
+def _slurm() -> None:
+    """SLURM: free capacity now, mail when a job ends."""
+
+
+@slurm_app.command("capacity")
+def slurm_capacity(
+    output: OutputOpt = OutputFormat.text,
+    config: ConfigOpt = None,
+    nodes: Annotated[bool, typer.Option("--nodes", help="Also list every node.")] = False,
+) -> None:
+    """Free CPUs, memory and GPUs per partition (and node), and what can start now."""
+    from watcloud.cluster import capacity as cap_mod
+    from watcloud.cluster import config as cluster_config
+    from watcloud.cluster import slurm
+    from watcloud.core.errors import InputError
+
+    cfg = cluster_config.load(config)
+    try:
+        cap = cap_mod.collect(cfg.source_timeout)
+    except slurm.SlurmError as exc:
+        raise InputError(f"cannot read the SLURM nodes: {exc}") from None
+    if output is OutputFormat.json:
+        emit_json({"generated_at": now(), **cap.as_json()})
+        return
+    from watcloud.cluster.render import capacity_text, rendered
+
+    sys.stdout.write(rendered(lambda out: capacity_text(cap, out, nodes=nodes)))
+
+
+@slurm_app.command("notify")
+def slurm_notify(
+    job_id: Annotated[str, typer.Argument(help="The SLURM job id.")],
+    to: Annotated[
+        str | None, typer.Option(help="Mail address [default: notify_email from the config].")
+    ] = None,
+    interval: Annotated[
+        float, typer.Option(help="Seconds between looks at the job.", min=0.05, max=3600)
+    ] = 30.0,
+    output: OutputOpt = OutputFormat.text,
+    config: ConfigOpt = None,
+) -> None:
+    """Wait until a job ends, then mail you its state, exit code and run time.
+
+    Runs in the foreground (use `&`, tmux or nohup). Exit 0 when the mail went out,
+    1 when it could not be delivered, 2 for an unknown job or a bad setting.
+    """
+    import re
+
+    from watcloud.cluster import config as cluster_config
+    from watcloud.cluster import jobwatch, slurm
+    from watcloud.core.errors import InputError
+
+    if not re.fullmatch(r"\d+(_\d+)?", job_id):
+        raise InputError(f"{job_id!r} is not a SLURM job id (digits, or ARRAYID_TASK)")
+    cfg = cluster_config.load(config)
+    address = to or cfg.notify_email
+    if not address:
+        raise InputError(
+            "no address: give --to ADDRESS or `watcloud config set notify_email ADDRESS`"
+        )
+    from watcloud.notify import deliver, load_smtp_settings, raise_if_relay_unusable
+
+    settings = load_smtp_settings(cfg.smtp_config)  # a bad SMTP config fails before waiting
+    try:
+        job = jobwatch.watch(job_id, interval=interval, timeout=cfg.source_timeout)
+    except jobwatch.JobNotFound:
+        raise InputError(f"SLURM does not know job {job_id}") from None
+    except slurm.SlurmError as exc:
+        raise InputError(f"cannot read job {job_id}: {exc}") from None
+    report = deliver([jobwatch.end_message(job, address)], settings)
+    result = report.results[0]
+    if output is OutputFormat.json:
+        emit_json({"job": job.as_json(), "to": address, "mail": result.status})
+    else:
+        sys.stdout.write(f"job {job.job_id} {job.state}: mail to {address} {result.status}\n")
+    raise_if_relay_unusable(report)
+    if not result.ok:
         raise typer.Exit(1)

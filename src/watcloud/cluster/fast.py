@@ -2,11 +2,12 @@
 
 After a normal `status` run, the command stores what it printed (stdout bytes, stderr text,
 exit code) under `cache_dir()/status-output/<key>`. The key is a hash of everything that can
-change the output: the exact argv, the config file's path, mtime and size, whether stdout is
-a terminal and its width, the watcloud version, and the environment variables that matter
-(WATCLOUD_*, colour and terminal settings, PATH, SLURM_JOB_ID, XDG dirs, TZ, HOME). A record
-younger than the TTL it was written with (the config's `cache_ttl`, 30 s by default) is
-printed as is. `--refresh` (or `--help`) always runs the real command.
+change the output: the exact argv, the config files' paths, mtimes and sizes (the user's and
+the site's), whether stdout is a terminal and its width, the watcloud version, and the
+environment variables that matter (WATCLOUD_*, colour and terminal settings, PATH,
+SLURM_JOB_ID, XDG dirs, TZ, HOME). A record younger than the TTL it was written with (the
+config's `cache_ttl`, 30 s by default) is printed as is. `--refresh` (or `--help`) always
+runs the real command.
 
 Only the standard library is imported here (tests/cluster check this; `_blake2` is CPython's
 own hash module, lighter than `hashlib`, which loads OpenSSL): the point is to skip the
@@ -25,6 +26,8 @@ except ImportError:  # pragma: no cover - other Python implementations
     from hashlib import blake2b
 
 SUBDIR = "status-output"
+SITE_CONFIG = "/etc/watcloud/cluster.yaml"
+SITE_CONFIG_ENV = "WATCLOUD_CLUSTER_SITE_CONFIG"
 # record layout: b"wcstatus1 <created> <ttl> <exit code> <stderr length>\n" + stderr + stdout
 MAGIC = b"wcstatus1"
 BYPASS = frozenset({"--refresh", "-h", "--help"})
@@ -71,6 +74,12 @@ def config_file(argv: list[str]) -> str:
     return os.path.join(_xdg("XDG_CONFIG_HOME", ".config"), "watcloud", "cluster.yaml")
 
 
+def site_config_file() -> str:
+    """The site-wide config the admins install: `$WATCLOUD_CLUSTER_SITE_CONFIG`, else
+    /etc/watcloud/cluster.yaml (read before the user's; see `watcloud.cluster.config`)."""
+    return os.environ.get(SITE_CONFIG_ENV) or SITE_CONFIG
+
+
 def _terminal() -> tuple[bool, int | None]:
     try:
         tty = os.isatty(sys.stdout.fileno())
@@ -87,12 +96,13 @@ def _terminal() -> tuple[bool, int | None]:
 def record_path(argv: list[str]) -> str:
     from watcloud import __version__
 
-    cfg = config_file(argv)
-    try:
-        st = os.stat(cfg)
-        cfg_id: list[object] = [cfg, st.st_mtime_ns, st.st_size]
-    except OSError:
-        cfg_id = [cfg, None]
+    cfg_id: list[object] = []
+    for cfg in (config_file(argv), site_config_file()):  # the user's config, then the site-wide one
+        try:
+            st = os.stat(cfg)
+            cfg_id += [cfg, st.st_mtime_ns, st.st_size]
+        except OSError:
+            cfg_id += [cfg, None]
     env = sorted(
         (k, v) for k, v in os.environ.items() if k.startswith("WATCLOUD_") or k in ENV_EXACT
     )

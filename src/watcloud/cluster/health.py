@@ -36,6 +36,7 @@ class Check:
     public: bool
     last_ping: datetime | None
     slug: str = ""
+    badge: bool = False  # counted from a public status badge (no name, no last ping)
 
     @property
     def failing(self) -> bool:
@@ -101,6 +102,30 @@ def parse_checks(payload: Any) -> tuple[list[Check], list[str]]:
             )
         )
     return checks, notes
+
+
+BADGE_STATES = frozenset({"up", "late", "grace", "down"})
+
+
+def parse_badge(host: str, payload: Any) -> list[Check]:
+    """A healthchecks.io JSON status badge (`{"status", "total", "grace", "down"}`) for the
+    checks tagged `host=NAME` -> one stand-in check per counted check: `down` ones down, `grace`
+    ones in grace, the rest up. Badges show only public aggregate counts, never names."""
+    if not isinstance(payload, Mapping) or payload.get("status") not in BADGE_STATES:
+        raise SourceDataError('expected a badge object with "status" up, late or down')
+    if "total" not in payload:  # the older badge format: a status and no counts
+        status = "grace" if payload["status"] == "late" else str(payload["status"])
+        return [Check(host, "badge", status, True, None, badge=True)]
+    counts = {}
+    for key in ("total", "grace", "down"):
+        value = payload.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise SourceDataError(f'badge "{key}" is not a count: {value!r}')
+        counts[key] = value
+    total, down, grace = counts["total"], counts["down"], counts["grace"]
+    up = max(0, total - down - grace)
+    statuses = ["down"] * down + ["grace"] * grace + ["up"] * up
+    return [Check(host, "badge", st, True, None, badge=True) for st in statuses]
 
 
 def parse_machine_info(payload: Any) -> list[Machine]:

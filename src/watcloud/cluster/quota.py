@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -365,6 +365,47 @@ def login_node_quota(payload: Any, hostname: str) -> tuple[str, float | None, in
     return None
 
 
+def _positive(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return int(value)
+
+
+def published_home_quota(payload: Any) -> tuple[int | None, int | None, str] | None:
+    """(bytes limit, inodes limit, filesystem type) of the `home` entry of machine-info's
+    `global_user_disk_quotas` (`{"name": "home", "fstype": ..., "default": {...}}`), else None.
+    A limit of 0 means none."""
+    entries = payload.get("global_user_disk_quotas") if isinstance(payload, Mapping) else None
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, Mapping) or entry.get("name") != "home":
+            continue
+        default = entry.get("default")
+        if not isinstance(default, Mapping):
+            return None
+
+        return (
+            _positive(default.get("bytes_hard_limit")),
+            _positive(default.get("inodes_hard_limit")),
+            str(entry.get("fstype", "")),
+        )
+    return None
+
+
+def published_home_rows(payload: Any, ceph: CephQuota | None) -> list[QuotaRow]:
+    """Home rows from the published quota, with usage from Ceph's xattrs when readable."""
+    found = published_home_quota(payload)
+    if found is None or (found[0] is None and found[1] is None):
+        return []
+    max_bytes, max_files, fstype = found
+    src = "machine-info global_user_disk_quotas" + (f" ({fstype})" if fstype else "")
+    if ceph is not None:
+        src += f" + ceph xattrs on {ceph.directory}"
+    rows = [QuotaRow("disk: home", ceph.rbytes if ceph else None, max_bytes, "bytes", src)]
+    if max_files is not None:
+        rows.append(QuotaRow("files: home", ceph.rfiles if ceph else None, max_files, "files", src))
+    return rows
+
+
 # ---- free space (never a quota) -----------------------------------------------------------------
 
 
@@ -411,6 +452,7 @@ class QuotaContext:
     machine_info: Callable[[], Any] = lambda: None  # fetched only when needed
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
+    fetched: list[Any] = field(default_factory=list)  # machine-info once fetched (or None)
 
 
 def collect(ctx: QuotaContext) -> tuple[list[QuotaRow], list[str]]:
@@ -418,9 +460,15 @@ def collect(ctx: QuotaContext) -> tuple[list[QuotaRow], list[str]]:
     rows: list[QuotaRow] = []
     notes: list[str] = []
 
-    # disk: Ceph home quota, classic user quotas, else free space (labelled as such)
+    # disk: Ceph home quota, else the one the cluster publishes in machine-info; classic user
+    # quotas; else free space (labelled as such)
     ceph = ceph_quota(ctx.home, ctx.read_xattr)
-    if ceph is not None:
+    published = []
+    if ceph is None or (ceph.max_bytes is None and ceph.max_files is None):
+        published = published_home_rows(_machine_info(ctx, notes), ceph)
+    if published:
+        rows += published
+    elif ceph is not None:
         rows += ceph_rows(ceph)
     quota_out = run_tool(QUOTA_ARGS, ctx.timeout)
     if quota_out is not None:
@@ -472,6 +520,17 @@ def collect(ctx: QuotaContext) -> tuple[list[QuotaRow], list[str]]:
     return rows, notes
 
 
+def _machine_info(ctx: QuotaContext, notes: list[str]) -> Any:
+    """machine-info, fetched at most once per run (a failure is one note, not a crash)."""
+    if not ctx.fetched:
+        try:
+            ctx.fetched.append(ctx.machine_info())
+        except Exception as exc:
+            ctx.fetched.append(None)
+            notes.append(f"machine-info: {exc}")
+    return ctx.fetched[0]
+
+
 def cpu_memory_rows(
     limits: cgroup.CgroupLimits | None, ctx: QuotaContext, notes: list[str]
 ) -> list[QuotaRow]:
@@ -486,11 +545,7 @@ def cpu_memory_rows(
                      unlimited=limits.memory_limit is None),
         ]  # fmt: skip
     # no cgroup limit: the login-node quotas WATcloud publishes in machine-info
-    try:
-        info = ctx.machine_info()
-    except Exception as exc:  # a failed fetch is a note, not a crash
-        info = None
-        notes.append(f"machine-info: {exc}")
+    info = _machine_info(ctx, notes)
     node = login_node_quota(info, ctx.hostname) if info is not None else None
     if node is not None:
         name, cores, mem = node

@@ -26,13 +26,44 @@ class SlurmError(RuntimeError):
     """A SLURM command failed or timed out."""
 
 
+# Free-text fields: their values may hold `word=value` text of their own ("gpu temp=95C").
+# Such a value runs to the end of its field: for Reason, the `[user@time]` stamp SLURM appends;
+# otherwise the next capitalised `Key=` (SLURM's keys all are), or the end of the line.
+FREE_TEXT = frozenset({"Reason", "Comment", "Extra", "AdminComment", "SystemComment"})
+_STAMP = re.compile(r"\s\[[^\[\]\s@]+@\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\]")
+
+
+def _ends_free_text(key: str) -> bool:
+    """Whether `key=` after a free-text value starts the next field: SLURM's keys are all
+    capitalised (`NodeName`, `MCS_label`), so `gpu temp=95C` stays inside the text."""
+    return key[0].isupper()
+
+
 def parse_oneliner(line: str) -> dict[str, str]:
-    """`Key=value Key2=value with spaces ...` -> dict (values may contain spaces)."""
+    """`Key=value Key2=value with spaces ...` -> dict, the way SLURM writes these lines.
+
+    A value runs to the next ` Key=`, except in free-text fields (`Reason`, `Comment`, ...):
+    `Reason=nvidia-smi reported gpu temp=95C [root@2026-11-24T09:12:00]` keeps its `=`.
+    """
     matches = list(_KEY.finditer(line))
     out: dict[str, str] = {}
-    for i, m in enumerate(matches):
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
-        out[m.group(1)] = line[m.end() : end].strip()
+    i = 0
+    while i < len(matches):
+        m = matches[i]
+        key = m.group(1)
+        j = i + 1
+        if key in FREE_TEXT:
+            stamp = _STAMP.search(line, m.end()) if key == "Reason" else None
+            if stamp is not None:
+                end = stamp.end()
+                while j < len(matches) and matches[j].start() < end:
+                    j += 1
+            else:
+                while j < len(matches) and not _ends_free_text(matches[j].group(1)):
+                    j += 1
+        end = matches[j].start() if j < len(matches) else len(line)
+        out[key] = line[m.end() : end].strip()
+        i = j
     return out
 
 

@@ -22,16 +22,18 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from watcloud.cluster import slurm
-from watcloud.cluster.config import API_KEY_ENV, ClusterConfig
+from watcloud.cluster.config import API_KEY_ENV, ClusterConfig, site_config_path
 from watcloud.cluster.health import (
     Check,
     Machine,
     SourceDataError,
+    parse_badge,
     parse_checks,
     parse_machine_info,
 )
 from watcloud.cluster.status import SourceStatus
 from watcloud.core.config import read_secret
+from watcloud.core.errors import ConfigError
 from watcloud.core.fsutil import atomic_write
 from watcloud.core.paths import cache_dir
 
@@ -99,6 +101,18 @@ def _one_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
+def _connect_reason(exc: BaseException) -> str:
+    """The OS-level reason under httpx's "All connection attempts failed", when there is one."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, OSError) and seen.strerror:
+            return seen.strerror[0].lower() + seen.strerror[1:]
+        seen = seen.__cause__ or seen.__context__
+    return _one_line(exc)
+
+
 async def _fetch_body(client: Any, url: str, headers: dict[str, str]) -> bytes:
     import httpx
 
@@ -111,9 +125,11 @@ async def _fetch_body(client: Any, url: str, headers: dict[str, str]) -> bytes:
     try:
         response = await client.get(url, headers=headers)
     except httpx.TimeoutException:
-        raise SourceError("timed out") from None
+        raise SourceError(f"timed out ({url})") from None
+    except httpx.ConnectError as exc:
+        raise SourceError(f"cannot connect to {url}: {_connect_reason(exc)}") from None
     except httpx.HTTPError as exc:
-        raise SourceError(f"{type(exc).__name__}: {_one_line(exc)}") from None
+        raise SourceError(f"{type(exc).__name__}: {_one_line(exc)} ({url})") from None
     if response.status_code != 200:
         raise SourceError(f"HTTP {response.status_code} {response.reason_phrase} from {url}")
     return bytes(response.content)
@@ -174,22 +190,37 @@ async def _slurm(timeout: float) -> tuple[dict[str, Any], SourceStatus]:
         except slurm.SlurmError as exc:
             return exc
 
-    sinfo_out, nodes_out, res_out = await asyncio.gather(
-        call(slurm.SINFO_ARGS), call(slurm.NODES_ARGS), call(slurm.RESERVATIONS_ARGS)
-    )
-    errors: list[str] = []
+    commands = {
+        "sinfo": (slurm.SINFO_ARGS, slurm.parse_sinfo),
+        "scontrol show node": (slurm.NODES_ARGS, slurm.parse_nodes),
+        "scontrol show reservation": (slurm.RESERVATIONS_ARGS, slurm.parse_reservations),
+    }
+    outputs = await asyncio.gather(*(call(args) for args, _ in commands.values()))
+    parsed: dict[str, Any] = {}
+    results: list[tuple[str, str | None]] = []
+    for (label, (_, parse)), out in zip(commands.items(), outputs, strict=True):
+        if isinstance(out, Exception):
+            results.append((label, str(out)))
+            continue
+        try:
+            parsed[label] = parse(out)
+        except ValueError as exc:
+            results.append((label, f"unreadable output: {exc}"))
+            continue
+        results.append((label, None))
     result: dict[str, Any] = {}
-    try:
-        sinfo_nodes = slurm.parse_sinfo(sinfo_out) if isinstance(sinfo_out, str) else None
-        scontrol_nodes = slurm.parse_nodes(nodes_out) if isinstance(nodes_out, str) else None
-        if sinfo_nodes is not None or scontrol_nodes is not None:
-            result["nodes"] = slurm.merge_nodes(sinfo_nodes, scontrol_nodes)
-        if isinstance(res_out, str):
-            result["reservations"] = slurm.parse_reservations(res_out)
-    except ValueError as exc:
-        errors.append(f"unreadable SLURM output: {exc}")
-    errors += [str(x) for x in (sinfo_out, nodes_out, res_out) if isinstance(x, Exception)]
-    status = SourceStatus("slurm", ok=not errors, error="; ".join(errors) or None)
+    if "sinfo" in parsed or "scontrol show node" in parsed:
+        result["nodes"] = slurm.merge_nodes(parsed.get("sinfo"), parsed.get("scontrol show node"))
+    if "scontrol show reservation" in parsed:
+        result["reservations"] = parsed["scontrol show reservation"]
+    errors = [f"{label}: {err}" for label, err in results if err]
+    status = SourceStatus(
+        "slurm",
+        ok=not errors,
+        error="; ".join(errors) or None,
+        commands=tuple(results),
+        partial=bool(errors) and bool(parsed),
+    )
     return result, status
 
 
@@ -219,7 +250,11 @@ async def _collect(cfg: ClusterConfig, refresh: bool, cache: ResponseCache) -> C
     from watcloud.core.http import make_async_client
 
     out = Collected()
-    api_key = read_secret(API_KEY_ENV, cfg.healthchecks_api_key_file)
+    key_problem: str | None = None
+    try:
+        api_key = read_secret(API_KEY_ENV, cfg.healthchecks_api_key_file)
+    except ConfigError as exc:  # e.g. the site's key file is not readable by this user
+        api_key, key_problem = None, str(exc)
     checks_url = cfg.healthchecks_url.rstrip("/") + CHECKS_PATH
     async with make_async_client("cluster", timeout=cfg.source_timeout, connect_retries=0) as c:
         fetch = _fetcher(cfg, c, cache, refresh)
@@ -233,7 +268,9 @@ async def _collect(cfg: ClusterConfig, refresh: bool, cache: ResponseCache) -> C
                 secret=api_key,
             )
             if api_key
-            else _skipped("healthchecks", f"no API key (set {API_KEY_ENV})")
+            else _badges(cfg, fetch)
+            if cfg.healthchecks_badges
+            else _skipped("healthchecks", key_problem or missing_key_message())
         )
         slurm_task = (
             _slurm(cfg.source_timeout)
@@ -252,6 +289,48 @@ async def _collect(cfg: ClusterConfig, refresh: bool, cache: ResponseCache) -> C
         out.reservations = slurm_data.get("reservations")
     out.sources = [m_status, c_status, s_status]
     return out
+
+
+async def _badges(
+    cfg: ClusterConfig, fetch: Callable[..., Awaitable[tuple[Any, SourceStatus]]]
+) -> tuple[tuple[list[Check], list[str]] | None, SourceStatus]:
+    """Health from the public status badges, one per host, fetched together (no key needed)."""
+    hosts = sorted(cfg.healthchecks_badges)
+    got = await asyncio.gather(
+        *(fetch(f"badge {h}", cfg.healthchecks_badges[h], partial(_parse_badge, h)) for h in hosts)
+    )
+    checks: list[Check] = []
+    results: list[tuple[str, str | None]] = []
+    for host, (value, status) in zip(hosts, got, strict=True):
+        if value is not None:
+            checks += value
+        results.append((f"badge {host}", None if status.ok else status.error))
+    errors = [f"{label}: {err}" for label, err in results if err]
+    answered = any(v is not None for v, _ in got)
+    status = SourceStatus(
+        "healthchecks",
+        ok=not errors,
+        error="; ".join(errors) or None,
+        commands=tuple(results),
+        partial=bool(errors) and answered,
+        via="public badges",
+    )
+    return ((checks, []) if answered else None), status
+
+
+def _parse_badge(host: str, body: bytes) -> list[Check]:
+    return parse_badge(host, _decode_json(body))
+
+
+def missing_key_message() -> str:
+    """One line: what is missing for health checks, and where it can come from."""
+    site = site_config_path()
+    where = (
+        f"{site} sets no healthchecks_api_key_file"
+        if site.is_file()
+        else f"no site config at {site}"
+    )
+    return f"needs a read-only API key: set {API_KEY_ENV} or healthchecks_api_key_file ({where})"
 
 
 async def _skipped(name: str, why: str) -> tuple[None, SourceStatus]:

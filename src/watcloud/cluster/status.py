@@ -29,16 +29,27 @@ class SourceStatus:
     age_seconds: float | None = None  # served from cache: how old
     stale: bool = False  # failed now; showing an older cached answer
     skipped: bool = False  # not configured / not present here (e.g. no SLURM commands)
+    # per command of a source made of several (slurm): (command, error or None when it worked)
+    commands: tuple[tuple[str, str | None], ...] = ()
+    partial: bool = False  # some commands failed, the others' data is shown
+    via: str | None = None  # how it was read when not the usual way ("public badges")
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "name": self.name,
             "ok": self.ok,
             "error": self.error,
             "cached_age_seconds": None if self.age_seconds is None else round(self.age_seconds),
             "stale": self.stale,
             "skipped": self.skipped,
+            "partial": self.partial,
+            "via": self.via,
         }
+        if self.commands:
+            out["commands"] = [
+                {"command": c, "ok": err is None, "error": err} for c, err in self.commands
+            ]
+        return out
 
 
 @dataclass(frozen=True)
@@ -56,7 +67,15 @@ class MachineStatus:
             "name": self.name,
             "role": self.role,
             "state": self.state,
-            "checks": [c.as_json() for c in self.checks],
+            "checks": [
+                {
+                    **c.as_json(),
+                    "last_ping_age_seconds": (
+                        round((at - c.last_ping).total_seconds()) if c.last_ping else None
+                    ),
+                }
+                for c in self.checks
+            ],
             "slurm": self.slurm.as_json() if self.slurm else None,
             "maintenance": self.maintenance.as_json(at) if self.maintenance else None,
         }

@@ -21,19 +21,21 @@ ConfigOpt = Annotated[
     typer.Option(
         "--config",
         "-c",
-        help="YAML config file \\[default: ~/.config/watcloud/<tool>.yaml when it exists].",
+        help="YAML config file [default: ~/.config/watcloud/<tool>.yaml when it exists].",
         dir_okay=False,
     ),
 ]
 
 
 def new_app(help: str, *, no_args_is_help: bool = True) -> typer.Typer:
-    """A tool's sub-app with the project's defaults (no Rich tracebacks: errors are one line)."""
+    """A tool's sub-app with the project's defaults: no Rich tracebacks (errors are one line) and
+    plain help text (no boxes padded to the terminal width, no `<bool>` on plain flags)."""
     return typer.Typer(
         help=help,
         no_args_is_help=no_args_is_help,
         add_completion=False,
         pretty_exceptions_enable=False,
+        rich_markup_mode=None,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from watcloud.gha.model import Job, Run
@@ -15,7 +15,8 @@ class JobTiming:
     ready_at: datetime | None  # when its `needs:` were satisfied (run start when it has none)
     dependency_wait_s: float  # run start -> ready (0 for jobs without needs)
     runner_wait_s: float  # ready (or creation, whichever is later) -> started on a runner
-    running_s: float  # started -> completed
+    running_s: float  # started -> completed (-> when fetched, for a job still running)
+    state: str = "completed"  # completed | running | queued | skipped
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Summary:
     critical_runner_wait_s: float
     critical_running_s: float
     jobs: list[JobTiming]
+    in_progress: bool = False  # the run had not finished when it was fetched
+    skipped: list[str] = field(default_factory=list)  # jobs an `if:` skipped: off the path
 
 
 def _secs(a: datetime | None, b: datetime | None) -> float:
@@ -51,7 +54,8 @@ def summarize(run: Run, edges: list[tuple[int, int]], in_graph: set[int] | None 
     jobs = {j.id: j for j in run.jobs}
     needs: dict[int, list[Job]] = {}
     for src, dst in edges:
-        needs.setdefault(dst, []).append(jobs[src])
+        if not jobs[src].skipped:  # a skipped job holds nothing up
+            needs.setdefault(dst, []).append(jobs[src])
     start = run_start(run)
     timings: dict[int, JobTiming] = {}
     for job in run.jobs:
@@ -63,11 +67,16 @@ def summarize(run: Run, edges: list[tuple[int, int]], in_graph: set[int] | None 
             name=job.name,
             ready_at=ready,
             dependency_wait_s=_secs(start, ready) if deps else 0.0,
-            runner_wait_s=_secs(queued_from, job.started_at),
-            running_s=_secs(job.started_at, job.completed_at),
+            runner_wait_s=0.0
+            if job.skipped
+            else _secs(queued_from, job.started_at or job.open_until),
+            running_s=0.0 if job.skipped else _secs(job.started_at, job.completed_at),
+            state=_state(job),
         )
     finished = [
-        j for j in run.jobs if j.completed_at is not None and (in_graph is None or j.id in in_graph)
+        j
+        for j in run.jobs
+        if j.completed_at is not None and not j.skipped and (in_graph is None or j.id in in_graph)
     ]
     path: list[JobTiming] = []
     if finished:
@@ -77,7 +86,10 @@ def summarize(run: Run, edges: list[tuple[int, int]], in_graph: set[int] | None 
             done = [d for d in needs.get(current.id, []) if d.completed_at is not None]
             current = max(done, key=lambda j: (j.completed_at, j.id)) if done else None
         path.reverse()
-    end = max((j.completed_at for j in run.jobs if j.completed_at), default=None)
+    end = max(
+        (t for j in run.jobs for t in (j.completed_at, j.open_until) if t is not None),
+        default=None,
+    )
     return Summary(
         run_id=run.id,
         attempt=run.attempt,
@@ -88,4 +100,14 @@ def summarize(run: Run, edges: list[tuple[int, int]], in_graph: set[int] | None 
         critical_runner_wait_s=sum(t.runner_wait_s for t in path),
         critical_running_s=sum(t.running_s for t in path),
         jobs=list(timings.values()),
+        in_progress=run.in_progress or any(j.in_progress for j in run.jobs),
+        skipped=[j.name for j in run.jobs if j.skipped],
     )
+
+
+def _state(job: Job) -> str:
+    if job.skipped:
+        return "skipped"
+    if job.in_progress:
+        return "running" if job.started_at else "queued"
+    return "completed"

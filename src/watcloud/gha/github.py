@@ -140,15 +140,26 @@ class GitHub:
             params = None  # the next link carries its own query
         return jobs
 
-    def file(self, repo: str, path: str, ref: str) -> str:
+    def contents(self, repo: str, path: str, ref: str) -> dict[str, Any]:
+        """`GET /repos/{repo}/contents/{path}?ref=` as returned (base64 content)."""
         data = self._json(f"/repos/{repo}/contents/{quote(path)}", {"ref": ref})
-        if not isinstance(data, dict) or data.get("type", "file") != "file":
+        if not isinstance(data, dict):
             raise GitHubError(f"GitHub API: {repo}/{path} is not a file")
-        if data.get("encoding") != "base64":
-            raise GitHubError(
-                f"GitHub API: {repo}/{path}: unsupported encoding {data.get('encoding')!r}"
-            )
-        try:
-            return base64.b64decode(data.get("content", "")).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
-            raise GitHubError(f"GitHub API: {repo}/{path}: content is not base64 UTF-8") from None
+        return data
+
+    def file(self, repo: str, path: str, ref: str) -> str:
+        return decode_contents(self.contents(repo, path, ref), repo, path)
+
+
+def decode_contents(data: dict[str, Any], repo: str, path: str) -> str:
+    """The text of a contents-API answer (a file, base64 encoded)."""
+    if data.get("type", "file") != "file":
+        raise GitHubError(f"GitHub API: {repo}/{path} is not a file")
+    if data.get("encoding") != "base64":
+        raise GitHubError(
+            f"GitHub API: {repo}/{path}: unsupported encoding {data.get('encoding')!r}"
+        )
+    try:
+        return base64.b64decode(data.get("content", "")).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        raise GitHubError(f"GitHub API: {repo}/{path}: content is not base64 UTF-8") from None

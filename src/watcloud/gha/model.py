@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,16 @@ class Job:
     completed_at: datetime | None
     runner_name: str | None
     steps: tuple[Step, ...] = ()
+    open_until: datetime | None = None  # still running: its times end here (when fetched)
+
+    @property
+    def skipped(self) -> bool:
+        """An `if:` said no (e.g. `if: failure()` on a green run): the job never ran."""
+        return self.conclusion == "skipped"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.open_until is not None
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,11 @@ class Run:
     updated_at: datetime | None
     html_url: str = ""
     jobs: tuple[Job, ...] = field(default=())
+    title: str = ""  # the run's display title (commit message or PR title)
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status not in ("completed", "")
 
 
 def _time(value: Any) -> datetime | None:
@@ -91,12 +106,35 @@ def job_from_api(data: dict[str, Any]) -> Job:
     )
 
 
+def as_of(run: Run, at: datetime) -> Run:
+    """The run as it stood at `at` (when it was fetched): a job or step that started and has not
+    completed is counted as running until `at`, and marked so; a job still queued waits until
+    `at`. Completed runs are returned unchanged."""
+    jobs = []
+    for job in run.jobs:
+        if job.completed_at is not None or job.skipped or job.status == "completed":
+            jobs.append(job)
+            continue
+        steps = tuple(
+            replace(s, completed_at=at)
+            if s.started_at is not None and s.completed_at is None
+            else s
+            for s in job.steps
+        )
+        if job.started_at is not None:
+            jobs.append(replace(job, completed_at=at, steps=steps, open_until=at))
+        else:
+            jobs.append(replace(job, open_until=at))
+    return replace(run, jobs=tuple(jobs))
+
+
 def run_from_api(data: dict[str, Any], jobs: list[dict[str, Any]]) -> Run:
     repo = data.get("repository") or {}
     return Run(
         id=int(_need(data, "id", "run")),
         attempt=int(data.get("run_attempt") or 1),
         name=str(data.get("name") or data.get("display_title") or ""),
+        title=str(data.get("display_title") or ""),
         repo=str(repo.get("full_name", "")),
         path=str(_need(data, "path", "run")),
         head_sha=str(_need(data, "head_sha", "run")),

@@ -14,11 +14,23 @@ from datetime import datetime
 
 from watcloud.gha.model import Job, Run
 
+# JavaScript trace viewers read JSON numbers as doubles: ids above 2^53 would be rounded (and
+# two flows could merge), so every id stays below it.
+MAX_ID = (1 << 53) - 1
+
 
 def stable_id(*parts: object) -> int:
-    """A deterministic positive 63-bit id from the parts (never 0)."""
+    """A deterministic positive id below 2^53 from the parts (never 0)."""
     digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
-    return (int.from_bytes(digest, "big") & ((1 << 63) - 1)) or 1
+    return (int.from_bytes(digest, "big") & MAX_ID) or 1
+
+
+def track_name(job: Job) -> str:
+    if job.skipped:
+        return f"{job.name} (skipped)"
+    if job.in_progress:
+        return f"{job.name} ({'running' if job.started_at else 'queued'})"
+    return job.name
 
 
 @dataclass
@@ -65,20 +77,18 @@ def _ns(dt: datetime) -> int:
 
 def _job_slices(job: Job) -> list[Slice]:
     slices: list[Slice] = []
-    if job.created_at and job.started_at and job.started_at > job.created_at:
-        slices.append(
-            Slice(
-                "queued",
-                "queued",
-                _ns(job.created_at),
-                _ns(job.started_at),
-                0,
-                {"waiting for": "a runner"},
-            )
-        )
+    if job.skipped:
+        return slices  # it never ran: its track is labelled, no slice, no flow
+    queued_until = job.started_at or job.open_until
+    if job.created_at and queued_until and queued_until > job.created_at:
+        args = {"waiting for": "a runner"}
+        if job.started_at is None:
+            args["state"] = "still queued when fetched"
+        slices.append(Slice("queued", "queued", _ns(job.created_at), _ns(queued_until), 0, args))
     if job.started_at and job.completed_at:
         start, end = _ns(job.started_at), max(_ns(job.completed_at), _ns(job.started_at))
-        args = {"conclusion": job.conclusion or job.status, "runner": job.runner_name or ""}
+        conclusion = "in progress" if job.in_progress else (job.conclusion or job.status)
+        args = {"conclusion": conclusion, "runner": job.runner_name or ""}
         slices.append(Slice(job.name, "job", start, end, 0, args))
         cursor = start
         for step in job.steps:
@@ -111,7 +121,7 @@ def build(run: Run, edges: list[tuple[int, int]]) -> TraceModel:
     tracks = [
         Track(
             job.id,
-            job.name,
+            track_name(job),
             stable_id("job", run.id, run.attempt, job.id),
             stable_id("tid", run.id, run.attempt, job.id) % 2_000_000_000,
             _job_slices(job),
@@ -120,12 +130,14 @@ def build(run: Run, edges: list[tuple[int, int]]) -> TraceModel:
     ]
     by_job = {t.job_id: t for t in tracks}
     names = {j.id: j.name for j in run.jobs}
+    jobs = {j.id: j for j in run.jobs}
     flows, not_drawn = [], []
     for src, dst in edges:
         a, b = by_job[src], by_job[dst]
         if not a.slices or not b.slices:
-            never = names[src] if not a.slices else names[dst]
-            not_drawn.append(f"{names[src]} -> {names[dst]}: {never!r} never ran")
+            never = jobs[src] if not a.slices else jobs[dst]
+            why = "was skipped" if never.skipped else "never ran"
+            not_drawn.append(f"{names[src]} -> {names[dst]}: {never.name!r} {why}")
             continue
         flow = Flow(stable_id("flow", run.id, run.attempt, src, dst), src, dst)
         last_slice(a).flows_out.append(flow.id)
@@ -135,7 +147,13 @@ def build(run: Run, edges: list[tuple[int, int]]) -> TraceModel:
 
 
 def process_name(run: Run) -> str:
-    return f"{run.repo} run {run.id} attempt {run.attempt}: {run.name}".strip()
+    """`owner/repo run 123 attempt 1: CI: Bump versions (in progress)`."""
+    text = f"{run.repo} run {run.id} attempt {run.attempt}: {run.name}"
+    if run.title and run.title != run.name:
+        text += f": {run.title}"
+    if run.in_progress:
+        text += " (in progress)"
+    return text.strip()
 
 
 def to_chrome_json(model: TraceModel) -> str:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from watcloud.core.errors import InputError, WatcloudError
 from watcloud.gha.analysis import Summary, summarize
-from watcloud.gha.github import GitHub
+from watcloud.gha.github import decode_contents
 from watcloud.gha.mapping import Mapping, map_jobs
-from watcloud.gha.model import Run, run_from_api
+from watcloud.gha.model import Run, as_of, run_from_api
+from watcloud.gha.saved import Source
 from watcloud.gha.trace import TraceModel, build
 from watcloud.gha.workflow import Workflow, parse_workflow
 
@@ -44,14 +46,30 @@ class Result:
     notes: list[str] = field(default_factory=list)
 
 
-def trace_run(gh: GitHub, repo: str, run_id: int, attempt: int | None = None) -> Result:
+def _file(gh: Source, repo: str, path: str, ref: str) -> str:
+    return decode_contents(gh.contents(repo, path, ref), repo, path)
+
+
+def trace_run(
+    gh: Source,
+    repo: str,
+    run_id: int,
+    attempt: int | None = None,
+    *,
+    fetched_at: datetime | None = None,
+) -> Result:
+    """`fetched_at`: when the answers were fetched; a run still in progress is counted up to
+    then (default: the run's `updated_at`)."""
     run_data = gh.run(repo, run_id, attempt)
     attempt = attempt or int(run_data.get("run_attempt") or 1)
     jobs = gh.jobs(repo, run_id, attempt)
     run = run_from_api({**run_data, "run_attempt": attempt}, jobs)
     if not run.repo:
         run = replace(run, repo=repo)
-    workflow = parse_workflow(gh.file(repo, run.path, run.head_sha), run.path)
+    at = fetched_at or run.updated_at
+    if at is not None:
+        run = as_of(run, at)
+    workflow = parse_workflow(_file(gh, repo, run.path, run.head_sha), run.path)
     notes: list[str] = []
     called: dict[str, Workflow | None] = {}
     for job in workflow.jobs.values():
@@ -69,7 +87,7 @@ def trace_run(gh: GitHub, repo: str, run_id: int, attempt: int | None = None) ->
 
 
 def _called_workflow(
-    gh: GitHub, repo: str, sha: str, uses: str, notes: list[str]
+    gh: Source, repo: str, sha: str, uses: str, notes: list[str]
 ) -> Workflow | None:
     """The reusable workflow a job calls: `./path` in this repo, or `owner/repo/path@ref`."""
     if uses.startswith("./"):
@@ -81,7 +99,7 @@ def _called_workflow(
             return None
         src_repo, path, ref = m.group(1), m.group(2), m.group(3)
     try:
-        return parse_workflow(gh.file(src_repo, path, ref), f"{src_repo}/{path}@{ref}")
+        return parse_workflow(_file(gh, src_repo, path, ref), f"{src_repo}/{path}@{ref}")
     except WatcloudError as exc:
         notes.append(f"reusable workflow {uses!r} not read ({exc}): its inner `needs:` are unknown")
         return None
