@@ -34,11 +34,16 @@ SECTION_PATTERNS: list[tuple[str, str]] = [
         r"how\s+(?:does|will)\s+this\s+affect\s+(?:the\s+)?(?:uw\s+)?(?:community|me|you)\s*\??",
     ),
     ("contact", r"who\s+(?:to|do\s+i|should\s+i)\s+contact(?:\s+for\s+more\s+information)?\s*\??"),
-    ("contact", r"questions\s+or\s+concerns\s*\??"),
+    ("contact", r"questions\s+or\s+concerns\s*[?:]"),
     ("todo", r"what\s+(?:do\s+i\s+(?:have|need)\s+to\s+do|you\s+need\s+to\s+do)\s*[?:]?"),
 ]
+# A heading starts a line, or (the homepage's inline style) follows the end of a sentence: the
+# "questions or concerns" inside "Please direct any questions or concerns to ..." is no heading.
 _HEADING_RE = re.compile(
-    "|".join(f"(?P<s{i}>{p})" for i, (_, p) in enumerate(SECTION_PATTERNS)), re.IGNORECASE
+    r"(?:^|(?<=[.!?:)])[ \t]+|(?<=\n)[ \t]*)(?:"
+    + "|".join(f"(?P<s{i}>{p})" for i, (_, p) in enumerate(SECTION_PATTERNS))
+    + ")",
+    re.IGNORECASE | re.MULTILINE,
 )
 BANNER = "service interruption notice"
 
@@ -192,8 +197,15 @@ def parse_text(
         # No question headings at all: keep the body (minus the title) as "what".
         rest = head.split(title, 1)[1] if title and title in head else head
         sections = {"what": rest.strip()}
-    for key, value in list(sections.items()):
-        sections[key] = _TRAILER_RE.sub("", value).strip() if key == "contact" else value
+    if contact := sections.get("contact"):
+        # The contact is its first paragraph; whatever follows it is more of the notice
+        # ("Please direct questions to ...", then the rest of an email), never dropped.
+        first, _, rest = _TRAILER_RE.sub("", contact).strip().partition("\n\n")
+        sections["contact"] = first.strip()
+        if rest.strip():
+            sections["more"] = (
+                f"{sections['more']}\n\n{rest.strip()}" if "more" in sections else rest.strip()
+            )
     return Notice(
         title=title.strip(),
         text=text,
