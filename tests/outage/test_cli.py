@@ -133,3 +133,11 @@ def test_check_unknown_end_is_said_not_invented(tmp_path: Path, run_watcloud: An
     assert "**Start Time**: 2027-06-05 06:00 ET" in r.stdout
     assert "**End Time**: not stated" in r.stdout and "**Duration**: unknown" in r.stdout
     assert "no end time stated" in r.stdout
+
+
+def test_check_binary_file_is_a_garbled_notice_exit_2(run_watcloud: Any, tmp_path: Path) -> None:
+    f = tmp_path / "notice.txt"
+    f.write_bytes(b"Electrical Shutdown - CPH\n\nWhat is happening?\n\n" + bytes(range(256)) * 16)
+    r = run_watcloud("outage", "check", str(f))
+    assert r.returncode == 2
+    assert "garbled notice" in r.stderr and len(r.stderr.strip().splitlines()) == 1

@@ -163,8 +163,38 @@ def test_known_notices_are_asked_again_until_their_event_is_over(
         # 78 left the listing but is still ahead: asked again (notices are edited in place).
         only_77 = listing_html([(77, "Shutdown 77")])
         assert asked(only_77, datetime(2030, 1, 5, tzinfo=UTC)) == ["77", "78"]
-        # 78 ended more than refetch_days_after_event ago: not asked, listed or not.
-        assert asked(both, datetime(2030, 1, 15, tzinfo=UTC)) == ["77"]
+        # 78 ended more than refetch_days_after_event ago: still asked while it is listed
+        # (issue 16: a listed notice may be postponed in place), not once it left the listing.
+        assert asked(both, datetime(2030, 1, 15, tzinfo=UTC)) == ["77", "78"]
         assert asked(only_77, datetime(2030, 1, 15, tzinfo=UTC)) == ["77"]
     finally:
         w.web.close()
+
+
+@pytest.mark.integration
+def test_listed_notice_postponed_in_place_after_its_date_is_announced(
+    tmp_path: Path, site: Site
+) -> None:
+    """Issue 16: a listed notice whose event date has passed is asked again, so a new date
+    written on the same page (an in-place postponement) is caught and announced."""
+
+    def page(when: str) -> str:
+        return notice_html("Electrical Shutdown - CPH", "CPH", "Electrical shutdown.", when)
+
+    site.set_notice(90, page("January 10, 2030, 7:00 a.m. to 11:00 a.m."))
+    site.set_listing(listing_html([(90, "Electrical Shutdown - CPH")]))
+    rec = Recorder()
+    clock = [datetime(2030, 1, 2, tzinfo=UTC)]
+    w = watcher(tmp_path, rec, clock, web={"listing_url": f"{site.base}/service-interruptions/"})
+    w.web = PlantOps(w.cfg.web, w.state, sleep=lambda _: None)
+    try:
+        w.run()
+        assert [s[1] for s in rec.sent] == ["scheduled", "scheduled"]
+        # Past the date (and the grace day), PlantOps moves the work to February 7.
+        clock[0] = datetime(2030, 1, 20, tzinfo=UTC)
+        site.set_notice(90, page("Postponed to February 7, 2030, 7:00 a.m. to 11:00 a.m."))
+        w.run()
+    finally:
+        w.web.close()
+    assert [(s[0], s[1]) for s in rec.sent[2:]] == [("email", "updated"), ("discord", "updated")]
+    assert "2030-02-07" in rec.sent[2][2]

@@ -62,6 +62,7 @@ def check(
         parse_email,
         parse_html,
         parse_text,
+        unreadable,
     )
 
     cfg = load(config)
@@ -112,6 +113,8 @@ def check(
         notice = parse_html(body, id=nid, url=url)
     else:
         notice = parse_text(body, id=nid, url=url)
+    if why := unreadable(f"{notice.title}\n{notice.text}"):
+        raise InputError(f"{source}: garbled notice: {why}")
     if not notice.title and not notice.sections.get("what"):
         raise InputError(f"{source}: no notice found (no title and no 'What is happening?')")
     a = analyze(notice, when_posted, cfg.buildings, campus_wide=cfg.campus_wide)
@@ -213,20 +216,21 @@ def watch(
     from watcloud.outage.watch import Watcher
 
     cfg = load(config)
-    items = mailsrc.read_files(list(mail or []))
+    items, skipped = mailsrc.read_files(list(mail or []))
     if stdin:
         items.append(mailsrc.from_bytes(sys.stdin.buffer.read()))
     state = State(cfg.db_path())
     web = PlantOps(cfg.web, state) if cfg.web.enabled and not no_web else None
     watcher = Watcher(cfg, state, Delivery(cfg), web=web)
-    failed = False
+    failed = bool(skipped)
     try:
         while True:
-            report = watcher.run(items)
-            items = []
+            # One bad mail file is skipped with a warning; the rest of the pass goes on.
+            report = watcher.run(items, skipped=skipped)
+            items, skipped = [], []
             if cfg.imap.enabled:
                 _imap_pass(cfg, watcher)
-            failed = any(not a["ok"] for a in report.announcements)
+            failed = failed or any(not a["ok"] for a in report.announcements)
             _show(report, output)
             if once:
                 break

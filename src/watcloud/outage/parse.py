@@ -226,8 +226,29 @@ def parse_html(
     return parse_text(text, title=title, id=id, url=url, posted=posted, style="page")
 
 
+def unreadable(text: str) -> str | None:
+    """Why `text` is not readable text (binary data, a wrong encoding), or None."""
+    sample = text[:20000]
+    if not sample.strip():
+        return None
+    bad = sum(
+        1
+        for c in sample
+        if c == "\ufffd" or (ord(c) < 32 and c not in "\n\r\t\f") or 0x7F <= ord(c) < 0xA0
+    )
+    if "\x00" in sample or bad > 0.02 * len(sample):
+        return f"binary or garbled text ({bad} unreadable characters in the first {len(sample)})"
+    letters = sum(c.isalpha() for c in sample)
+    visible = sum(not c.isspace() for c in sample)
+    if visible >= 40 and letters < 0.5 * visible:
+        return f"garbled text (only {letters} letters in {visible} visible characters)"
+    return None
+
+
 def garbled(notice: Notice) -> str | None:
     """Why a parsed notice cannot be trusted, or None."""
+    if why := unreadable(f"{notice.title}\n{notice.text}"):
+        return why
     if not notice.title:
         return "no title"
     headed = [k for k in ("where", "what", "when", "how") if notice.sections.get(k)]

@@ -66,8 +66,13 @@ class Watcher:
 
     # --- one pass -------------------------------------------------------------------------
 
-    def run(self, mail: Iterable[tuple[str, Notice]] = ()) -> PassReport:
+    def run(
+        self, mail: Iterable[tuple[str, Notice]] = (), *, skipped: Iterable[str] = ()
+    ) -> PassReport:
+        """One pass; `skipped` are mail inputs that could not be used (warned about here)."""
         self.report = PassReport()
+        for problem in skipped:
+            self.warn(f"mail-file:{problem}", "mail file skipped", problem)
         if self.web is not None:
             self._web_pass()
         for key, notice in mail:
@@ -92,18 +97,15 @@ class Watcher:
             listed_ids = [x.id for x in listed]
         except SourceError as exc:
             self.warn("listing-fetch", "PlantOps listing unavailable", str(exc))
-        # Re-fetch known notices until their event has passed (they are edited in place); an
-        # event that is over needs no asking again, listed or not.
+        # Every listed notice is asked (conditionally: an unchanged page is a 304), also when its
+        # event is over: PlantOps edits notices in place, and a postponed one gets a new date on
+        # the same page. A known notice that left the listing is asked until its event is over.
         grace = timedelta(days=self.cfg.web.refetch_days_after_event)
 
         def over(row: Any) -> bool:
             return row["event_end"] is not None and parse_iso(row["event_end"]) + grace < at
 
-        ids = [
-            nid
-            for nid in listed_ids
-            if (known := self.state.notice(f"plantops:{nid}")) is None or not over(known)
-        ]
+        ids = list(dict.fromkeys(listed_ids))
         on_listing = set(listed_ids)
         for row in self.state.notices("plantops"):
             nid = row["key"].split(":", 1)[1]
@@ -128,7 +130,7 @@ class Watcher:
             if why is not None:
                 self.warn(
                     f"garbled:{nid}",
-                    f"PlantOps notice {nid} could not be read",
+                    f"PlantOps notice {nid} could not be read (garbled notice)",
                     f"{url}: {why}; not announced",
                 )
                 continue
