@@ -3,6 +3,7 @@ reminders, a failed channel retried, restarts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from watcloud.outage.config import OutageConfig
 from watcloud.outage.delivery import Sent
 from watcloud.outage.parse import parse_text
 from watcloud.outage.sources.plantops import PlantOps
-from watcloud.outage.state import State
+from watcloud.outage.state import OutboxItem, State
 from watcloud.outage.watch import Watcher
 
 
@@ -30,11 +31,21 @@ class Recorder:
     def channels(self) -> list[str]:
         return ["email", "discord"]
 
-    def send(self, ann: Announcement, msg_id: str, channel: str) -> Sent:
-        if channel in self.fail:
-            return Sent(channel, False, "421 try later")
-        self.sent.append((channel, ann.status, ann.subject))
-        return Sent(channel, True, "sent")
+    def items(
+        self, ann: Announcement, base_id: str, channel: str, *, key: str, kind: str, fp: str
+    ) -> list[OutboxItem]:
+        payload = {"status": ann.status}
+        return [
+            OutboxItem(f"{base_id}-{channel}", key, kind, fp, channel, None, ann.subject, payload)
+        ]
+
+    def deliver(self, items: list[OutboxItem], on_done: Callable[[OutboxItem, Sent], None]) -> None:
+        for item in items:
+            if item.channel in self.fail:
+                on_done(item, Sent(item.channel, False, "421 try later", final=False))
+                continue
+            self.sent.append((item.channel, item.payload["status"], item.subject))
+            on_done(item, Sent(item.channel, True, "sent"))
 
     def warn_admins(self, subject: str, body: str, msg_id: str) -> None:
         self.warnings.append(subject)

@@ -18,10 +18,10 @@ from watcloud.core.timez import CLUSTER_TZ, now, parse_iso
 from watcloud.outage import announce
 from watcloud.outage.analysis import Analysis, analyze
 from watcloud.outage.config import OutageConfig
-from watcloud.outage.delivery import Delivery
+from watcloud.outage.delivery import Delivery, Sent
 from watcloud.outage.parse import Notice, garbled, parse_html
 from watcloud.outage.sources.plantops import PlantOps, SourceError
-from watcloud.outage.state import Plan, State, fingerprint, plan
+from watcloud.outage.state import OutboxItem, Plan, State, fingerprint, plan
 
 
 @dataclass
@@ -73,6 +73,8 @@ class Watcher:
         self.report = PassReport()
         for problem in skipped:
             self.warn(f"mail-file:{problem}", "mail file skipped", problem)
+        # First finish what a pass that died left queued (same ids: nothing goes twice).
+        self.flush()
         if self.web is not None:
             self._web_pass()
         for key, notice in mail:
@@ -196,25 +198,58 @@ class Watcher:
                 "set email.to or a Discord webhook; announcements are not sent",
             )
             return
-        for channel in channels:
-            if channel in done:
-                continue
-            sent = self.delivery.send(ann, f"outage-{key}-{p.kind}-{p.fingerprint}", channel)
+        base = f"outage-{key}-{p.kind}-{p.fingerprint}"
+        items = [
+            item
+            for channel in channels
+            if channel not in done
+            for item in self.delivery.items(
+                ann, base, channel, key=key, kind=p.kind, fp=p.fingerprint
+            )
+        ]
+        # Recorded (committed) before anything is handed over: a crash from here on is
+        # finished by the next pass, with the same message ids, never built again.
+        self.state.queue(items)
+        self.flush()
+
+    def flush(self) -> None:
+        """Hand over every queued message (this pass's and any a crashed pass left) and record
+        each answer as it comes; one report line per notice, kind and channel."""
+        items = self.state.queued()
+        if not items:
+            return
+        groups: dict[tuple[str, str, str, str], list[tuple[OutboxItem, Sent]]] = {}
+
+        def done(item: OutboxItem, sent: Sent) -> None:
+            groups.setdefault(
+                (item.notice_key, item.kind, item.fingerprint, item.channel), []
+            ).append((item, sent))
+            if sent.final:
+                self.state.finish(item, sent.ok, sent.detail)
+
+        self.delivery.deliver(items, done)
+        for (key, kind, _fp, channel), answers in groups.items():
+            ok = all(s.ok for _, s in answers)
+            bad = [f"{i.recipient or channel}: {s.detail}" for i, s in answers if not s.ok]
+            n_ok = sum(s.ok for _, s in answers)
+            detail = (
+                answers[0][1].detail if len(answers) == 1 else f"{n_ok}/{len(answers)} sent"
+            ) + (f"; {'; '.join(bad)}" if bad and len(answers) > 1 else "")
+            subject = answers[0][0].subject
             self.report.announcements.append(
                 {
                     "notice": key,
-                    "kind": p.kind,
+                    "kind": kind,
                     "channel": channel,
-                    "ok": sent.ok,
-                    "detail": sent.detail,
-                    "subject": ann.subject,
+                    "ok": ok,
+                    "detail": detail,
+                    "subject": subject,
                 }
             )
-            if sent.ok:
-                self.state.mark_sent(key, p.kind, p.fingerprint, channel, sent.detail)
-            else:
+            if not ok:
+                again = any(not s.final for _, s in answers)
                 self.warn(
                     f"delivery:{channel}",
                     f"{channel} delivery failed",
-                    f"{ann.subject}: {sent.detail} (will retry next poll)",
+                    f"{subject}: {detail}" + (" (will retry next poll)" if again else ""),
                 )
