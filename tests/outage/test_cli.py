@@ -12,7 +12,7 @@ from tests.outage.conftest import Site, notice_html
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "watcloud" / "outage" / "data"
 KEYS = {"notices", "tp", "fp", "fn", "tn", "false_positive_rate", "false_negative_rate",
-        "status_accuracy", "window_exact_rate", "results"}  # fmt: skip
+        "status_accuracy", "window_exact_rate", "after_own_year", "results"}  # fmt: skip
 
 
 def test_check_html_file_explain(tmp_path: Path, run_watcloud: Any) -> None:

@@ -182,6 +182,7 @@ def eval_cmd(
         ("false-negative rate", _pct(report["false_negative_rate"])),
         ("status accuracy", _pct(report["status_accuracy"])),
         ("exact windows", _pct(report["window_exact_rate"])),
+        ("windows after own year", len(report["after_own_year"])),
     ]
     print_table(("measure", "value"), rows, title=f"outage eval: {dataset.name}")
     wrong = [r for r in report["results"] if r["correct"] is False]

@@ -378,6 +378,8 @@ def windows_from(text: str, posted: date) -> tuple[list[Window], list[_Tok]]:
 
 _RUN_GAP = re.compile(r"^[\s,]*(?:(?:and|&|or)\s*)?[\s,]*$", re.I)
 _SPAN_GAP = re.compile(r"^\s*(?:-|–|—|to|until|through|thru)\s*$", re.I)
+# A line that starts with the date: a schedule entry ("- Tuesday, May 5", "M3 – Thursday, ...").
+_SCHEDULE_ENTRY = re.compile(r"^\s*(?:[-•*·]\s*)?(?:[A-Z][A-Za-z0-9]{0,5}\s*[–—:-]\s*)?$")
 _WHOLE_DAY = re.compile(
     r"^\W{0,3}(?:\(?\s*(?:all|full|whole|entire)\s+day|\(\s*\d+\s+days?\s*\))", re.I
 )
@@ -389,7 +391,7 @@ def _runs(text: str, date_toks: list[_Tok]) -> list[list[_Tok]]:
     runs: list[list[_Tok]] = [[date_toks[0]]]
     for prev, cur in itertools.pairwise(date_toks):
         gap = text[prev.end : cur.start]
-        if _RUN_GAP.match(gap) and "\n" not in gap and not _WHOLE_DAY.match(gap):
+        if (_RUN_GAP.match(gap) or _SPAN_GAP.match(gap)) and "\n" not in gap:
             runs[-1].append(cur)
         else:
             runs.append([cur])
@@ -455,6 +457,11 @@ def _assemble(
         used = {id(t) for _, own, _ in per_run for t in own}
         spare = [t for t in toks if t.kind == "U" and id(t) not in used]
         for run, own, whole in per_run:
+            line = text[text.rfind("\n", 0, run[0].start) + 1 : run[0].start]
+            if not own and not whole and not _SCHEDULE_ENTRY.match(line):
+                # A bare date inside a sentence ("after an issue on Saturday, June 7") while
+                # other dates have times: history or context, not a window of its own.
+                continue
             if len(spare) == 1 and [t.kind for t in own] == ["T"]:
                 # "after 6:30 p.m." here, "no longer than an hour" in a later paragraph.
                 own = [*own, _Tok("U", own[0].end, own[0].end, spare[0].value)]
@@ -626,7 +633,9 @@ def extract(notice: Notice, posted: date) -> WhenResult:
     for w in windows:
         for dur in stated:
             assert isinstance(dur, timedelta)
-            if w.duration != dur and abs(w.duration - dur) > timedelta(minutes=15):
+            if any(abs(x.duration - dur) <= timedelta(minutes=15) for x in windows):
+                continue  # the duration of one of the windows ("for 8hrs" of the night one)
+            if abs(w.duration - dur) > timedelta(minutes=15):
                 res.warnings.append(
                     f"stated duration {_fmt_td(dur)} contradicts the window "
                     f"{w.start:%Y-%m-%d %H:%M}-{w.end:%H:%M} ({_fmt_td(w.duration)})"
@@ -655,15 +664,6 @@ def extract(notice: Notice, posted: date) -> WhenResult:
             )
             w = Window(w.start, end, end_stated=False)
         fixed.append(w)
-    # A whole day before the posting date in a notice that also has later windows is history
-    # ("after an Enova Power issue on Saturday, June 7"), not a window.
-    if any(w.start.date() >= posted for w in fixed):
-        fixed = [
-            w
-            for w in fixed
-            if w.start.date() >= posted
-            or not (w.start.time() == time(0) and w.duration >= timedelta(hours=23))
-        ]
     res.windows = fixed
     return res
 
