@@ -254,3 +254,14 @@ def test_no_interruption_to_cph_excepts_cph() -> None:
     a = analyze(parse_text(text), date(2026, 4, 20))
     assert not a.relevant
     assert "excepted" in [r.code for r in a.decision.reasons]
+
+
+def test_headings_without_question_mark_or_with_markup_still_split() -> None:
+    n = parse_text(
+        "Electrical - CPH\n\nWhat is happening?\nNormal power off in CPH.\n\n"
+        "Questions or concerns\nCall ext. 1.\n\n**When is this happening?** June 3, 2026\n\n"
+        "Please direct any questions or concerns\nto ext. 2."
+    )
+    assert n.sections["contact"] == "Call ext. 1."
+    assert n.sections["when"].startswith("June 3, 2026")
+    assert "Please direct any questions or concerns" in n.sections["when"]

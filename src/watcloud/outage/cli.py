@@ -308,10 +308,10 @@ def history_fetch(
         sys.stderr.write("\n")
     if output == OutputFormat.json:
         emit_json(report)
-        return
-    sys.stdout.write(
-        f"{report.written} notice(s) written to {out}, {report.missing} missing, "
-        f"{report.skipped_known} already done, {report.errors} error(s) (retried next run)\n"
-    )
-    if report.errors:
+    else:
+        sys.stdout.write(
+            f"{report.written} notice(s) written to {out}, {report.missing} missing, "
+            f"{report.skipped_known} already done, {report.errors} error(s) (retried next run)\n"
+        )
+    if report.errors:  # the same exit code whatever the output format
         raise typer.Exit(1)

@@ -34,13 +34,13 @@ SECTION_PATTERNS: list[tuple[str, str]] = [
         r"how\s+(?:does|will)\s+this\s+affect\s+(?:the\s+)?(?:uw\s+)?(?:community|me|you)\s*\??",
     ),
     ("contact", r"who\s+(?:to|do\s+i|should\s+i)\s+contact(?:\s+for\s+more\s+information)?\s*\??"),
-    ("contact", r"questions\s+or\s+concerns\s*[?:]"),
+    ("contact", r"questions\s+or\s+concerns\s*(?:[?:]|$)"),
     ("todo", r"what\s+(?:do\s+i\s+(?:have|need)\s+to\s+do|you\s+need\s+to\s+do)\s*[?:]?"),
 ]
 # A heading starts a line, or (the homepage's inline style) follows the end of a sentence: the
 # "questions or concerns" inside "Please direct any questions or concerns to ..." is no heading.
 _HEADING_RE = re.compile(
-    r"(?:^|(?<=[.!?:)])[ \t]+|(?<=\n)[ \t]*)(?:"
+    r"(?:^[ \t>*#•-]*|(?<=[.!?:)])[ \t]+)(?:"
     + "|".join(f"(?P<s{i}>{p})" for i, (_, p) in enumerate(SECTION_PATTERNS))
     + ")",
     re.IGNORECASE | re.MULTILINE,
@@ -151,7 +151,7 @@ def _split_sections(text: str) -> tuple[str, dict[str, str], bool]:
     for i, m in enumerate(matches):
         key = next(SECTION_PATTERNS[int(k[1:])][0] for k, v in m.groupdict().items() if v)
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        value = text[m.end() : end].strip(" \t:-\n")
+        value = text[m.end() : end].strip(" \t:*-\n")
         # A heading followed by text on the same line is the homepage's inline style.
         line_rest = text[m.end() : text.find("\n", m.end()) if "\n" in text[m.end() :] else None]
         if line_rest.strip():
