@@ -3,6 +3,7 @@
     python tests/outage/crash_harness.py POINT N -- outage watch --once --config FILE ...
 
 POINT (the N-th time the step is reached, counting email messages):
+- during-record: inside the (uncommitted) transaction that records the notice and its decision;
 - before-queue:  before the announcement's messages are recorded in the outage state;
 - before-send:   the messages are recorded; message N is about to be handed to notify;
 - after-250:     the relay answered 250 for message N and notify returned it as sent;
@@ -36,7 +37,21 @@ def install(point: str, n: int) -> None:
         seen[0] += 1
         return seen[0] == n
 
-    if point == "before-queue":
+    if point == "during-record":
+        orig_record = state.State.record
+
+        def record(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if hit():
+                self.db.execute("BEGIN IMMEDIATE")
+                self.db.execute(
+                    "INSERT INTO notices(key, source, first_seen, last_seen) VALUES (?, ?, ?, ?)",
+                    ("crash:half-written", "mail", "2000-01-01", "2000-01-01"),
+                )
+                die()
+            return orig_record(self, *args, **kwargs)
+
+        state.State.record = record  # type: ignore[method-assign]
+    elif point == "before-queue":
         orig_queue = state.State.queue
 
         def queue(self: Any, *args: Any, **kwargs: Any) -> Any:

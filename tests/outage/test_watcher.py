@@ -209,3 +209,33 @@ def test_listed_notice_postponed_in_place_after_its_date_is_announced(
         w.web.close()
     assert [(s[0], s[1]) for s in rec.sent[2:]] == [("email", "updated"), ("discord", "updated")]
     assert "2030-02-07" in rec.sent[2][2]
+
+
+def test_outbox_is_on_by_default_beside_the_state_db(tmp_path: Path) -> None:
+    cfg = OutageConfig.model_validate({"state_db": str(tmp_path / "s" / "outage.db")})
+    assert cfg.outbox_path() == tmp_path / "s" / "outage-outbox.sqlite"
+    off = OutageConfig.model_validate({"email": {"outbox": False}})
+    assert off.outbox_path() is None
+    there = OutageConfig.model_validate({"email": {"outbox_path": str(tmp_path / "o.sqlite")}})
+    assert there.outbox_path() == tmp_path / "o.sqlite"
+
+
+def test_a_crashed_pass_is_finished_first_with_the_same_ids(tmp_path: Path) -> None:
+    """Messages recorded by a pass that died are handed over by the next pass before anything
+    else, with their recorded ids and payload, even if the notice is no longer fetched."""
+    rec = Recorder()
+    clock = [datetime(2030, 1, 2, tzinfo=UTC)]
+    w = watcher(tmp_path, rec, clock)
+    subject = "Power outage in CPH on 2030-01-20"
+    payload = {"status": "scheduled"}
+    item = OutboxItem("m-1", "plantops:9", "scheduled", "fp", "email", None, subject, payload)
+    w.state.db.execute(
+        "INSERT INTO notices(key, source, first_seen, last_seen) VALUES (?, 'plantops', ?, ?)",
+        ("plantops:9", "2030-01-01T00:00:00+00:00", "2030-01-01T00:00:00+00:00"),
+    )
+    w.state.queue([item])
+    w.run()
+    assert rec.sent == [("email", "scheduled", "Power outage in CPH on 2030-01-20")]
+    assert w.state.sent_channels("plantops:9", "scheduled", "fp") == {"email"}
+    w.run()
+    assert len(rec.sent) == 1
