@@ -117,7 +117,7 @@ _POSITIVE = [
 ]
 _NEGATION = RULES["negated"].regex()
 _EQUIPMENT_ONLY = RULES["equipment-only"].regex()
-_RESTORED = re.compile(RULES["restored"].regex().pattern, re.I | re.M)
+_RESTORED = RULES["restored"].regex()  # "^" is the start of the title
 _OTHER_INSTITUTION = RULES["other-institution"].regex()
 _CAMPUS_WIDE = RULES["campus-wide"].regex()
 _PASSING = RULES["passing-mention"].regex()
@@ -127,6 +127,12 @@ _CANCELLED = RULES["status"].regex("cancelled")
 _POSTPONED = RULES["status"].regex("postponed")
 _NEW_DATE = RULES["status"].regex("new-date")
 _REVISED = RULES["status"].regex("revised")
+# "This will affect the elevators in CPH" lists services, not the buildings that lose power.
+_LIST_OF_SERVICES = re.compile(
+    r"\b(?:elevators?|lifts?|doors?|access|parking|entrances?|water|heating|cooling|ventilation|"
+    r"network|wi-?fi|fume\s*hoods?)\b",
+    re.I,
+)
 # E-mail and web addresses name whoever wrote or serves the notice, not where it happens.
 _ADDRESS = re.compile(r"\S+@\S+|\bhttps?://\S+|\bwww\.\S+", re.I)
 
@@ -263,7 +269,10 @@ def classify(
         spots += [
             ("listed", c)
             for w, c in body_clauses
-            if rx.search(c) and _LISTED.search(c) and not _NEGATION.search(c)
+            if rx.search(c)
+            and _LISTED.search(c)
+            and not _NEGATION.search(c)
+            and not _LIST_OF_SERVICES.search(c)
         ]
         if not where_text:
             # No "Where" section (homepage, email, news): an affected list in the same paragraph.
