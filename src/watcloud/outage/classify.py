@@ -2,11 +2,13 @@
 
 Pure: a `Notice` in, a `Decision` out. Every rule that fires leaves a `Reason` (a code, a
 message and the sentence it fired on), so a maintainer can see why a notice was or was not
-announced (`watcloud outage check FILE --explain`).
+announced (`watcloud outage check FILE --explain`). The codes, their descriptions, messages
+and patterns, with good and bad examples that are tests, are data: `reasons.yaml`.
 
 The rules, in order:
-1. another institution's notice (Wilfrid Laurier shares the city) -> not relevant;
-2. a report that power *has been restored* -> not a new outage;
+1. another institution's notice (Wilfrid Laurier shares the city), named in the text (not in an
+   e-mail or web address) -> not relevant;
+2. a report that power *has been restored* -> not a new outage (and no window);
 3. power-off evidence: a clause saying normal electrical power goes off or is interrupted
    (electrical shutdown, power outage/interruption, hydro shutdown, a multi-service shutdown
    listing electrical power, a switch-over with a brief interruption). Noise is removed first
@@ -14,7 +16,8 @@ The rules, in order:
    power is *not* affected ("electrical power is not affected", "no interruption expected",
    "normal power will remain on") cancels the evidence of that clause;
 4. place: a watched building (by code or any of its names) in the title, in "Where is this
-   happening?", or in a power-off clause - or the outage is campus-wide. A building named only
+   happening?", in a power-off clause or in a list of affected buildings ("This will affect
+   C2, CPH, DC and MC") - or the outage is campus-wide. A building named only
    in passing elsewhere ("the bridge to CPH stays open", "occupants may use space in CPH") or
    explicitly excepted ("except CPH") does not count;
 5. status: cancelled, postponed (no new date), revised (a new date or an update) or scheduled.
