@@ -12,7 +12,7 @@ from tests.outage.conftest import Site, notice_html
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "watcloud" / "outage" / "data"
 KEYS = {"notices", "tp", "fp", "fn", "tn", "false_positive_rate", "false_negative_rate",
-        "status_accuracy", "window_exact_rate", "results"}  # fmt: skip
+        "status_accuracy", "window_exact_rate", "after_own_year", "results"}  # fmt: skip
 
 
 def test_check_html_file_explain(tmp_path: Path, run_watcloud: Any) -> None:
@@ -133,3 +133,11 @@ def test_check_unknown_end_is_said_not_invented(tmp_path: Path, run_watcloud: An
     assert "**Start Time**: 2027-06-05 06:00 ET" in r.stdout
     assert "**End Time**: not stated" in r.stdout and "**Duration**: unknown" in r.stdout
     assert "no end time stated" in r.stdout
+
+
+def test_check_binary_file_is_a_garbled_notice_exit_2(run_watcloud: Any, tmp_path: Path) -> None:
+    f = tmp_path / "notice.txt"
+    f.write_bytes(b"Electrical Shutdown - CPH\n\nWhat is happening?\n\n" + bytes(range(256)) * 16)
+    r = run_watcloud("outage", "check", str(f))
+    assert r.returncode == 2
+    assert "garbled notice" in r.stderr and len(r.stderr.strip().splitlines()) == 1

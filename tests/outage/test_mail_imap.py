@@ -292,7 +292,8 @@ def test_eml_mbox_and_stdin(tmp_path: Path, smtp_server: SmtpServer, run_watclou
     eml.write_bytes(relevant)
     mbox = tmp_path / "box.mbox"
     mbox.write_bytes(b"From plantops@example.org Mon Jan  1 00:00:00 2024\n" + other + b"\n")
-    items = read_files([eml, mbox])
+    items, skipped = read_files([eml, mbox])
+    assert skipped == []
     assert [k.startswith("mail:") for k, _ in items] == [True, True]
     assert items[0][1].style == "email" and items[0][1].title == "Power Outage - Carl Pollack Hall"
     cfg = tmp_path / "outage.yaml"
@@ -333,11 +334,52 @@ def test_eml_mbox_and_stdin(tmp_path: Path, smtp_server: SmtpServer, run_watclou
     )
     assert r.returncode == 0, r.stderr
     assert smtp_server.take() == []
-    # A file that is not mail: one line, exit 2.
+
+
+@pytest.mark.integration
+def test_one_bad_mail_file_is_skipped_with_a_warning(
+    smtp_server: SmtpServer, run_watcloud: Any, tmp_path: Path
+) -> None:
+    """Issue 16: a file that is not mail, a missing file and a garbled (binary) message are
+    each skipped with a one-line warning; the good notice beside them is still announced and
+    the pass exits 1 (ran, with problems), never 2 with nothing done."""
+    good = tmp_path / "good.eml"
+    good.write_bytes(
+        notice_mail(
+            None,
+            "Power Outage - CPH",
+            "CPH",
+            "Power interruption for switchgear work.",
+            f"{day(14)} 6 a.m. to 9 a.m.",
+        )
+    )
     junk = tmp_path / "junk.eml"
     junk.write_text("hello\n")
-    r = run_watcloud("outage", "watch", "--once", "--config", str(cfg), "--mail", str(junk))
-    assert r.returncode == 2 and "not an email message" in r.stderr
+    binary = tmp_path / "binary.eml"
+    binary.write_bytes(
+        b"Subject: Electrical Shutdown - CPH\nFrom: p@example.org\n\n" + bytes(range(256)) * 8
+    )
+    cfg = tmp_path / "outage.yaml"
+    cfg.write_text(
+        json.dumps(
+            {
+                "state_db": str(tmp_path / "s.db"),
+                "web": {"enabled": False},
+                "email": {"to": ["users@example.org"]},
+            }
+        )
+    )
+    env = {k: v for k, v in run_env(smtp_server).items() if "IMAP" not in k}
+    args = ["outage", "watch", "--once", "--config", str(cfg)]
+    for f in (junk, tmp_path / "missing.eml", binary, good):
+        args += ["--mail", str(f)]
+    r = run_watcloud(*args, env=env)
+    assert r.returncode == 1, r.stderr
+    assert "Traceback" not in r.stderr
+    assert "not an email message" in r.stderr and "mail file not found" in r.stderr
+    assert "garbled notice" in r.stderr
+    d14 = (date.today() + timedelta(days=14)).isoformat()
+    assert [m.subject for m in smtp_server.take()] == [f"Power outage in CPH on {d14}"]
 
 
 @pytest.mark.integration

@@ -120,6 +120,24 @@ def test_history_fetch_is_resumable(site: Site, tmp_path: Path, run_watcloud: An
     assert r.returncode == 0 and json.loads(r.stdout)["notices"] == 3
 
 
+@pytest.mark.integration
+def test_history_fetch_retries_a_garbled_page(
+    site: Site, tmp_path: Path, run_watcloud: Any
+) -> None:
+    """A binary page is an error asked again on the next run, not a notice ruled missing."""
+    junk = "".join(chr(c) for c in range(1, 32) if chr(c) not in "\n\r\t") * 20
+    site.set_notice(3, notice_html("Electrical - CPH", "CPH", junk, "June 1, 2024"))
+    out = tmp_path / "history.jsonl"
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(json.dumps({"web": {"listing_url": f"{site.base}/service-interruptions/"}}))
+    args = ["outage", "history", "fetch", "--first-id", "3", "--last-id", "3", "--out", str(out)]
+    r = run_watcloud(*args, "--config", str(cfg), "--output", "json")
+    assert r.returncode == 1 and json.loads(r.stdout)["errors"] == 1
+    site.set_notice(3, notice_html("Electrical - CPH", "CPH", "Power off.", "June 1, 2024"))
+    r = run_watcloud(*args, "--config", str(cfg), "--output", "json")
+    assert r.returncode == 0 and json.loads(r.stdout)["written"] == 1
+
+
 # --- the announcement plan ----------------------------------------------------------------
 
 NOTICE = """Electrical Shutdown - CPH

@@ -210,6 +210,26 @@ def test_garbled_listing_and_notice_warn_and_the_next_poll_continues(
     assert len(admins) == 1 and "201" in admins[0].subject
 
 
+def test_binary_notice_page_gets_the_garbled_notice_warning(
+    run_watcloud: Any, site: Site, smtp_server: SmtpServer, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Issue 16: a page that has a title and the question headings but binary data for text
+    is a "garbled notice" warning (stderr and the admins), not a stored, announced notice."""
+    junk = "".join(chr(c) for c in range(1, 32) if chr(c) not in "\n\r\t") * 20
+    site.set_notice(
+        301,
+        notice_html("Electrical Shutdown - CPH", "CPH", junk, f"{spoken(day(9))} \x00\x01{junk}"),
+    )
+    site.set_listing(listing_html([(301, "Electrical Shutdown - CPH")]))
+    config = write_config(tmp_path, site, admins=["admins@example.org"])
+    r = run_watcloud("outage", "watch", "--once", "--config", str(config), env=env)
+    assert r.returncode == 0, r.stderr
+    assert "garbled notice" in r.stderr and "binary or garbled text" in r.stderr
+    mails = smtp_server.take()
+    assert [m.rcpt for m in mails] == [["admins@example.org"]]
+    assert "garbled notice" in mails[0].subject
+
+
 def test_dead_site_is_a_warning_not_a_crash(
     run_watcloud: Any, site: Site, smtp_server: SmtpServer, tmp_path: Path, env: dict[str, str]
 ) -> None:

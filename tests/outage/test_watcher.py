@@ -3,6 +3,7 @@ reminders, a failed channel retried, restarts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from watcloud.outage.config import OutageConfig
 from watcloud.outage.delivery import Sent
 from watcloud.outage.parse import parse_text
 from watcloud.outage.sources.plantops import PlantOps
-from watcloud.outage.state import State
+from watcloud.outage.state import OutboxItem, State
 from watcloud.outage.watch import Watcher
 
 
@@ -30,11 +31,21 @@ class Recorder:
     def channels(self) -> list[str]:
         return ["email", "discord"]
 
-    def send(self, ann: Announcement, msg_id: str, channel: str) -> Sent:
-        if channel in self.fail:
-            return Sent(channel, False, "421 try later")
-        self.sent.append((channel, ann.status, ann.subject))
-        return Sent(channel, True, "sent")
+    def items(
+        self, ann: Announcement, base_id: str, channel: str, *, key: str, kind: str, fp: str
+    ) -> list[OutboxItem]:
+        payload = {"status": ann.status}
+        return [
+            OutboxItem(f"{base_id}-{channel}", key, kind, fp, channel, None, ann.subject, payload)
+        ]
+
+    def deliver(self, items: list[OutboxItem], on_done: Callable[[OutboxItem, Sent], None]) -> None:
+        for item in items:
+            if item.channel in self.fail:
+                on_done(item, Sent(item.channel, False, "421 try later", final=False))
+                continue
+            self.sent.append((item.channel, item.payload["status"], item.subject))
+            on_done(item, Sent(item.channel, True, "sent"))
 
     def warn_admins(self, subject: str, body: str, msg_id: str) -> None:
         self.warnings.append(subject)
@@ -163,8 +174,68 @@ def test_known_notices_are_asked_again_until_their_event_is_over(
         # 78 left the listing but is still ahead: asked again (notices are edited in place).
         only_77 = listing_html([(77, "Shutdown 77")])
         assert asked(only_77, datetime(2030, 1, 5, tzinfo=UTC)) == ["77", "78"]
-        # 78 ended more than refetch_days_after_event ago: not asked, listed or not.
-        assert asked(both, datetime(2030, 1, 15, tzinfo=UTC)) == ["77"]
+        # 78 ended more than refetch_days_after_event ago: still asked while it is listed
+        # (issue 16: a listed notice may be postponed in place), not once it left the listing.
+        assert asked(both, datetime(2030, 1, 15, tzinfo=UTC)) == ["77", "78"]
         assert asked(only_77, datetime(2030, 1, 15, tzinfo=UTC)) == ["77"]
     finally:
         w.web.close()
+
+
+@pytest.mark.integration
+def test_listed_notice_postponed_in_place_after_its_date_is_announced(
+    tmp_path: Path, site: Site
+) -> None:
+    """Issue 16: a listed notice whose event date has passed is asked again, so a new date
+    written on the same page (an in-place postponement) is caught and announced."""
+
+    def page(when: str) -> str:
+        return notice_html("Electrical Shutdown - CPH", "CPH", "Electrical shutdown.", when)
+
+    site.set_notice(90, page("January 10, 2030, 7:00 a.m. to 11:00 a.m."))
+    site.set_listing(listing_html([(90, "Electrical Shutdown - CPH")]))
+    rec = Recorder()
+    clock = [datetime(2030, 1, 2, tzinfo=UTC)]
+    w = watcher(tmp_path, rec, clock, web={"listing_url": f"{site.base}/service-interruptions/"})
+    w.web = PlantOps(w.cfg.web, w.state, sleep=lambda _: None)
+    try:
+        w.run()
+        assert [s[1] for s in rec.sent] == ["scheduled", "scheduled"]
+        # Past the date (and the grace day), PlantOps moves the work to February 7.
+        clock[0] = datetime(2030, 1, 20, tzinfo=UTC)
+        site.set_notice(90, page("Postponed to February 7, 2030, 7:00 a.m. to 11:00 a.m."))
+        w.run()
+    finally:
+        w.web.close()
+    assert [(s[0], s[1]) for s in rec.sent[2:]] == [("email", "updated"), ("discord", "updated")]
+    assert "2030-02-07" in rec.sent[2][2]
+
+
+def test_outbox_is_on_by_default_beside_the_state_db(tmp_path: Path) -> None:
+    cfg = OutageConfig.model_validate({"state_db": str(tmp_path / "s" / "outage.db")})
+    assert cfg.outbox_path() == tmp_path / "s" / "outage-outbox.sqlite"
+    off = OutageConfig.model_validate({"email": {"outbox": False}})
+    assert off.outbox_path() is None
+    there = OutageConfig.model_validate({"email": {"outbox_path": str(tmp_path / "o.sqlite")}})
+    assert there.outbox_path() == tmp_path / "o.sqlite"
+
+
+def test_a_crashed_pass_is_finished_first_with_the_same_ids(tmp_path: Path) -> None:
+    """Messages recorded by a pass that died are handed over by the next pass before anything
+    else, with their recorded ids and payload, even if the notice is no longer fetched."""
+    rec = Recorder()
+    clock = [datetime(2030, 1, 2, tzinfo=UTC)]
+    w = watcher(tmp_path, rec, clock)
+    subject = "Power outage in CPH on 2030-01-20"
+    payload = {"status": "scheduled"}
+    item = OutboxItem("m-1", "plantops:9", "scheduled", "fp", "email", None, subject, payload)
+    w.state.db.execute(
+        "INSERT INTO notices(key, source, first_seen, last_seen) VALUES (?, 'plantops', ?, ?)",
+        ("plantops:9", "2030-01-01T00:00:00+00:00", "2030-01-01T00:00:00+00:00"),
+    )
+    w.state.queue([item])
+    w.run()
+    assert rec.sent == [("email", "scheduled", "Power outage in CPH on 2030-01-20")]
+    assert w.state.sent_channels("plantops:9", "scheduled", "fp") == {"email"}
+    w.run()
+    assert len(rec.sent) == 1

@@ -34,5 +34,12 @@ def analyze(
     campus_wide: bool = True,
 ) -> Analysis:
     decision = classify(notice, buildings, campus_wide=campus_wide)
+    if any(r.code == "restored" for r in decision.reasons):
+        # A report after the fact: the times in it are history, not an outage window.
+        return Analysis(
+            notice,
+            decision,
+            WhenResult(warnings=["a report after the fact: no window is read from it"]),
+        )
     when = extract(notice, posted)
     return Analysis(notice, decision, when)

@@ -43,14 +43,17 @@ class Announcement:
 
     @property
     def end(self) -> str:
-        ends = [fmt_time(w.end) if w.end > w.start else "not stated" for w in self.windows]
+        ends = [
+            fmt_time(w.end) if w.end_stated else f"not stated (assume until {fmt_time(w.end)})"
+            for w in self.windows
+        ]
         return "; ".join(ends) or "see the notice"
 
     @property
     def duration(self) -> str:
         if not self.windows:
             return "see the notice"
-        durs = [format_duration(w.duration) if w.end > w.start else "unknown" for w in self.windows]
+        durs = [format_duration(w.duration) if w.end_stated else "unknown" for w in self.windows]
         if len(set(durs)) == 1 and len(durs) > 1:
             return f"{durs[0]} each ({len(durs)} windows)"
         return "; ".join(durs)

@@ -2,11 +2,13 @@
 
 Pure: a `Notice` in, a `Decision` out. Every rule that fires leaves a `Reason` (a code, a
 message and the sentence it fired on), so a maintainer can see why a notice was or was not
-announced (`watcloud outage check FILE --explain`).
+announced (`watcloud outage check FILE --explain`). The codes, their descriptions, messages
+and patterns, with good and bad examples that are tests, are data: `reasons.yaml`.
 
 The rules, in order:
-1. another institution's notice (Wilfrid Laurier shares the city) -> not relevant;
-2. a report that power *has been restored* -> not a new outage;
+1. another institution's notice (Wilfrid Laurier shares the city), named in the text (not in an
+   e-mail or web address) -> not relevant;
+2. a report that power *has been restored* -> not a new outage (and no window);
 3. power-off evidence: a clause saying normal electrical power goes off or is interrupted
    (electrical shutdown, power outage/interruption, hydro shutdown, a multi-service shutdown
    listing electrical power, a switch-over with a brief interruption). Noise is removed first
@@ -14,7 +16,8 @@ The rules, in order:
    power is *not* affected ("electrical power is not affected", "no interruption expected",
    "normal power will remain on") cancels the evidence of that clause;
 4. place: a watched building (by code or any of its names) in the title, in "Where is this
-   happening?", or in a power-off clause - or the outage is campus-wide. A building named only
+   happening?", in a power-off clause or in a list of affected buildings ("This will affect
+   C2, CPH, DC and MC") - or the outage is campus-wide. A building named only
    in passing elsewhere ("the bridge to CPH stays open", "occupants may use space in CPH") or
    explicitly excepted ("except CPH") does not count;
 5. status: cancelled, postponed (no new date), revised (a new date or an update) or scheduled.
@@ -25,6 +28,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
 
 from watcloud.outage.parse import Notice
 
@@ -61,121 +66,83 @@ class Decision:
         return "cancelled" if self.status in ("cancelled", "postponed") else "scheduled"
 
 
-# --- text helpers -------------------------------------------------------------------------
+# --- the reasons table --------------------------------------------------------------------
 
-_NOISE = [
-    (re.compile(r"\bpower(?:ed)?[- ]?(?:assisted\s+)?doors?(?:\s+(?:operators?|openers?))?", re.I),
-     "door-operators"),
-    (re.compile(r"\bpower[- ]?wash\w*", re.I), "pressure-washing"),
-    (re.compile(r"\b(?:emergency|standby|backup|back-up)\s+(?:power|generators?|electrical)"
-                r"(?:\s+(?:system|supply|generator))?", re.I), "standby-supply"),
-    (re.compile(r"\bpower\s+(?:bars?|cords?|tools?|outlets?\s+(?:in|on)\s+the\s+bridge)\b", re.I),
-     "equipment"),
-    (re.compile(r"\bUPS\b"), "battery-unit"),
-    # "power down your computers": an instruction to occupants, not an outage.
-    (re.compile(r"\bpower(?:ed)?\s+(?:off|down|up|cycle)\s+(?:\w+\s+){0,2}?(?:your|the|all|any|"
-                r"their|computers?|equipment|devices?|workstations?|servers?|machines?|"
-                r"instruments?|systems?|pcs?)\b", re.I), "switch-off-your-equipment"),
-]  # fmt: skip
 
-_POWER_NOUN = r"(?:power|electricity|hydro|electrical\s+(?:power|service|services|supply|feed)|electrical(?=\s*(?:,|and\b|&)))"  # noqa: E501
-_OFF = (
-    r"(?:shut\s*-?\s*(?:off|down)|shutdown|turned\s+off|be\s+off|off\b|interrupted|"
-    r"disconnected|unavailable|de-?energi[sz]ed|lost|out\b|isolated|cut\b|down\b)"
-)
+@dataclass(frozen=True)
+class ReasonRule:
+    """One row of `reasons.yaml`: a code, what it means, its patterns and its examples."""
+
+    code: str
+    description: str
+    message: str
+    patterns: tuple[str, ...] = ()
+    named_patterns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    good: tuple[str, ...] = ()
+    bad: tuple[str, ...] = ()
+
+    def regex(self, name: str | None = None) -> re.Pattern[str]:
+        alts = self.named_patterns[name] if name else self.patterns
+        return re.compile("|".join(f"(?:{p})" for p in alts), re.I)
+
+
+def load_reasons(path: Path | None = None) -> tuple[dict[str, ReasonRule], list[tuple[str, str]]]:
+    """The reasons table and the noise list from `reasons.yaml` (packaged beside this module)."""
+    import yaml
+
+    text = (
+        path.read_text(encoding="utf-8")
+        if path
+        else resources.files("watcloud.outage").joinpath("reasons.yaml").read_text("utf-8")
+    )
+    raw = yaml.safe_load(text)
+    rules = {}
+    for row in raw["reasons"]:
+        rules[row["code"]] = ReasonRule(
+            code=row["code"],
+            description=row["description"],
+            message=row["message"],
+            patterns=tuple(row.get("patterns") or ()),
+            named_patterns={k: tuple(v) for k, v in (row.get("named_patterns") or {}).items()},
+            good=tuple(row.get("good") or ()),
+            bad=tuple(row.get("bad") or ()),
+        )
+    noise = [(n["name"], n["pattern"]) for n in raw.get("noise") or ()]
+    return rules, noise
+
+
+RULES, _NOISE_TABLE = load_reasons()
+_NOISE = [(re.compile(pat, re.I), name) for name, pat in _NOISE_TABLE]
 _POSITIVE = [
-    ("power-off", re.compile(
-        r"\b(?:electrical|electricity|power|hydro|utility)\s+(?:shut\s*-?\s*down|shut\s*-?\s*off|"
-        r"outages?|interruptions?|disruptions?|cuts?|failures?|loss)\b", re.I)),
-    ("power-off", re.compile(
-        rf"\b{_POWER_NOUN}\b(?:\W+\w+){{0,8}}?\W+{_OFF}", re.I)),
-    ("power-off", re.compile(
-        r"\b(?:shut\s*-?\s*(?:off|down)|shutdown|interruptions?|outages?|loss|isolation|"
-        r"disconnect\w*|de-?energi[sz]\w*|turn\w*\s+off|disruptions?)\s+(?:of|to|in)\s+(?:the\s+)?"
-        r"(?:normal\s+|all\s+|building\s+|main\s+|utility\s+)?(?:electrical\s+)?"
-        r"(?:power|electricity|hydro|electrical)\b", re.I)),
-    ("power-off", re.compile(r"\b(?:no|without)\s+(?:normal\s+|electrical\s+|building\s+)?"
-                             r"(?:power|electricity|hydro)\b", re.I)),
-    ("power-off", re.compile(r"\brolling\s+(?:power\s+)?(?:outages|blackouts)\b|\bblackouts?\b",
-                             re.I)),
-    ("power-off", re.compile(r"\b(?:power|electrical)\s+(?:blips?|bumps?|dips?|flickers?)\b",
-                             re.I)),
-    ("generator-feed", re.compile(
-        r"\b(?:run|running|operate|operating|be\s+powered|powered|fed)\s+(?:on|by|from)\s+"
-        r"(?:a\s+|the\s+)?(?:temporary|portable|rental|mobile)\s+generators?\b", re.I)),
-    ("switch-over", re.compile(
-        r"\b(?:switch\s*-?\s*over|switchover|transfer|cut\s*-?\s*over|changeover)\b"
-        r".{0,120}\b(?:brief|momentary|short)\b.{0,40}\b(?:interruption|outage|loss|disruption)"
-        r"|\b(?:brief|momentary|short)\s+(?:\w+\s+){0,2}(?:interruption|outage|loss|disruption)"
-        r".{0,120}\b(?:switch\s*-?\s*over|switchover|transfer|cut\s*-?\s*over|changeover)\b",
-        re.I)),
-]  # fmt: skip
-_NEGATION = re.compile(
-    r"\b(?:not|never)\s+(?:be\s+)?(?:affected|impacted|interrupted|disrupted|shut\s*(?:off|down)|"
-    r"lost|expected|turned\s+off|involved|included)\b"
-    r"|\bno\s+(?:\w+\s+){0,2}(?:interruptions?|outages?|disruptions?|impact|loss|shutdowns?)\b"
-    r"(?!\s+(?:to|of)\s+(?:the\s+)?(?:water|steam|heat|gas|network))"
-    r"|\b(?:remain|remains|stay|stays|kept|continue\s+to\s+be)\s+(?:on|energi[sz]ed|available|"
-    r"unaffected|in\s+service|live|operational|uninterrupted)\b"
-    r"|\bwill\s+not\s+notice\b|\bno\s+effect\s+on\b|\bunaffected\b|\buninterrupted\b|\bwithout\s+(?:any\s+)?(?:interruption|disruption|outage)"
-    r"|\bwill\s+not\s+(?:lose|be\s+without|affect|interrupt)\b|\bdoes\s+not\s+(?:affect|involve|"
-    r"include|require)\b|\bnot\s+(?:require|need)\s+(?:a\s+|any\s+)?(?:power|electrical|shutdown)",
+    (code, re.compile(p, re.I))
+    for code in ("power-off", "generator-feed", "switch-over")
+    for p in RULES[code].patterns
+]
+_NEGATION = RULES["negated"].regex()
+_EQUIPMENT_ONLY = RULES["equipment-only"].regex()
+_RESTORED = RULES["restored"].regex()  # "^" is the start of the title
+_OTHER_INSTITUTION = RULES["other-institution"].regex()
+_CAMPUS_WIDE = RULES["campus-wide"].regex()
+_PASSING = RULES["passing-mention"].regex()
+_LISTED = RULES["listed"].regex()
+_EXCEPT = "(?:" + "|".join(RULES["excepted"].patterns) + ")"
+_CANCELLED = RULES["status"].regex("cancelled")
+_POSTPONED = RULES["status"].regex("postponed")
+_NEW_DATE = RULES["status"].regex("new-date")
+_REVISED = RULES["status"].regex("revised")
+# "This will affect the elevators in CPH" lists services, not the buildings that lose power.
+_LIST_OF_SERVICES = re.compile(
+    r"\b(?:elevators?|lifts?|doors?|access|parking|entrances?|water|heating|cooling|ventilation|"
+    r"network|wi-?fi|fume\s*hoods?)\b",
     re.I,
 )
-_EQUIPMENT_ONLY = re.compile(
-    r"\bpower\s+(?:supply\s+)?(?:to|for)\s+(?:the\s+|one\s+|a\s+)?(?:\w+\s+){0,2}?"
-    r"(?:elevators?|lifts?|fume\s*hoods?|fans?|pumps?|chillers?|air\s+handl\w+|AHU|"
-    r"doors?|card\s+readers?|lights?\s+in\s+the\s+parking|parking|signs?|fountain|compactor|"
-    r"exhaust)\b",
-    re.I,
-)
-_RESTORED = re.compile(
-    r"\b(?:power|electricity|service)\s+(?:has|had|have)\s+(?:now\s+|since\s+)?been\s+restored\b"
-    r"|\b(?:power|electricity)\s+(?:was|is\s+now)\s+restored\b|^power\s+restored\b",
-    re.I,
-)
-_OTHER_INSTITUTION = re.compile(
-    r"\b(?:wilfrid\s+laurier|laurier(?:'s|’s)?\s+(?:waterloo\s+)?campus|wlu\.ca|"
-    r"conestoga\s+college|university\s+of\s+guelph)\b",
-    re.I,
-)
-_CAMPUS_WIDE = re.compile(
-    r"\bcampus[- ]wide\b|\b(?:entire|whole|all\s+of\s+(?:the\s+)?)\s*(?:main\s+)?campus\b"
-    r"|\ball\s+(?:main\s+)?campus\s+buildings\b"
-    r"|\ball\s+(?:uw\s+|university\s+)?buildings\s+(?:on|across)\s+(?:the\s+)?(?:main\s+)?campus\b"
-    r"|\ball\s+(?:main\s+campus|university)\s+buildings\b",
-    re.I,
-)
-_PASSING = re.compile(
-    r"\b(?:bridges?|tunnels?|walkways?|links?|pathways?|corridors?|entrances?)\b"
-    r"|\b(?:remains?|stays?|will\s+(?:remain|stay|be))\s+open\b|\bmay\s+(?:use|relocate|go|work)"
-    r"|\b(?:can|should|please)\s+(?:use|relocate|go|work)\b|\balternate\s+(?:space|location)"
-    r"|\bspace\s+(?:in|at)\b|\bcompleted\b|\balready\b|\bnearby\b|\badjacent\s+to\b|\bnext\s+to\b"
-    r"|\bacross\s+from\b|\bfrom\s+the\s+\w+\s+(?:side|loading\s+dock)\b",
-    re.I,
-)
-_EXCEPT = r"(?:except(?:\s+for)?|excluding|with\s+the\s+exception\s+of|other\s+than|but\s+not)"
+# E-mail and web addresses name whoever wrote or serves the notice, not where it happens.
+_ADDRESS = re.compile(r"\S+@\S+|\bhttps?://\S+|\bwww\.\S+", re.I)
 
-_CANCELLED = re.compile(
-    r"\bcancel+(?:ed|lation)\b|\bwill\s+not\s+(?:take\s+place|proceed|go\s+ahead|be\s+proceeding|"
-    r"be\s+happening|happen)\b|\bno\s+longer\s+(?:take\s+place|proceed\w*|going\s+ahead|required|"
-    r"happening|needed|be\s+(?:required|needed))\b|\bcalled\s+off\b|\bhas\s+been\s+withdrawn\b",
-    re.I,
-)
-_POSTPONED = re.compile(r"\bpostpone(?:d|ment)\b|\bdeferred\b|\bon\s+hold\b|\bdelayed\b", re.I)
-_NEW_DATE = re.compile(
-    r"\b(?:postponed|rescheduled|moved|deferred|delayed|changed|pushed(?:\s+back)?)\s+(?:until|to|till|for)\s+"
-    r"(?!(?:a\s+)?(?:later|future|new)\b|further\s+notice|(?:a\s+)?(?:date|time)\s+(?:to\s+be|tbd))"
-    r"|\bnew\s+(?:date|time|dates)\s+(?:is|are|will\s+now\s+be|:)"
-    r"|\b(?:now|instead)\s+(?:take\s+place|happen|occur|be\s+held|scheduled)\s+(?:on|for)\b"
-    r"|\bnow\s+(?:on|scheduled\s+for)\b",
-    re.I,
-)
-_REVISED = re.compile(
-    r"\brevis(?:ed|ion)\b|\breschedul\w*\b|\bupdated?\b|\bdate\s+change\b|\bchange\s+(?:of|in)\s+"
-    r"(?:date|time)\b|\bnew\s+(?:date|time)\b|\bamended\b|\bcorrect(?:ed|ion)\b|\bextended\b",
-    re.I,
-)
+
+def reason(code: str, evidence: str = "", message: str | None = None) -> Reason:
+    """A `Reason` of a code from the table (an unknown code is a bug, caught by the tests)."""
+    return Reason(code, message or RULES[code].message, evidence)
 
 
 def building_pattern(code: str, names: Sequence[str]) -> re.Pattern[str]:
@@ -194,7 +161,8 @@ def clauses(text: str) -> list[str]:
         para = " ".join(para.split())
         for sent in re.split(r"(?<![\s.][A-Z]\.)(?<=[.!?])\s+(?=[A-Z(\"'])", para):
             for cl in re.split(
-                r";|\s+but\s+|,?\s+however,?\s+|\s+while\s+|\s+whereas\s+|\s+although\s+",
+                r";|\s+but\s+|,?\s+however,?\s+|\s+while\s+|\s+whereas\s+|\s+although\s+"
+                r"|,\s+and\s+(?=(?:no|not|there\s+will\s+be\s+no)\b)",
                 sent,
                 flags=re.I,
             ):
@@ -229,20 +197,12 @@ def classify(
     status, status_reason = detect_status(notice)
     full = f"{notice.title}\n\n{notice.body_without_title()}"
 
-    if m := _OTHER_INSTITUTION.search(full):
-        reasons.append(
-            Reason(
-                "other-institution", "the notice is from another institution", _short(m.group(0))
-            )
-        )
+    if m := _OTHER_INSTITUTION.search(_ADDRESS.sub(" ", full)):
+        reasons.append(reason("other-institution", _short(m.group(0))))
         return Decision(False, status, reasons)
     head = f"{notice.title}\n{notice.section('what')[:300]}"
     if m := _RESTORED.search(head):
-        reasons.append(
-            Reason(
-                "restored", "a report that power was restored, not a new outage", _short(m.group(0))
-            )
-        )
+        reasons.append(reason("restored", _short(m.group(0))))
         return Decision(False, status, reasons)
 
     # Power-off evidence, clause by clause.
@@ -266,12 +226,10 @@ def classify(
         if _EQUIPMENT_ONLY.search(clean) and not re.search(
             r"\b(?:building|entire|whole|all)\b", clean, re.I
         ):
-            reasons.append(
-                Reason("equipment-only", "power to one piece of equipment only", _short(clause))
-            )
+            reasons.append(reason("equipment-only", _short(clause)))
             continue
         power_clauses.append((where, clause))
-        reasons.append(Reason(hit[0], f"power goes off ({where})", _short(clause)))
+        reasons.append(reason(hit[0], _short(clause), f"power goes off ({where})"))
     title_category = re.match(
         r"\s*(?:(?:revised|updated?|rescheduled)\s*(?:date)?\s*[-:]\s*)?(?:electrical|electricity|hydro)"
         r"\s*(?:-|–|—|,|:|$)",
@@ -284,17 +242,20 @@ def classify(
     )
     if not power_clauses and title_category and not power_negated:
         power_clauses.append(("title", notice.title))
-        reasons.append(
-            Reason(
-                "electrical-category",
-                "the title names the Electrical service and nothing says power stays on",
-                _short(notice.title),
-            )
-        )
+        reasons.append(reason("electrical-category", _short(notice.title)))
     for clause in negated:
-        reasons.append(Reason("negated", "a clause says power is not affected", _short(clause)))
+        reasons.append(reason("negated", _short(clause)))
+    # "no interruption to CPH", "CPH is not affected": that building is excepted.
+    negating = [
+        c
+        for _, c in body_clauses
+        if _NEGATION.search(d := _denoise(c))
+        and re.search(
+            r"\b(?:power|electric\w*|outages?|interruptions?|shut\s*-?\s*downs?)\b", d, re.I
+        )
+    ]
     if not power_clauses:
-        reasons.append(Reason("not-power", "no clause says normal electrical power goes off"))
+        reasons.append(reason("not-power"))
         return Decision(False, status, reasons)
 
     # Place.
@@ -307,13 +268,29 @@ def classify(
         if where_text and rx.search(where_text):
             spots.append(("where", where_text))
         spots += [(w, c) for w, c in power_clauses if w != "title" and rx.search(c)]
+        # "This will affect C2, CPH, DC and MC": the list of affected buildings.
+        spots += [
+            ("listed", c)
+            for w, c in body_clauses
+            if rx.search(c)
+            and _LISTED.search(c)
+            and not _NEGATION.search(c)
+            and not _LIST_OF_SERVICES.search(c)
+        ]
         if not where_text:
             # No "Where" section (homepage, email, news): an affected list in the same paragraph.
             for key, value in notice.sections.items():
+                if key == "contact":
+                    continue
                 for para in re.split(r"\n\s*\n", value):
                     if rx.search(para) and any(c in para for _, c in power_clauses):
                         spots.append((key, para))
         good = []
+        for c in negating:
+            if rx.search(c):
+                reasons.append(reason("excepted", _short(c), f"{code} is excepted"))
+        if any(r.code == "excepted" and r.message.startswith(code) for r in reasons):
+            spots = [(w, t) for w, t in spots if w in ("title", "where")]
         for w, text in spots:
             for m in rx.finditer(text):
                 ctx = text[max(0, m.start() - 60) : m.end() + 60]
@@ -328,30 +305,41 @@ def classify(
                     text[m.end() : m.end() + 60],
                     re.I,
                 ):
-                    reasons.append(Reason("excepted", f"{code} is excepted", _short(ctx)))
+                    reasons.append(reason("excepted", _short(ctx), f"{code} is excepted"))
                     continue
-                if w != "where" and w != "title" and _PASSING.search(ctx):
+                if w == "listed":
+                    if _PASSING.search(text):
+                        reasons.append(reason("passing-mention", _short(text)))
+                        continue
+                elif w != "where" and w != "title" and _PASSING.search(ctx):
                     reasons.append(
-                        Reason(
-                            "passing-mention", f"{code} is mentioned only in passing", _short(ctx)
+                        reason(
+                            "passing-mention", _short(ctx), f"{code} is mentioned only in passing"
                         )
                     )
                     continue
-                good.append((w, text if w in ("title", "where") else ctx))
+                good.append((w, text if w in ("title", "where", "listed") else ctx))
         if good:
             located.append(code)
             w, ctx = good[0]
-            reasons.append(Reason("building", f"watched building {code} named in {w}", _short(ctx)))
+            if w == "listed":
+                reasons.append(
+                    reason("listed", _short(ctx), f"{code} is in the list of affected buildings")
+                )
+            else:
+                reasons.append(
+                    reason("building", _short(ctx), f"watched building {code} named in {w}")
+                )
         else:
             # Mentioned elsewhere only: say so for the audit.
             for key, value in notice.sections.items():
                 if m := rx.search(value):
                     ctx = value[max(0, m.start() - 60) : m.end() + 60]
                     reasons.append(
-                        Reason(
+                        reason(
                             "passing-mention",
-                            f"{code} named in {key} but not as a place of the outage",
                             _short(ctx),
+                            f"{code} named in {key} but not as a place of the outage",
                         )
                     )
                     break
@@ -367,18 +355,18 @@ def classify(
                 rx.search(after) for rx in patterns.values()
             ):
                 reasons.append(
-                    Reason(
+                    reason(
                         "excepted",
-                        "campus-wide, but the watched building is excepted",
                         _short(clause),
+                        "campus-wide, but the watched building is excepted",
                     )
                 )
                 break
             wide = True
-            reasons.append(Reason("campus-wide", f"campus-wide outage ({w})", _short(clause)))
+            reasons.append(reason("campus-wide", _short(clause), f"campus-wide outage ({w})"))
             break
     if not located and not wide:
-        reasons.append(Reason("elsewhere", "the outage is in buildings that are not watched"))
+        reasons.append(reason("elsewhere"))
         return Decision(False, status, reasons)
     if status_reason:
         reasons.append(status_reason)

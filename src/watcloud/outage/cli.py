@@ -47,6 +47,7 @@ def _read_notice(source: str, posted: str | None, cfg: Any) -> tuple[Any, date, 
         parse_email,
         parse_html,
         parse_text,
+        unreadable,
     )
 
     url = None
@@ -96,6 +97,8 @@ def _read_notice(source: str, posted: str | None, cfg: Any) -> tuple[Any, date, 
         notice = parse_html(body, id=nid, url=url)
     else:
         notice = parse_text(body, id=nid, url=url)
+    if why := unreadable(f"{notice.title}\n{notice.text}"):
+        raise InputError(f"{source}: garbled notice: {why}")
     if not notice.title and not notice.sections.get("what"):
         raise InputError(f"{source}: no notice found (no title and no 'What is happening?')")
     return notice, when_posted, url
@@ -192,6 +195,7 @@ def eval_cmd(
         ("false-negative rate", _pct(report["false_negative_rate"])),
         ("status accuracy", _pct(report["status_accuracy"])),
         ("exact windows", _pct(report["window_exact_rate"])),
+        ("windows after own year", len(report["after_own_year"])),
     ]
     print_table(("measure", "value"), rows, title=f"outage eval: {dataset.name}")
     wrong = [r for r in report["results"] if r["correct"] is False]
@@ -226,20 +230,21 @@ def watch(
     from watcloud.outage.watch import Watcher
 
     cfg = load(config)
-    items = mailsrc.read_files(list(mail or []))
+    items, skipped = mailsrc.read_files(list(mail or []))
     if stdin:
         items.append(mailsrc.from_bytes(sys.stdin.buffer.read()))
     state = State(cfg.db_path())
     web = PlantOps(cfg.web, state) if cfg.web.enabled and not no_web else None
     watcher = Watcher(cfg, state, Delivery(cfg), web=web)
-    failed = False
+    failed = bool(skipped)
     try:
         while True:
-            report = watcher.run(items)
-            items = []
+            # One bad mail file is skipped with a warning; the rest of the pass goes on.
+            report = watcher.run(items, skipped=skipped)
+            items, skipped = [], []
             if cfg.imap.enabled:
                 _imap_pass(cfg, watcher)
-            failed = any(not a["ok"] for a in report.announcements)
+            failed = failed or any(not a["ok"] for a in report.announcements)
             _show(report, output)
             if once:
                 break
@@ -386,10 +391,10 @@ def history_fetch(
         sys.stderr.write("\n")
     if output == OutputFormat.json:
         emit_json(report)
-        return
-    sys.stdout.write(
-        f"{report.written} notice(s) written to {out}, {report.missing} missing, "
-        f"{report.skipped_known} already done, {report.errors} error(s) (retried next run)\n"
-    )
-    if report.errors:
+    else:
+        sys.stdout.write(
+            f"{report.written} notice(s) written to {out}, {report.missing} missing, "
+            f"{report.skipped_known} already done, {report.errors} error(s) (retried next run)\n"
+        )
+    if report.errors:  # the same exit code whatever the output format
         raise typer.Exit(1)

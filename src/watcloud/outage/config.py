@@ -51,6 +51,9 @@ class ImapSource(StrictModel):
 class EmailDelivery(StrictModel):
     to: list[str] = Field(default_factory=list)
     smtp_config: Path | None = None  # notify's SMTP settings file; else WATCLOUD_SMTP_* env
+    # notify's outbox (exactly once across crashes): on by default, beside the state database.
+    outbox: bool = True
+    outbox_path: Path | None = None  # default: <state_db directory>/outage-outbox.sqlite
 
 
 class DiscordDelivery(StrictModel):
@@ -100,6 +103,12 @@ class OutageConfig(StrictModel):
 
     def db_path(self) -> Path:
         return self.state_db or state_dir() / "outage.db"
+
+    def outbox_path(self) -> Path | None:
+        """notify's outbox for announcements, or None when `email.outbox` is false."""
+        if not self.email.outbox:
+            return None
+        return self.email.outbox_path or self.db_path().with_name("outage-outbox.sqlite")
 
 
 def load(path: Path | None) -> OutageConfig:

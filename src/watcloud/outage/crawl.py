@@ -20,7 +20,7 @@ from pathlib import Path
 from watcloud.core.errors import InputError
 from watcloud.core.state import open_db, transaction
 from watcloud.core.timez import CLUSTER_TZ, now
-from watcloud.outage.parse import garbled, parse_html
+from watcloud.outage.parse import garbled, parse_html, unreadable
 from watcloud.outage.sources.plantops import PlantOps, SourceError
 
 CRAWL_MIGRATIONS = [
@@ -101,6 +101,9 @@ def crawl(
                     continue
                 report.fetched += 1
                 notice = parse_html(page.body, id=nid, url=url)
+                if unreadable(f"{notice.title}\n{notice.text}"):
+                    report.errors += 1  # a garbled (binary) page: asked again on the next run
+                    continue
                 if garbled(notice) is not None:
                     _skip(db, nid, "no notice on the page", clock())
                     report.missing += 1

@@ -21,6 +21,7 @@ from watcloud.core.fsutil import read_text
 from watcloud.core.timez import CLUSTER_TZ
 from watcloud.outage.analysis import Analysis, analyze
 from watcloud.outage.parse import parse_html, parse_text
+from watcloud.outage.when import anchors_in
 
 
 @dataclass
@@ -110,9 +111,12 @@ def evaluate(
     tp = fp = fn = tn = 0
     status_ok = status_n = 0
     windows_ok = windows_n = 0
+    after_own_year: list[str] = []
     results = []
     for rec in records:
         a = analyze_record(rec, buildings)
+        if after_notice_year(a):
+            after_own_year.append(rec.id)
         predicted: dict[str, Any] = {
             "relevant": a.relevant,
             "status": a.decision.label_status if a.relevant else None,
@@ -153,8 +157,22 @@ def evaluate(
         "false_negative_rate": _rate(fn, fn + tp),
         "status_accuracy": _rate(status_ok, status_n),
         "window_exact_rate": _rate(windows_ok, windows_n),
+        "after_own_year": after_own_year,
         "results": results,
     }
+
+
+def after_notice_year(a: Analysis) -> bool:
+    """A window dated after the last year the notice itself states (a year-less date rolled
+    into the future); a January window right after a December one is fine."""
+    years = [d.year for d in anchors_in("\n".join([a.notice.title, *a.notice.sections.values()]))]
+    if not years:
+        return False
+    last = max(years)
+    return any(
+        w.start.year > last and not (w.start.year == last + 1 and w.start.month == 1)
+        for w in a.windows
+    )
 
 
 def _rate(a: int, b: int) -> float | None:

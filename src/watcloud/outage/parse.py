@@ -34,11 +34,16 @@ SECTION_PATTERNS: list[tuple[str, str]] = [
         r"how\s+(?:does|will)\s+this\s+affect\s+(?:the\s+)?(?:uw\s+)?(?:community|me|you)\s*\??",
     ),
     ("contact", r"who\s+(?:to|do\s+i|should\s+i)\s+contact(?:\s+for\s+more\s+information)?\s*\??"),
-    ("contact", r"questions\s+or\s+concerns\s*\??"),
+    ("contact", r"questions\s+or\s+concerns\s*(?:[?:]|$)"),
     ("todo", r"what\s+(?:do\s+i\s+(?:have|need)\s+to\s+do|you\s+need\s+to\s+do)\s*[?:]?"),
 ]
+# A heading starts a line, or (the homepage's inline style) follows the end of a sentence: the
+# "questions or concerns" inside "Please direct any questions or concerns to ..." is no heading.
 _HEADING_RE = re.compile(
-    "|".join(f"(?P<s{i}>{p})" for i, (_, p) in enumerate(SECTION_PATTERNS)), re.IGNORECASE
+    r"(?:^[ \t>*#•-]*|(?<=[.!?:)])[ \t]+)(?:"
+    + "|".join(f"(?P<s{i}>{p})" for i, (_, p) in enumerate(SECTION_PATTERNS))
+    + ")",
+    re.IGNORECASE | re.MULTILINE,
 )
 BANNER = "service interruption notice"
 
@@ -146,7 +151,7 @@ def _split_sections(text: str) -> tuple[str, dict[str, str], bool]:
     for i, m in enumerate(matches):
         key = next(SECTION_PATTERNS[int(k[1:])][0] for k, v in m.groupdict().items() if v)
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        value = text[m.end() : end].strip(" \t:-\n")
+        value = text[m.end() : end].strip(" \t:*-\n")
         # A heading followed by text on the same line is the homepage's inline style.
         line_rest = text[m.end() : text.find("\n", m.end()) if "\n" in text[m.end() :] else None]
         if line_rest.strip():
@@ -192,8 +197,15 @@ def parse_text(
         # No question headings at all: keep the body (minus the title) as "what".
         rest = head.split(title, 1)[1] if title and title in head else head
         sections = {"what": rest.strip()}
-    for key, value in list(sections.items()):
-        sections[key] = _TRAILER_RE.sub("", value).strip() if key == "contact" else value
+    if contact := sections.get("contact"):
+        # The contact is its first paragraph; whatever follows it is more of the notice
+        # ("Please direct questions to ...", then the rest of an email), never dropped.
+        first, _, rest = _TRAILER_RE.sub("", contact).strip().partition("\n\n")
+        sections["contact"] = first.strip()
+        if rest.strip():
+            sections["more"] = (
+                f"{sections['more']}\n\n{rest.strip()}" if "more" in sections else rest.strip()
+            )
     return Notice(
         title=title.strip(),
         text=text,
@@ -214,8 +226,29 @@ def parse_html(
     return parse_text(text, title=title, id=id, url=url, posted=posted, style="page")
 
 
+def unreadable(text: str) -> str | None:
+    """Why `text` is not readable text (binary data, a wrong encoding), or None."""
+    sample = text[:20000]
+    if not sample.strip():
+        return None
+    bad = sum(
+        1
+        for c in sample
+        if c == "\ufffd" or (ord(c) < 32 and c not in "\n\r\t\f") or 0x7F <= ord(c) < 0xA0
+    )
+    if "\x00" in sample or bad > 0.02 * len(sample):
+        return f"binary or garbled text ({bad} unreadable characters in the first {len(sample)})"
+    letters = sum(c.isalpha() for c in sample)
+    visible = sum(not c.isspace() for c in sample)
+    if visible >= 40 and letters < 0.5 * visible:
+        return f"garbled text (only {letters} letters in {visible} visible characters)"
+    return None
+
+
 def garbled(notice: Notice) -> str | None:
     """Why a parsed notice cannot be trusted, or None."""
+    if why := unreadable(f"{notice.title}\n{notice.text}"):
+        return why
     if not notice.title:
         return "no title"
     headed = [k for k in ("where", "what", "when", "how") if notice.sections.get(k)]

@@ -73,7 +73,28 @@ MIGRATIONS = [
         message TEXT NOT NULL,
         last_sent TEXT NOT NULL
     )
+    """,
+    # Issue 16: every message of an announcement (one per email recipient, one for Discord) is
+    # recorded here, committed, before it is handed to the relay; a restart finishes the
+    # queued ones with the same ids (notify's outbox answers "duplicate" for those the relay
+    # already accepted) and never builds them again.
     """
+    CREATE TABLE outbox (
+        msg_id TEXT PRIMARY KEY,        -- notify's idempotency key
+        notice_key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        channel TEXT NOT NULL,          -- email | discord
+        recipient TEXT,                 -- one address per email message
+        subject TEXT NOT NULL,
+        payload TEXT NOT NULL,          -- JSON: exactly what is handed over (text/html, embed)
+        state TEXT NOT NULL,            -- queued | sent | failed
+        detail TEXT,
+        queued_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX outbox_state ON outbox(state)
+    """,
 ]
 
 
@@ -137,10 +158,27 @@ def plan(
     return Plan("updated", fp)
 
 
+@dataclass
+class OutboxItem:
+    """One message of an announcement: what is handed to notify (email) or Discord."""
+
+    msg_id: str
+    notice_key: str
+    kind: str
+    fingerprint: str
+    channel: str
+    recipient: str | None
+    subject: str
+    payload: dict[str, Any]
+
+
 class State:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.db = open_db(path, MIGRATIONS)
+        # The outbox rows are the promise not to send twice: committed to disk, not only to
+        # the WAL in memory, before a message is handed over.
+        self.db.execute("PRAGMA synchronous=FULL")
 
     def close(self) -> None:
         self.db.close()
@@ -245,6 +283,76 @@ class State:
                 "sent_at, detail) VALUES (?, ?, ?, ?, ?, ?)",
                 (key, kind, fp, channel, now().isoformat(), detail),
             )
+
+    # --- the announcement outbox (exactly once through a crash) --------------------------
+
+    def queue(self, items: list[OutboxItem]) -> None:
+        """Record the messages of an announcement (one transaction) before any is handed over.
+        An id already recorded keeps its row: a restart never builds a message twice."""
+        stamp = now().isoformat()
+        with transaction(self.db):
+            self.db.executemany(
+                "INSERT OR IGNORE INTO outbox(msg_id, notice_key, kind, fingerprint, channel,"
+                " recipient, subject, payload, state, queued_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+                [
+                    (
+                        i.msg_id,
+                        i.notice_key,
+                        i.kind,
+                        i.fingerprint,
+                        i.channel,
+                        i.recipient,
+                        i.subject,
+                        json.dumps(i.payload),
+                        stamp,
+                        stamp,
+                    )
+                    for i in items
+                ],
+            )
+
+    def queued(self) -> list[OutboxItem]:
+        rows = self.db.execute("SELECT * FROM outbox WHERE state = 'queued' ORDER BY rowid")
+        return [
+            OutboxItem(
+                r["msg_id"],
+                r["notice_key"],
+                r["kind"],
+                r["fingerprint"],
+                r["channel"],
+                r["recipient"],
+                r["subject"],
+                json.loads(r["payload"]),
+            )
+            for r in rows
+        ]
+
+    def finish(self, item: OutboxItem, ok: bool, detail: str) -> bool:
+        """The message got its final answer. When every message of its channel has one, the
+        channel is recorded as announced (same transaction). True when that happened."""
+        stamp = now().isoformat()
+        with transaction(self.db):
+            self.db.execute(
+                "UPDATE outbox SET state = ?, detail = ?, updated_at = ? WHERE msg_id = ?",
+                ("sent" if ok else "failed", detail, stamp, item.msg_id),
+            )
+            left = self.db.execute(
+                "SELECT COUNT(*) FROM outbox WHERE notice_key = ? AND kind = ? AND"
+                " fingerprint = ? AND channel = ? AND state = 'queued'",
+                (item.notice_key, item.kind, item.fingerprint, item.channel),
+            ).fetchone()[0]
+            if left:
+                return False
+            self.db.execute(
+                "INSERT OR IGNORE INTO announcements(notice_key, kind, fingerprint, channel, "
+                "sent_at, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                (item.notice_key, item.kind, item.fingerprint, item.channel, stamp, detail),
+            )
+        return True
+
+    def outbox(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.execute("SELECT * FROM outbox ORDER BY rowid")]
 
     def announcements(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.db.execute("SELECT * FROM announcements ORDER BY id")]

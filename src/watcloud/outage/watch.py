@@ -18,11 +18,11 @@ from watcloud.core.timez import CLUSTER_TZ, now, parse_iso
 from watcloud.outage import announce
 from watcloud.outage.analysis import Analysis, analyze
 from watcloud.outage.config import OutageConfig
-from watcloud.outage.delivery import Delivery
+from watcloud.outage.delivery import Delivery, Sent
 from watcloud.outage.oncluster import ClusterView
 from watcloud.outage.parse import Notice, garbled, parse_html
 from watcloud.outage.sources.plantops import PlantOps, SourceError
-from watcloud.outage.state import Plan, State, fingerprint, plan
+from watcloud.outage.state import OutboxItem, Plan, State, fingerprint, plan
 
 
 @dataclass
@@ -68,9 +68,16 @@ class Watcher:
 
     # --- one pass -------------------------------------------------------------------------
 
-    def run(self, mail: Iterable[tuple[str, Notice]] = ()) -> PassReport:
+    def run(
+        self, mail: Iterable[tuple[str, Notice]] = (), *, skipped: Iterable[str] = ()
+    ) -> PassReport:
+        """One pass; `skipped` are mail inputs that could not be used (warned about here)."""
         self.report = PassReport()
         self.cluster = ClusterView(self.cfg)  # read the cluster afresh each pass
+        for problem in skipped:
+            self.warn(f"mail-file:{problem}", "mail file skipped", problem)
+        # First finish what a pass that died left queued (same ids: nothing goes twice).
+        self.flush()
         if self.web is not None:
             self._web_pass()
         for key, notice in mail:
@@ -95,18 +102,15 @@ class Watcher:
             listed_ids = [x.id for x in listed]
         except SourceError as exc:
             self.warn("listing-fetch", "PlantOps listing unavailable", str(exc))
-        # Re-fetch known notices until their event has passed (they are edited in place); an
-        # event that is over needs no asking again, listed or not.
+        # Every listed notice is asked (conditionally: an unchanged page is a 304), also when its
+        # event is over: PlantOps edits notices in place, and a postponed one gets a new date on
+        # the same page. A known notice that left the listing is asked until its event is over.
         grace = timedelta(days=self.cfg.web.refetch_days_after_event)
 
         def over(row: Any) -> bool:
             return row["event_end"] is not None and parse_iso(row["event_end"]) + grace < at
 
-        ids = [
-            nid
-            for nid in listed_ids
-            if (known := self.state.notice(f"plantops:{nid}")) is None or not over(known)
-        ]
+        ids = list(dict.fromkeys(listed_ids))
         on_listing = set(listed_ids)
         for row in self.state.notices("plantops"):
             nid = row["key"].split(":", 1)[1]
@@ -131,7 +135,7 @@ class Watcher:
             if why is not None:
                 self.warn(
                     f"garbled:{nid}",
-                    f"PlantOps notice {nid} could not be read",
+                    f"PlantOps notice {nid} could not be read (garbled notice)",
                     f"{url}: {why}; not announced",
                 )
                 continue
@@ -200,27 +204,60 @@ class Watcher:
                 "set email.to or a Discord webhook; announcements are not sent",
             )
             return
-        for channel in channels:
-            if channel in done:
-                continue
-            sent = self.delivery.send(ann, f"outage-{key}-{p.kind}-{p.fingerprint}", channel)
+        base = f"outage-{key}-{p.kind}-{p.fingerprint}"
+        items = [
+            item
+            for channel in channels
+            if channel not in done
+            for item in self.delivery.items(
+                ann, base, channel, key=key, kind=p.kind, fp=p.fingerprint
+            )
+        ]
+        # Recorded (committed) before anything is handed over: a crash from here on is
+        # finished by the next pass, with the same message ids, never built again.
+        self.state.queue(items)
+        self.flush()
+
+    def flush(self) -> None:
+        """Hand over every queued message (this pass's and any a crashed pass left) and record
+        each answer as it comes; one report line per notice, kind and channel."""
+        items = self.state.queued()
+        if not items:
+            return
+        groups: dict[tuple[str, str, str, str], list[tuple[OutboxItem, Sent]]] = {}
+
+        def done(item: OutboxItem, sent: Sent) -> None:
+            groups.setdefault(
+                (item.notice_key, item.kind, item.fingerprint, item.channel), []
+            ).append((item, sent))
+            if sent.final:
+                self.state.finish(item, sent.ok, sent.detail)
+
+        self.delivery.deliver(items, done)
+        for (key, kind, _fp, channel), answers in groups.items():
+            ok = all(s.ok for _, s in answers)
+            bad = [f"{i.recipient or channel}: {s.detail}" for i, s in answers if not s.ok]
+            n_ok = sum(s.ok for _, s in answers)
+            detail = (
+                answers[0][1].detail if len(answers) == 1 else f"{n_ok}/{len(answers)} sent"
+            ) + (f"; {'; '.join(bad)}" if bad and len(answers) > 1 else "")
+            subject = answers[0][0].subject
             self.report.announcements.append(
                 {
                     "notice": key,
-                    "kind": p.kind,
+                    "kind": kind,
                     "channel": channel,
-                    "ok": sent.ok,
-                    "detail": sent.detail,
-                    "subject": ann.subject,
+                    "ok": ok,
+                    "detail": detail,
+                    "subject": subject,
                 }
             )
-            if sent.ok:
-                self.state.mark_sent(key, p.kind, p.fingerprint, channel, sent.detail)
-            else:
+            if not ok:
+                again = any(not s.final for _, s in answers)
                 self.warn(
                     f"delivery:{channel}",
                     f"{channel} delivery failed",
-                    f"{ann.subject}: {sent.detail} (will retry next poll)",
+                    f"{subject}: {detail}" + (" (will retry next poll)" if again else ""),
                 )
 
     def _reserve(self, key: str, a: Analysis) -> None:

@@ -14,13 +14,20 @@ What is understood (the forms PlantOps notices use):
   Sunday July 30 at 6:00 p.m."), several dates sharing one range ("... each day"), one range per
   date ("Saturday June 6, 7-11 a.m. and Sunday June 7, 1-5 p.m.").
 
-A missing year is the nearest such date on or after the posting date. A date with no time is a
-whole-day window (00:00 to 00:00 the next day). Durations are elapsed time, so a window that
+A missing year comes from the notice itself: the year of the nearest date that states one (the
+title's "June 19th, 2021", another date in the body), with the weekday ("Saturday, June 19th")
+deciding between neighbouring years; with no dated anchor, the year whose date falls on the
+stated weekday nearest the posting date; else the year nearest the posting date. "today" and
+"tomorrow" count only when the notice gives no calendar date ("today (June 9)" is June 9).
+A date with no time is a whole-day window (00:00 to 00:00 the next day); a start with no end
+and no duration runs to the next midnight (with a warning): a window is never empty. Dates on
+separate lines or items keep their own times. Durations are elapsed time, so a window that
 crosses a DST change ends at the right wall-clock time.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -75,12 +82,24 @@ RANGE_RE = re.compile(
 )
 TIME_RE = re.compile(rf"(?<![\d:])(?:{_time_alt(1, True)})", re.IGNORECASE)
 _NUM = r"(?P<n>\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|half an?|an?)"  # noqa: E501
-DUR_RE = re.compile(
-    rf"\b(?:for|lasting|last|of|approximately|approx\.?|about|roughly|up\s+to|than)\s+"
-    rf"(?:(?:approximately|approx\.?|about|roughly|up\s+to|an?\s+estimated)\s+)?"
-    rf"{_NUM}(?:\s*(?:-|–)?\s*(?P<half>and\s+a\s+half))?\s*-?\s*(?P<unit>hours?|hrs?|h\b|minutes?|mins?)",
-    re.IGNORECASE,
-)
+_UNIT = r"(?P<unit>hours?|hrs?|h\b|minutes?|mins?)"
+_HALF = r"(?:\s*(?:-|–)?\s*(?P<half>and\s+a\s+half))?"
+_DUR_APPROX = r"(?:(?:approximately|approx\.?|about|roughly|up\s+to|an?\s+estimated|estimated)\s+)?"
+DUR_RES = [
+    re.compile(
+        rf"\b(?:for|lasting|last|of|approximately|approx\.?|about|roughly|up\s+to|than)\s+"
+        rf"{_DUR_APPROX}{_NUM}{_HALF}\s*-?\s*{_UNIT}",
+        re.IGNORECASE,
+    ),
+    # "(5 hours)", "(approx. 4 hrs)"
+    re.compile(rf"\(\s*{_DUR_APPROX}{_NUM}{_HALF}\s*-?\s*{_UNIT}\s*\)", re.IGNORECASE),
+    # "a 4-hour shutdown", "an 8 hour power outage"
+    re.compile(
+        rf"\b(?:an?\s+)?{_DUR_APPROX}{_NUM}[- ]{_UNIT}"
+        r"(?=\s+(?:\w+\s+){0,2}(?:shutdown|shut-?off|outage|interruption|window|work)\b)",
+        re.IGNORECASE,
+    ),
+]
 EACH_DAY_RE = re.compile(
     r"\b(?:each|every|both|per)\s+(?:day|night|date)s?\b|\bdaily\b|\bnightly\b", re.I
 )
@@ -102,6 +121,7 @@ OLD_DATE_RE = re.compile(
 class Window:
     start: datetime
     end: datetime
+    end_stated: bool = True  # False: no end in the notice; `end` is the next midnight
 
     def iso(self) -> dict[str, str]:
         return {
@@ -150,21 +170,49 @@ def _clock(m: re.Match[str], n: int, inherit_ap: str | None = None) -> time | No
     return time(h, mi)
 
 
-def _year_for(month: int, day: int, posted: date) -> date | None:
-    for year in (posted.year, posted.year + 1):
+def _weekday_of(text: str | None) -> int | None:
+    return WEEKDAYS.get(text.lower()[:3]) if text else None
+
+
+def _year_for(
+    month: int, day: int, posted: date, weekday: int | None = None, anchors: tuple[date, ...] = ()
+) -> date | None:
+    """The year of a year-less date: from the notice's own dated anchors (nearest one, the
+    weekday breaking ties between neighbouring years), else the weekday nearest the posted
+    date, else the year nearest the posted date (a later one on a tie)."""
+
+    def on(year: int) -> date | None:
         try:
-            d = date(year, month, day)
+            return date(year, month, day)
         except ValueError:
-            continue
-        if d >= posted:
-            return d
-    try:
-        return date(posted.year + 1, month, day)
-    except ValueError:
-        return None
+            return None
+
+    def nearest(cands: list[date], ref: date) -> date | None:
+        return min(cands, key=lambda d: (abs((d - ref).days), d < ref)) if cands else None
+
+    def fits(d: date) -> bool:
+        return weekday is None or d.weekday() == weekday
+
+    if anchors:
+        best: tuple[int, date] | None = None
+        for a in anchors:
+            cands = [d for y in (a.year - 1, a.year, a.year + 1) if (d := on(y)) is not None]
+            exact = [d for d in cands if fits(d)] or cands
+            d = nearest(exact, a)
+            if d is not None and (best is None or abs((d - a).days) < best[0]):
+                best = (abs((d - a).days), d)
+        if best is not None and best[0] <= 200:
+            return best[1]
+    span = range(posted.year - 12, posted.year + 13) if weekday is not None else ()
+    by_weekday = [d for y in span if (d := on(y)) is not None and fits(d)]
+    if by_weekday:
+        return nearest(by_weekday, posted)
+    return nearest(
+        [d for y in (posted.year - 1, posted.year, posted.year + 1) if (d := on(y))], posted
+    )
 
 
-def _dates(m: re.Match[str], posted: date) -> list[date]:
+def _dates(m: re.Match[str], posted: date, anchors: tuple[date, ...] = ()) -> list[date]:
     g = m.groupdict()
     if g["rel"]:
         rel = g["rel"].lower()
@@ -195,13 +243,23 @@ def _dates(m: re.Match[str], posted: date) -> list[date]:
             except ValueError:
                 continue
         else:
-            found = _year_for(month, d, posted)
+            weekday = _weekday_of(g["wd"]) if len(days) == 1 else None
+            found = _year_for(month, d, posted, weekday, anchors)
             if found:
                 out.append(found)
     return out
 
 
-def _tokens(text: str, posted: date) -> list[_Tok]:
+def anchors_in(text: str) -> tuple[date, ...]:
+    """Every full date (with its year) the text states: what year-less dates are read against."""
+    out: list[date] = []
+    for m in DATE_RE.finditer(text):
+        if m.group("year") or m.group("iso"):
+            out += _dates(m, date(2000, 1, 1))
+    return tuple(dict.fromkeys(out))
+
+
+def _tokens(text: str, posted: date, anchors: tuple[date, ...] = ()) -> list[_Tok]:
     toks: list[_Tok] = []
     taken: list[tuple[int, int]] = []
 
@@ -233,7 +291,7 @@ def _tokens(text: str, posted: date) -> list[_Tok]:
     for m in DATE_RE.finditer(text):
         if not free(m.start(), m.end()):
             continue
-        ds = _dates(m, posted)
+        ds = _dates(m, posted, anchors)
         if ds:
             tok = _Tok("D", m.start(), m.end(), ds)
             (relative if m.group("rel") else toks).append(tok)
@@ -247,10 +305,15 @@ def _tokens(text: str, posted: date) -> list[_Tok]:
         if t is not None:
             toks.append(_Tok("T", m.start(), m.end(), t))
             taken.append((m.start(), m.end()))
-    for m in DUR_RE.finditer(text):
+    durs = sorted((m for rx in DUR_RES for m in rx.finditer(text)), key=lambda m: m.start())
+    seen_end = -1
+    for m in durs:
+        if m.start() < seen_end:
+            continue
+        seen_end = m.end()
         n = m.group("n").lower()
         value = float(NUMBER_WORDS[n]) if n in NUMBER_WORDS else float(n)
-        if m.group("half"):
+        if m.groupdict().get("half"):
             value += 0.5
         unit = m.group("unit").lower()
         minutes = value if unit.startswith("m") else value * 60
@@ -274,7 +337,9 @@ def _after(start: datetime, dur: timedelta) -> datetime:
 
 
 _END_WORDS = re.compile(
-    r"\b(?:end|ends|ending|finish\w*|conclud\w*|until|till|to|through|restored|back\s+on)\b", re.I
+    r"\b(?:end|ends|ending|finish\w*|conclud\w*|until|till|to|through|restored|back\s+on|"
+    r"back\s+(?:up\s+)?by|return\w*)\b",
+    re.I,
 )
 _CONNECT_RE = re.compile(
     r"^\W*(?:at\s+)?(?:-|–|—|to|until|till|through|thru)\b|^\s*(?:-|–|—)", re.I
@@ -306,8 +371,60 @@ def _spans(text: str, toks: list[_Tok]) -> list[Window]:
 
 def windows_from(text: str, posted: date) -> tuple[list[Window], list[_Tok]]:
     """Windows stated by one piece of text on its own (dates and times both in it)."""
-    toks = _tokens(OLD_DATE_RE.sub(" ", text), posted)
-    return _assemble(OLD_DATE_RE.sub(" ", text), toks, [])
+    clean = OLD_DATE_RE.sub(" ", text)
+    toks = _tokens(clean, posted, anchors_in(text))
+    return _assemble(clean, toks, [])
+
+
+_RUN_GAP = re.compile(r"^[\s,]*(?:(?:and|&|or)\s*)?[\s,]*$", re.I)
+_SPAN_GAP = re.compile(r"^\s*(?:-|–|—|to|until|through|thru)\s*$", re.I)
+# A line that starts with the date: a schedule entry ("- Tuesday, May 5", "M3 – Thursday, ...").
+_SCHEDULE_ENTRY = re.compile(r"^\s*(?:[-•*·]\s*)?(?:[A-Z][A-Za-z0-9]{0,5}\s*[–—:-]\s*)?$")
+_WHOLE_DAY = re.compile(
+    r"^\W{0,3}(?:\(?\s*(?:all|full|whole|entire)\s+day|\(\s*\d+\s+days?\s*\))", re.I
+)
+
+
+def _runs(text: str, date_toks: list[_Tok]) -> list[list[_Tok]]:
+    """Date tokens grouped into runs that share their times: "May 5, May 6 and May 7 from 7 to
+    9 p.m." is one run; dates on separate lines, or with their own times between them, are not."""
+    runs: list[list[_Tok]] = [[date_toks[0]]]
+    for prev, cur in itertools.pairwise(date_toks):
+        gap = text[prev.end : cur.start]
+        if (_RUN_GAP.match(gap) or _SPAN_GAP.match(gap)) and "\n" not in gap:
+            runs[-1].append(cur)
+        else:
+            runs.append([cur])
+    return runs
+
+
+def _own_times(
+    text: str, toks: list[_Tok], date_toks: list[_Tok]
+) -> list[tuple[list[_Tok], list[_Tok], bool]] | None:
+    """(run, its time tokens, whole day) for each run, when several runs each keep their own
+    times; None when the notice states one set of times for all its dates."""
+    if EACH_DAY_RE.search(text) or len(date_toks) < 2:
+        return None
+    runs = _runs(text, date_toks)
+    if len(runs) < 2:
+        return None
+    out = []
+    first = runs[0][0].start
+    for i, run in enumerate(runs):
+        lo = run[-1].end
+        hi = runs[i + 1][0].start if i + 1 < len(runs) else len(text)
+        own = [t for t in toks if t.kind in "RTU" and lo <= t.start < hi]
+        if not any(t.kind in "RT" for t in own):
+            own = []  # a duration alone is no time of this date's own
+        if i == 0:
+            before = [t for t in toks if t.kind in "RTU" and t.start < first]
+            if before:
+                return None  # times stated before every date: shared
+        whole = bool(_WHOLE_DAY.match(text[lo:hi]))
+        out.append((run, own, whole))
+    if not any(own for _, own, _ in out):
+        return None
+    return out
 
 
 def _assemble(
@@ -333,12 +450,53 @@ def _assemble(
                 for d in dt.value:
                     paired.append(_window(d, rt.value[0], rt.value[1]))
             return paired, toks
+    # Dates on their own lines (or with their own times) keep their own times.
+    per_run = _own_times(text, toks, date_toks)
+    if per_run is not None:
+        out: list[Window] = []
+        used = {id(t) for _, own, _ in per_run for t in own}
+        spare = [t for t in toks if t.kind == "U" and id(t) not in used]
+        for run, own, whole in per_run:
+            line = text[text.rfind("\n", 0, run[0].start) + 1 : run[0].start]
+            if not own and not whole and not _SCHEDULE_ENTRY.match(line):
+                # A bare date inside a sentence ("after an issue on Saturday, June 7") while
+                # other dates have times: history or context, not a window of its own.
+                continue
+            if len(spare) == 1 and [t.kind for t in own] == ["T"]:
+                # "after 6:30 p.m." here, "no longer than an hour" in a later paragraph.
+                own = [*own, _Tok("U", own[0].end, own[0].end, spare[0].value)]
+            sub = sorted(run + ([] if whole else own), key=lambda t: t.start)
+            lo, hi = run[0].start, max(t.end for t in sub)
+            ws, _ = _assemble_one(text[lo:hi], [_shift(t, lo) for t in sub], [])
+            out += [w for w in ws if w not in out]
+        return out, toks
+    return _assemble_one(text, toks, extra_time_toks)
+
+
+def _shift(t: _Tok, by: int) -> _Tok:
+    return _Tok(t.kind, t.start - by, t.end - by, t.value)
+
+
+def _assemble_one(
+    text: str, toks: list[_Tok], extra_time_toks: list[_Tok]
+) -> tuple[list[Window], list[_Tok]]:
+    date_toks = [t for t in toks if t.kind == "D"]
     dates: list[date] = []
     for t in date_toks:
         assert isinstance(t.value, list)
         for d in t.value:
             if d not in dates:
                 dates.append(d)
+    # "Tuesday, August 21 to Wednesday, August 29" with no time: one span of whole days.
+    if (
+        len(date_toks) == 2
+        and len(dates) == 2
+        and dates[1] > dates[0]
+        and not any(t.kind in "RT" for t in toks)
+        and not extra_time_toks
+        and _SPAN_GAP.match(text[date_toks[0].end : date_toks[1].start])
+    ):
+        return [Window(_at(dates[0], time(0)), _at(dates[1] + timedelta(days=1), time(0)))], toks
     time_toks = [t for t in toks if t.kind in "RTU"] or extra_time_toks
     rng = next((t for t in time_toks if t.kind == "R"), None)
     single = next((t for t in time_toks if t.kind == "T"), None)
@@ -388,18 +546,38 @@ def _assemble(
     return out, toks
 
 
+def _has_explicit_date(toks: list[_Tok], text: str) -> bool:
+    return any(
+        t.kind == "D" and not re.fullmatch(r"today|tonight|tomorrow", text[t.start : t.end], re.I)
+        for t in toks
+    )
+
+
 def extract(notice: Notice, posted: date) -> WhenResult:
     """Every outage window the notice states, with warnings for what did not add up."""
     res = WhenResult()
     when = OLD_DATE_RE.sub(" ", notice.section("when"))
     title = OLD_DATE_RE.sub(" ", notice.title)
-    others = [OLD_DATE_RE.sub(" ", notice.section(k)) for k in ("what", "how", "where", "todo")]
+    others = [
+        OLD_DATE_RE.sub(" ", notice.section(k)) for k in ("what", "how", "where", "todo", "more")
+    ]
     sources = [("when", when), ("title", title)] + [("body", o) for o in others]
+    # The notice's own years: every full date it states (the title's, an update line's, ...).
+    anchors = anchors_in("\n".join([notice.title, *notice.sections.values()]))
+
+    def tokens(text: str) -> list[_Tok]:
+        return _tokens(text, posted, anchors)
+
     date_src = None
-    for name, text in sources:
-        toks = _tokens(text, posted)
-        if any(t.kind == "D" for t in toks):
-            date_src = (name, text, toks)
+    # A calendar date anywhere beats "today" in an earlier place ("... today" in the title,
+    # "today (June 9)" in the body); "today" alone is the posted date.
+    for explicit in (True, False):
+        for name, text in sources:
+            toks = tokens(text)
+            if _has_explicit_date(toks, text) if explicit else any(t.kind == "D" for t in toks):
+                date_src = (name, text, toks)
+                break
+        if date_src is not None:
             break
     if date_src is None:
         res.warnings.append("no date found in the notice")
@@ -413,37 +591,58 @@ def extract(notice: Notice, posted: date) -> WhenResult:
         for other_name, other in sources:
             if other is text:
                 continue
-            otoks = _tokens(other, posted)
+            otoks = tokens(other)
             odates = {d for t in otoks if t.kind == "D" for d in t.value}  # type: ignore[attr-defined]
             if odates and not (odates & date_set):
                 continue  # times that belong to another date
             if any(t.kind in "RT" for t in otoks):
                 extra = [t for t in otoks if t.kind in "RTU"]
+                ts = [t for t in extra if t.kind == "T"]
+                if (
+                    len(ts) >= 2
+                    and not any(t.kind in "RU" for t in extra)
+                    and _END_WORDS.search(other[ts[0].end : ts[1].start])
+                ):
+                    # "goes off at 3:00 am and should be back by 4:15 am": a range.
+                    extra = [_Tok("R", ts[0].start, ts[1].end, (ts[0].value, ts[1].value))]
                 res.evidence.append(f"times from {other_name}: {other.strip()[:160]!r}")
                 break
         if extra and not any(t.kind == "U" for t in extra):
             # "Starting at 7:00 am lasting 6 hours" may sit in another section than the time.
             for _, other in sources:
-                durs = [t for t in _tokens(other, posted) if t.kind == "U"]
+                durs = [t for t in tokens(other) if t.kind == "U"]
                 if durs:
                     extra.append(durs[0])
                     break
+    elif not any(t.kind in "RU" for t in toks) and sum(t.kind == "T" for t in toks) == 1:
+        # "beginning at 6 a.m." here, "for about 2 hours" in another section.
+        for other_name, other in sources:
+            if other is text:
+                continue
+            durs = [t for t in tokens(other) if t.kind == "U"]
+            if durs:
+                toks = sorted(
+                    [*toks, _Tok("U", len(text), len(text), durs[0].value)], key=lambda t: t.start
+                )
+                res.evidence.append(f"duration from {other_name}: {other.strip()[:160]!r}")
+                break
     windows, _ = _assemble(text, toks, extra)
-    res.windows = windows
     # Reconcile: a stated duration that contradicts the range, and title vs sections.
     all_text = "\n".join(t for _, t in sources)
-    stated = [t.value for t in _tokens(all_text, posted) if t.kind == "U"]
+    stated = [t.value for t in tokens(all_text) if t.kind == "U"]
     for w in windows:
         for dur in stated:
             assert isinstance(dur, timedelta)
-            if w.duration != dur and abs(w.duration - dur) > timedelta(minutes=15):
+            if any(abs(x.duration - dur) <= timedelta(minutes=15) for x in windows):
+                continue  # the duration of one of the windows ("for 8hrs" of the night one)
+            if abs(w.duration - dur) > timedelta(minutes=15):
                 res.warnings.append(
                     f"stated duration {_fmt_td(dur)} contradicts the window "
                     f"{w.start:%Y-%m-%d %H:%M}-{w.end:%H:%M} ({_fmt_td(w.duration)})"
                 )
                 break
     if name == "when":
-        title_windows, _ = windows_from(notice.title, posted)
+        title_windows, _ = _assemble(title, tokens(title), [])
         tdates = {w.start.date() for w in title_windows}
         wdates = {w.start.date() for w in windows}
         if tdates and wdates and not (tdates & wdates):
@@ -454,11 +653,18 @@ def extract(notice: Notice, posted: date) -> WhenResult:
                 + ", ".join(sorted(str(d) for d in wdates))
                 + "); using the 'When' section"
             )
+    # A window is never empty or backwards: a start with no end runs to the next midnight.
+    fixed = []
     for w in windows:
         if w.end <= w.start:
+            end = _at(w.start.date() + timedelta(days=1), time(0))
             res.warnings.append(
-                f"no end time stated for the window starting {w.start:%Y-%m-%d %H:%M}"
+                f"no end time stated for the window starting {w.start:%Y-%m-%d %H:%M}; "
+                "assumed to last until midnight"
             )
+            w = Window(w.start, end, end_stated=False)
+        fixed.append(w)
+    res.windows = fixed
     return res
 
 

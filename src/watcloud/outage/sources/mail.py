@@ -21,7 +21,7 @@ from pathlib import Path
 from watcloud.core.config import read_secret
 from watcloud.core.errors import ConfigError, InputError
 from watcloud.outage.config import ImapSource
-from watcloud.outage.parse import Notice, notice_id_from_url, parse_email
+from watcloud.outage.parse import Notice, garbled, notice_id_from_url, parse_email
 
 PROCESSED_FLAG = "$WatcloudOutage"
 
@@ -44,27 +44,54 @@ def from_bytes(raw: bytes) -> tuple[str, Notice]:
     return key_for(notice, raw), notice
 
 
-def read_files(paths: list[Path]) -> list[tuple[str, Notice]]:
-    """`.eml` files (one message each) and mbox files (detected by a leading 'From ' line)."""
-    out = []
+def read_files(paths: list[Path]) -> tuple[list[tuple[str, Notice]], list[str]]:
+    """`.eml` files (one message each) and mbox files (detected by a leading 'From ' line).
+
+    Returns the notices and one line per file or message that could not be used (missing,
+    unreadable, not mail, garbled): a bad file is skipped, never the end of the pass."""
+    out: list[tuple[str, Notice]] = []
+    skipped: list[str] = []
     for path in paths:
         try:
-            data = Path(path).read_bytes()
-        except FileNotFoundError:
-            raise InputError(f"{path}: mail file not found") from None
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read mail file: {exc.strerror}") from None
-        if data.startswith(b"From "):
+            out += _read_file(Path(path), skipped)
+        except InputError as exc:
+            skipped.append(str(exc))
+    return out, skipped
+
+
+def _read_file(path: Path, skipped: list[str]) -> list[tuple[str, Notice]]:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: mail file not found") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read mail file: {exc.strerror}") from None
+    raws: list[bytes] = []
+    if data.startswith(b"From "):
+        try:
             box = mailbox.mbox(str(path), create=False)
             try:
-                for msg in box:
-                    out.append(from_bytes(msg.as_bytes()))
+                raws = [msg.as_bytes() for msg in box]
             finally:
                 box.close()
-        else:
-            if not re.search(rb"^(?:subject|from|date|to):", data[:4000], re.I | re.M):
-                raise InputError(f"{path}: not an email message (no headers)")
-            out.append(from_bytes(data))
+        except Exception as exc:  # a broken mbox is one bad file, not a crash
+            raise InputError(f"{path}: cannot read mbox: {exc}") from None
+    else:
+        if not re.search(rb"^(?:subject|from|date|to):", data[:4000], re.I | re.M):
+            raise InputError(f"{path}: not an email message (no headers)")
+        raws = [data]
+    out = []
+    for n, raw in enumerate(raws, 1):
+        where = f"{path}" if len(raws) == 1 else f"{path} (message {n})"
+        try:
+            key, notice = from_bytes(raw)
+        except Exception as exc:  # the email package on a malformed message
+            skipped.append(f"{where}: cannot parse the message: {exc}")
+            continue
+        if why := garbled(notice):
+            skipped.append(f"{where}: garbled notice: {why}")
+            continue
+        out.append((key, notice))
     return out
 
 
