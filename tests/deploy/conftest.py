@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
+from typer.core import TyperGroup
 
 from tests.conftest import missing
 
@@ -26,3 +29,19 @@ def deploy_tool(name: str) -> str:
 @pytest.fixture(scope="session")
 def kubectl() -> str:
     return deploy_tool("kubectl")
+
+
+def parse_cli(args: list[str]) -> None:
+    """Parse `watcloud ARGS` with the tool's own Typer app (options, types, choices), without
+    running it: a wrong subcommand or option raises click's usage error."""
+    from watcloud.cli import COMMANDS
+
+    entry = COMMANDS[args[0]]
+    module = __import__(entry.module, fromlist=[entry.attr])
+    cmd: Any = typer.main.get_command(getattr(module, entry.attr))
+    ctx = cmd.make_context(args[0], list(args[1:]))
+    while isinstance(cmd, TyperGroup):
+        name, *rest = [*ctx._protected_args, *ctx.args]
+        sub = cmd.get_command(ctx, name)
+        assert sub is not None, f"no subcommand {name!r} in {args}"
+        cmd, ctx = sub, sub.make_context(name, rest, parent=ctx)

@@ -13,11 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 import yaml
-from typer.core import TyperGroup
 
-from tests.deploy.conftest import DEPLOY
+from tests.deploy.conftest import DEPLOY, parse_cli
 
 kubernetes_validate = pytest.importorskip("kubernetes_validate")
 
@@ -103,22 +101,6 @@ def test_the_validator_rejects_a_misspelt_field(docs: list[dict[str, Any]]) -> N
     bad["spec"]["concurrencyPolicy"] = 3
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(bad, K8S_VERSIONS[-1], strict=True)
-
-
-def parse_cli(args: list[str]) -> None:
-    """Parse `watcloud ARGS` with the tool's own Typer app (options, types, choices), without
-    running it: a wrong subcommand or option raises click's usage error."""
-    from watcloud.cli import COMMANDS
-
-    entry = COMMANDS[args[0]]
-    module = __import__(entry.module, fromlist=[entry.attr])
-    cmd: Any = typer.main.get_command(getattr(module, entry.attr))
-    ctx = cmd.make_context(args[0], list(args[1:]))
-    while isinstance(cmd, TyperGroup):
-        name, *rest = [*ctx._protected_args, *ctx.args]
-        sub = cmd.get_command(ctx, name)
-        assert sub is not None, f"no subcommand {name!r} in {args}"
-        cmd, ctx = sub, sub.make_context(name, rest, parent=ctx)
 
 
 def test_cli_parser_check_can_fail() -> None:
