@@ -77,7 +77,7 @@ trap '"${b[@]}" rm "$ctr" >/dev/null 2>&1 || true' EXIT
 "${b[@]}" commit -q --rm "$ctr" "$tag" >/dev/null
 trap - EXIT
 rm -f "$out/watcloud-image.tar"
-"${b[@]}" push -q "$tag" "oci-archive:$out/watcloud-image.tar:$tag"
+"${b[@]}" push -q "$tag" "oci-archive:$out/watcloud-image.tar:$tag" >/dev/null
 rm -f "$out/rootfs.tar"
 size=$("${b[@]}" images --format "{{.Size}}" "$tag")
 echo "image $tag: $size unpacked, $(stat -c %s "$out/watcloud-image.tar") bytes as an OCI archive ($out/watcloud-image.tar), built in $(( $(date +%s) - start )) s"

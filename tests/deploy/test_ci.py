@@ -192,6 +192,7 @@ def hook_result(output: str, hook: str) -> str:
     return block
 
 
+@pytest.mark.timeout(900)  # the module's two try-repo runs happen in the first one's setup
 @pytest.mark.parametrize(
     ("hook", "finding"),
     [

@@ -21,7 +21,8 @@ import pytest
 from tests.conftest import require_binary, require_root
 from tests.deploy.conftest import DEPLOY, ROOT
 
-pytestmark = pytest.mark.integration
+# the session's image build (2-4 min) runs in the first test's setup
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
 
 
 class Image:

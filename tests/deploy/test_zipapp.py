@@ -52,6 +52,7 @@ def run(pyz: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[st
     )
 
 
+@pytest.mark.timeout(900)  # the session's zipapp build happens in this test's setup
 def test_status_help_from_the_zipapp(pyz: Path, tmp_path: Path) -> None:
     proc = run(pyz, tmp_path, "status", "--help")
     assert proc.returncode == 0, proc.stderr
