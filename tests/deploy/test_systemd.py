@@ -113,5 +113,5 @@ def test_expiry_units_write_only_their_state() -> None:
     assert delete["ReadWritePaths"].split() == ["/scratch"]
     assert delete["PrivateNetwork"] == "yes"
     users = parse(UNITS / "watcloud-users-apply.service")["Service"]
-    assert users["ReadWritePaths"].split() == ["/etc", "/home"]
+    assert users["ReadWritePaths"].split() == ["/etc", "/home", "-/var/lib/systemd/linger"]
     assert "--yes" in shlex.split(users["ExecStart"])  # no terminal to confirm on
