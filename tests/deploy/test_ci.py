@@ -141,13 +141,31 @@ def test_action_passes_every_input_the_step_reads() -> None:
     declared = set(action["inputs"])
     text = (ROOT / "action.yml").read_text()
     used = set(re.findall(r"\$\{\{\s*inputs\.([a-z-]+)\s*\}\}", text))
-    assert used <= declared and used >= declared - {"python-version"} | {"python-version"}
+    assert used == declared  # every input is used, and nothing undeclared is read
     (step,) = [s for s in action["runs"]["steps"] if s.get("id") == "check"]
     script = (DEPLOY / "ci/check.sh").read_text()
     read = set(re.findall(r"\bINPUT_([A-Z_]+)", script))
     assert read == {k.removeprefix("INPUT_") for k in step["env"]}
     assert step["run"] == 'bash "$GITHUB_ACTION_PATH/deploy/ci/check.sh"'
     assert "outputs.exit-code" in action["outputs"]["exit-code"]["value"]
+
+
+def test_hook_manifest_validates_and_the_check_can_fail(tmp_path: Path) -> None:
+    if shutil.which("pre-commit") is None:
+        missing("pre-commit not installed (pip install -e '.[test]')")
+    manifest = ROOT / ".pre-commit-hooks.yaml"
+    proc = subprocess.run(
+        ["pre-commit", "validate-manifest", str(manifest)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout
+    hooks = {h["id"]: h for h in yaml.safe_load(manifest.read_text())}
+    assert hooks["watcloud-links-external"]["stages"] == ["manual"]
+    bad = tmp_path / "hooks.yaml"
+    bad.write_text(manifest.read_text().replace("pass_filenames: false", "pass_filenames: no-"))
+    proc = subprocess.run(
+        ["pre-commit", "validate-manifest", str(bad)], capture_output=True, text=True
+    )
+    assert proc.returncode == 1 and "pass_filenames" in proc.stdout
 
 
 # pre-commit try-repo ------------------------------------------------------------------------
