@@ -115,3 +115,51 @@ def test_expiry_units_write_only_their_state() -> None:
     users = parse(UNITS / "watcloud-users-apply.service")["Service"]
     assert users["ReadWritePaths"].split() == ["/etc", "/home", "-/var/lib/systemd/linger"]
     assert "--yes" in shlex.split(users["ExecStart"])  # no terminal to confirm on
+
+
+def exec_lines(unit: str) -> list[list[str]]:
+    service = parse(UNITS / unit)["Service"]
+    return [shlex.split(service[k]) for k in ("ExecStart", "ExecStartPost") if k in service]
+
+
+def test_the_expiry_cycle_runs_as_the_units_say(tmp_path: Path) -> None:
+    """The units' own command lines, with /scratch, /var/lib and /etc/watcloud moved under a
+    temporary directory: the scan saves the report where notify and (a week later) delete
+    read it, and delete removes the expired entry and logs it in the state directory.
+    (notify gets --dry-run: no mail relay here; the example config gets `time: mtime`
+    because a test cannot set ctime back.)"""
+    import os
+    import time
+
+    scratch, state, etc = tmp_path / "scratch", tmp_path / "var/lib", tmp_path / "etc/watcloud"
+    (scratch / "alice/old-run").mkdir(parents=True)
+    (scratch / "alice/fresh.txt").write_text("new")
+    old = scratch / "alice/old-run/data.bin"
+    old.write_bytes(b"x" * 4096)
+    (scratch / "bob/thesis").mkdir(parents=True)  # bob's whole top-level entry is old
+    (scratch / "bob/thesis/draft.tex").write_text("old")
+    past = time.time() - 200 * 86400
+    for p in (old, old.parent, *sorted(scratch.glob("bob/**/*"), reverse=True), scratch / "bob"):
+        os.utime(p, (past, past))
+    etc.mkdir(parents=True)
+    (etc / "expiry.yaml").write_text((UNITS / "expiry.yaml").read_text() + "time: mtime\n")
+    (state / "watcloud/expiry").mkdir(parents=True)  # StateDirectory= makes it
+
+    def moved(argv: list[str]) -> list[str]:
+        out = []
+        for arg in argv:
+            arg = arg.replace("/var/lib/", f"{state}/").replace("/etc/watcloud/", f"{etc}/")
+            out.append(str(scratch) if arg == "/scratch" else arg)
+        return [watcloud_exe(), *out[1:]]
+
+    env = {**os.environ, "XDG_STATE_HOME": str(state), "XDG_CACHE_HOME": str(tmp_path / "c")}
+    (scan, notify) = exec_lines("watcloud-expiry-scan.service")
+    (delete,) = exec_lines("watcloud-expiry-delete.service")
+    for argv in (moved(scan), [*moved(notify), "--dry-run"], moved(delete)):
+        proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+        assert proc.returncode == 0, (argv, proc.stderr)
+    assert not old.exists()  # one of alice's oldest files
+    assert not (scratch / "bob").exists()  # an expired top-level entry
+    assert (scratch / "alice/fresh.txt").exists()
+    log = (state / "watcloud/expiry/deletions.log").read_text()
+    assert "old-run/data.bin" in log and "bob/thesis/draft.tex" in log
