@@ -68,7 +68,8 @@ def main() -> None:
     parser.add_argument("--pyz", type=Path, help="a watcloud.pyz from `make zipapp` to compare")
     args = parser.parse_args()
     if args.pyz is not None and not args.pyz.is_file():
-        raise SystemExit(f"{args.pyz}: not found (run `make zipapp`)")
+        print(f"{args.pyz}: not found (run `make zipapp`)", file=sys.stderr)
+        sys.exit(2)
     exe = Path(sys.executable).parent / "watcloud"
     server, base = serve()
     with tempfile.TemporaryDirectory() as tmp:
