@@ -12,12 +12,11 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import kubernetes_validate  # a test dependency: missing is an error, never a skip
 import pytest
 import yaml
 
 from tests.deploy.conftest import DEPLOY, parse_cli
-
-kubernetes_validate = pytest.importorskip("kubernetes_validate")
 
 # Versions the manifests must be valid for: an older supported cluster and the newest schema.
 K8S_VERSIONS = ["1.29.0", "1.33.0"]
