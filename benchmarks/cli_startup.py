@@ -1,11 +1,12 @@
 """Start-up time of `watcloud --help` and of a cached `watcloud status`, as ratios to a bare
-`python -c pass` measured in the same run (target: at most 3x).
+`python -c pass` measured in the same run (target: at most 3x); with `--pyz` also the same
+two commands from the login-node zipapp (`make zipapp`), as ratios to the venv install.
 
 The cached status is served from the rendered-output cache (`watcloud.cluster.fast`): the
 benchmark first runs `watcloud status` once against a loopback HTTP server holding small
 machine-info and healthchecks fixtures, then times repeated runs within the 30 s TTL.
 
-    .venv/bin/python benchmarks/cli_startup.py [--runs 30]
+    .venv/bin/python benchmarks/cli_startup.py [--runs 30] [--pyz build/watcloud.pyz]
 """
 
 from __future__ import annotations
@@ -64,7 +65,11 @@ def timed(cmd: list[str], env: dict[str, str], runs: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--pyz", type=Path, help="a watcloud.pyz from `make zipapp` to compare")
     args = parser.parse_args()
+    if args.pyz is not None and not args.pyz.is_file():
+        print(f"{args.pyz}: not found (run `make zipapp`)", file=sys.stderr)
+        sys.exit(2)
     exe = Path(sys.executable).parent / "watcloud"
     server, base = serve()
     with tempfile.TemporaryDirectory() as tmp:
@@ -77,6 +82,7 @@ def main() -> None:
             **os.environ,
             "XDG_CACHE_HOME": f"{tmp}/cache",
             "XDG_CONFIG_HOME": f"{tmp}/config",
+            "SHIV_ROOT": f"{tmp}/shiv",
             "WATCLOUD_HEALTHCHECKS_API_KEY": "bench",
         }
         status = [str(exe), "status", "--config", str(cfg)]
@@ -88,6 +94,14 @@ def main() -> None:
             "watcloud --help": [str(exe), "--help"],
             "watcloud status (cached)": status,
         }
+        if args.pyz is not None:
+            # the base interpreter, isolated (-I) and without its site-packages (-S): what a
+            # login node without the venv runs. -S also keeps out .pth files of this machine's
+            # base Python (one imports certifi, ~40 ms) that a venv never reads either.
+            py = [getattr(sys, "_base_executable", sys.executable), "-I", "-S", str(args.pyz)]
+            cases["pyz --help"] = [*py, "--help"]
+            cases["pyz status (cached)"] = [*py, *status[1:]]
+            subprocess.run(cases["pyz --help"], env=env, check=True, stdout=subprocess.DEVNULL)
         for cmd in cases.values():  # warm the page cache
             timed(cmd, env, 2)
         results: dict[str, list[float]] = {name: [] for name in cases}
@@ -101,6 +115,15 @@ def main() -> None:
         ms = statistics.median(samples) * 1000
         print(f"  {name:<26} {ms:7.1f} ms  {ms / base_ms:5.2f}x python -c pass")
     print(f"  {'watcloud status (uncached)':<26} {uncached * 1000:7.1f} ms  (one run, loopback)")
+    if args.pyz is not None:
+        med = {name: statistics.median(samples) for name, samples in results.items()}
+        mb = args.pyz.stat().st_size / 1e6
+        print(f"zipapp {args.pyz} ({mb:.1f} MB) against the venv install:")
+        for pyz_case, venv_case in (
+            ("pyz --help", "watcloud --help"),
+            ("pyz status (cached)", "watcloud status (cached)"),
+        ):
+            print(f"  {pyz_case:<26} {med[pyz_case] / med[venv_case]:5.2f}x {venv_case}")
 
 
 if __name__ == "__main__":
