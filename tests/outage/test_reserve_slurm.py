@@ -198,9 +198,9 @@ def test_watcher_keeps_the_reservation_in_step(slurm: SlurmLab, tmp_path: Path) 
             super().__init__()
             self.anns: list[Any] = []
 
-        def send(self, ann: Any, msg_id: str, channel: str) -> Any:
+        def items(self, ann: Any, base_id: str, channel: str, **kw: Any) -> Any:
             self.anns.append(ann)
-            return super().send(ann, msg_id, channel)
+            return super().items(ann, base_id, channel, **kw)
 
     state = State(cfg.db_path())
     rec = Keep()
