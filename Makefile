@@ -27,7 +27,7 @@ pytest: venv debs
 
 test: lint typecheck pytest
 
-demo: venv
+demo: venv debs
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash demo/run.sh
 
 clean:
