@@ -214,3 +214,45 @@ def test_suppression_carries_across_blocks(tmp_path: Path) -> None:
     p.write_text(text, "utf-8")
     found = CHECKER.check_blocks(blocks(p, size=16), "s.md")
     assert [f.line for f in found] == [len(text.splitlines())]
+
+
+def test_missing_hunspell_dictionary_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    from watcloud.core.errors import InputError
+    from watcloud.style import spelling
+
+    fake = types.ModuleType("enchant")
+
+    def no_dict(tag: str) -> None:
+        raise RuntimeError(f"Dictionary for language '{tag}' could not be found")
+
+    fake.Dict = no_dict  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "enchant", fake)
+    spelling.hunspell.cache_clear()
+    try:
+        with pytest.raises(InputError, match="hunspell-en-us"):
+            spelling.hunspell()
+    finally:
+        spelling.hunspell.cache_clear()
+
+
+def test_labelled_set_names_its_sources() -> None:
+    import json
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "style_labels.jsonl"
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    assert len(rows) > 300
+    for r in rows:
+        assert r["split"] in ("dev", "dev-b", "heldout"), r
+        assert r["registry"] in ("pypi", "npm") and r["package"] and r["version"], r
+        assert r["path"] and isinstance(r["line"], int) and isinstance(r["label"], bool), r
+        assert len(r["context"]) <= 100, r  # short contexts only, never the docs' text
+    held = [r for r in rows if r["split"] == "heldout"]
+    assert {r.get("tool", "watcloud") for r in held} == {
+        "watcloud",
+        "codespell",
+        "proselint",
+        "harper-py",
+    }

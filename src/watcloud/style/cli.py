@@ -84,6 +84,7 @@ def check(
     from watcloud.style.model import Finding
     from watcloud.style.report import render
     from watcloud.style.workflow import (
+        BLOCK_CHARS,
         apply_baseline,
         blocks,
         changed_lines,
@@ -99,6 +100,8 @@ def check(
 
     settings, root = load_settings(config)
     checker = Checker(settings, harper=harper)
+    if any(r.code == "spelling" for r in checker.rules):
+        checker.ctx.speller  # noqa: B018  # a missing dictionary: one line and exit 2, up front
     include = list(settings.include) + (list(settings.comments.include) if comments else [])
     files = discover(list(paths or []), root, include, settings.exclude)
 
@@ -114,11 +117,13 @@ def check(
         try:
             # One line on stderr per unreadable file; the others are still checked.
             check_utf8(f)
-            result = checker.check_blocks(blocks(f), name, comments=as_comments)
+            # Source files are tokenized whole (a docstring may span blank lines).
+            size = sys.maxsize if as_comments else BLOCK_CHARS
+            result = checker.check_blocks(blocks(f, size), name, comments=as_comments)
             if fix and any(x.fix is not None for x in result):
                 _, n = fix_file(f, _read(f), result)
                 fixed += n
-                result = checker.check_blocks(blocks(f), name, comments=as_comments)
+                result = checker.check_blocks(blocks(f, size), name, comments=as_comments)
         except InputError as exc:
             sys.stderr.write(f"error: {exc}\n")
             unreadable += 1
