@@ -12,7 +12,11 @@ Splits:
 - `dev`: the rules were tuned on it.
 - `dev-b`: the first held-out split; measured once untouched (30% precision, see
   docs/style.md), then tuned on.
-- `heldout`: labelled once, after all tuning; never tuned on.
+- `dev-c`: the second held-out split (fastify, undici, pino, commander, pdm, nox); measured
+  once untouched (45% precision over all its files, 58% over the files the default config
+  reads), then tuned on.
+- `heldout`: the docs of Debian packages installed here (under /usr/share/doc; a sample of
+  20 of nodejs's 136 files): labelled once, after all tuning; never tuned on.
 
     .venv/bin/python benchmarks/style_eval.py                    # ours, all splits
     .venv/bin/python benchmarks/style_eval.py --split heldout --peers
@@ -40,29 +44,77 @@ from collections import defaultdict
 from pathlib import Path
 
 from style_common import run_peers
+from watcloud.style.config import StyleSettings
 from watcloud.style.engine import Checker
-from watcloud.style.workflow import blocks
+from watcloud.style.workflow import blocks, matches
 
 PACKAGES = [  # (split, registry, name, version)
     ("dev", "pypi", "hatch", "1.18.2"),
     ("dev", "pypi", "pip", "26.3"),
     ("dev", "pypi", "starlette", "1.10.0"),
+    # dev-b: the first held-out split; measured once untouched (see docs/style.md), then tuned on
     ("dev-b", "pypi", "black", "26.10.1"),
     ("dev-b", "npm", "npm", "10.9.9"),
-    ("heldout", "npm", "fastify", "5.12.8"),
-    ("heldout", "npm", "undici", "7.30.2"),
-    ("heldout", "npm", "pino", "10.4.0"),
-    ("heldout", "npm", "commander", "14.0.3"),
-    ("heldout", "pypi", "pdm", "2.29.4"),
-    ("heldout", "pypi", "nox", "2026.10.20"),
+    # dev-c: the second held-out split; measured once untouched, then tuned on
+    ("dev-c", "npm", "fastify", "5.12.8"),
+    ("dev-c", "npm", "undici", "7.30.2"),
+    ("dev-c", "npm", "pino", "10.4.0"),
+    ("dev-c", "npm", "commander", "14.0.3"),
+    ("dev-c", "pypi", "pdm", "2.29.4"),
+    ("dev-c", "pypi", "nox", "2026.10.20"),
+    # heldout: Debian documentation packages installed here (apt-get install NAME); never tuned on
+    *(
+        ("heldout", "debian", name, version)
+        for name, version in (
+            ("buildah", "1.28.2+ds1-3+deb12u1+b3"),
+            ("systemd", "252.39-1~deb12u2"),
+            ("libxmlsec1-dev", "1.2.37-2"),
+            ("python3-httplib2", "0.20.4-3"),
+            ("procps", "2:4.0.2-3"),
+            ("polkitd", "122-3"),
+            ("libxml2", "2.9.14+dfsg-1.3~deb12u5"),
+            ("libtasn1-6", "4.19.0-2+deb12u1"),
+            ("libpango-1.0-0", "1.50.12+ds-1"),
+            ("libjsoncpp25", "1.9.5-4"),
+            ("libglib2.0-0", "2.74.6-2+deb12u8"),
+            ("libgdk-pixbuf-2.0-0", "2.42.10+dfsg-1+deb12u2"),
+            ("libfuse3-3", "3.14.0-4"),
+            ("libfstrm0", "0.6.1-1"),
+            ("libcbor0.8", "0.8.0-2+b1"),
+            ("knot", "3.2.6-1"),
+            ("golang-github-containers-image", "5.23.1-4"),
+            ("git", "1:2.39.5-0+deb12u3"),
+            ("fuse-overlayfs", "1.10-1"),
+            ("conmon", "2.1.6+ds1-1"),
+            ("nodejs", "20.20.2-1nodesource1+repack1"),  # a sample of NODEJS_SAMPLE files
+        )
+    ),
 ]
-SPLITS = ("dev", "dev-b", "heldout")
+NODEJS_SAMPLE = 20
+SPLITS = ("dev", "dev-b", "dev-c", "heldout")
 LABELS = Path(__file__).parent / "data" / "style_labels.jsonl"
 SAMPLE = 40
 OURS = "watcloud"
 
 
+DEBIAN_DOC = Path("/usr/share/doc")
+
+
 def fetch(registry: str, name: str, version: str, base: Path) -> Path:
+    if registry == "debian":
+        # A Debian package's docs, as installed (apt-get install NAME); the root is a folder
+        # holding a link named after the package, so paths inside read like the others.
+        have = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Version}", name], capture_output=True, text=True
+        ).stdout
+        if have != version:
+            sys.exit(f"{name}: Debian version {have or 'not installed'}, labelled {version}")
+        dest = base / "debian" / name
+        dest.mkdir(parents=True, exist_ok=True)
+        link = dest / name
+        if not link.exists():
+            link.symlink_to(DEBIAN_DOC / name)
+        return dest
     dest = base / f"{name}-{version}"
     if dest.is_dir():
         return dest
@@ -82,8 +134,29 @@ def fetch(registry: str, name: str, version: str, base: Path) -> Path:
     return dest
 
 
+DEFAULTS = StyleSettings()
+
+
 def docs(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.suffix in (".md", ".mdx") and p.is_file())
+    """The files `watcloud style check` would read in that package with its defaults
+    (include **/*.md, **/*.mdx; exclude node_modules, CHANGELOG.md, build, ...)."""
+    files = sorted(
+        p
+        for p in _walk(root)
+        if p.suffix in (".md", ".mdx")
+        and p.is_file()
+        and not matches(p.relative_to(root).as_posix(), DEFAULTS.exclude)
+    )
+    if root.name == "nodejs":
+        files = sorted(random.Random(17).sample(files, NODEJS_SAMPLE))
+    return files
+
+
+def _walk(root: Path) -> list[Path]:
+    out = []
+    for dirpath, _, names in os.walk(root, followlinks=True):
+        out.extend(Path(dirpath) / n for n in names)
+    return out
 
 
 def rel(root: Path, p: Path) -> str:

@@ -46,11 +46,11 @@ def test_only_rules_with_measured_precision_fail_a_build() -> None:
 
 
 def test_fix_only_applies_error_grade_rules() -> None:
-    # repeated-word has fix data but is a warning (50% measured): shown, never applied.
-    warn = CHECKER.check_text("This is the the cluster.", "t.md")
-    assert [(f.rule, f.severity, f.fix) for f in warn] == [("repeated-word", "warning", None)]
-    promoted = Checker(StyleSettings(severity={"repeated-word": "error"}))
-    assert [f.fix for f in promoted.check_text("This is the the cluster.", "t.md")] == [""]
+    # missing-space has fix data but is a warning (6% measured): shown, never applied.
+    warn = CHECKER.check_text("Log in there.You will see it.", "t.md")
+    assert [(f.rule, f.severity, f.fix) for f in warn] == [("missing-space", "warning", None)]
+    promoted = Checker(StyleSettings(severity={"missing-space": "error"}))
+    assert [f.fix for f in promoted.check_text("Log in there.You will see it.", "t.md")] == [". "]
 
 
 def test_overlapping_fixes_are_never_both_applied() -> None:
@@ -245,8 +245,8 @@ def test_labelled_set_names_its_sources() -> None:
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
     assert len(rows) > 300
     for r in rows:
-        assert r["split"] in ("dev", "dev-b", "heldout"), r
-        assert r["registry"] in ("pypi", "npm") and r["package"] and r["version"], r
+        assert r["split"] in ("dev", "dev-b", "dev-c", "heldout"), r
+        assert r["registry"] in ("pypi", "npm", "debian") and r["package"] and r["version"], r
         assert r["path"] and isinstance(r["line"], int) and isinstance(r["label"], bool), r
         assert len(r["context"]) <= 100, r  # short contexts only, never the docs' text
     held = [r for r in rows if r["split"] == "heldout"]

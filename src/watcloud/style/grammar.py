@@ -162,6 +162,8 @@ def wants_an(word: str) -> bool | None:
         return None  # a lowercase letter: "an x" (ex) or "a x" (a variable x)?
     if word.lower() in LOWER_ACRONYMS:
         return word[0].upper() in LETTER_VOWEL_SOUND
+    if len(word) == 2 and word.islower():
+        return None  # "a uv venv", "an os": a name read as letters or as a word?
     return _word_sound(word.lower())
 
 
@@ -681,6 +683,8 @@ def _singular_head_before(text: str, start: int) -> bool:
     if m is None:
         return False
     head = m.group("head")
+    if head.endswith(("ed", "ing")):
+        return False  # "The steps outlined in this example are": a participle, not the head
     return not _plural_noun(head) and head not in NOT_SINGULAR_NOUN and head not in _STOP_MID
 
 
@@ -712,6 +716,8 @@ _CLAUSE_START = re.compile(r"[.!?:;\u00b6]|\n[ \t]*\n")
 _COORDINATION = re.compile(r"\b(?:and|or|nor|both|either|neither|plus)\b", re.IGNORECASE)
 _RELATIVE = re.compile(r"\b(?:who|whom|whose|which|that|where)\b", re.IGNORECASE)
 _WORD_BEFORE = re.compile(r"([A-Za-z']+)" + WS + r"$")
+_ONE_OF = re.compile(r"\b(?:one|each|none|neither|either)\s+of\b", re.IGNORECASE)
+_FREE_RELATIVE = re.compile(r"\b(?:what|whatever|all)\b", re.IGNORECASE)
 _SUBJUNCTIVE = re.compile(r"\b(?:if|as though|wish|unless|suppose)\b", re.IGNORECASE)
 _HOW_MANY = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
 _OBJECT_VERBS = frozenset(
@@ -828,6 +834,8 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         clause = _clause_before(text, m.start())
         if _RELATIVE.search(clause) or _HOW_MANY.search(clause + text[m.start() : m.end()]):
             continue  # "users who ...", "How many responses is enough?"
+        if _ONE_OF.search(clause + text[m.start() : m.end()]):
+            continue  # "One of Fastify's most distinguishable features is": "one" is the subject
         w = _WORD_BEFORE.search(clause)
         if w is not None and w.group(1).lower().endswith("ing") and len(w.group(1)) > 4:
             continue  # "Understanding these disabilities is": a gerund is the subject
@@ -850,6 +858,8 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
             continue
         if noun.endswith("ly") or (mod and mod.endswith("ly")):
             continue  # "that quietly do": an adverb, not a noun
+        if noun.endswith(("able", "ible")) or (mod and ctx.lexicon.plural_noun(mod)):
+            continue  # "The flags available are": the head is the plural noun before
         det = text[m.start() : m.start() + 4].lower()
         if det == "that" and not _sentence_start(text, m.start()):
             continue  # "responses that already have": a relative pronoun
@@ -898,6 +908,8 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
             continue
         if _after_preposition(text, m.start()):
             continue  # "the tarballs within it aren't": an object, not the subject
+        if _FREE_RELATIVE.search(_clause_before(text, m.start())):
+            continue  # "what I didn't tell you is that": the clause is the subject
         pro, v = m.group("pro").lower(), m.group("verb")
         if pro in ("he", "she", "it") and v in _TO_SINGULAR:
             yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v])
@@ -990,6 +1002,10 @@ def doubled_punctuation(text: str, ctx: Context) -> Iterator[Match]:
 _WORD = re.compile(r"([a-z](?<![\w.@/\\§'’-].)[a-z]*)(?![\w@/\\§'’=-]|\.\w)")
 
 
+_ALONE_IN_CELL = re.compile(r"[ \t]*:?[ \t]*(?:\u00b6|\n|$)")
+_CELL_BEFORE = re.compile(r"(?:^|\u00b6|\n)[ \t]*$")
+
+
 @check("spelling")
 def spelling(text: str, ctx: Context) -> Iterator[Match]:
     sp = ctx.speller
@@ -1006,6 +1022,8 @@ def spelling(text: str, ctx: Context) -> Iterator[Match]:
         if source.count(word) > len(ms):
             continue  # also in code, a URL or a path of the page ("[aiogram](.../aiogram)"): a name
         m = ms[0]
+        if _ALONE_IN_CELL.match(text[m.end(1) :]) and _CELL_BEFORE.search(text, 0, m.start(1)):
+            continue  # a table cell or list item of one word ("| faustman |", "* adduser:"): a name
         suggestion = sp.suggest(word)
         if suggestion is None:
             continue

@@ -250,6 +250,8 @@ def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
                 )
             ):
                 continue  # 'fix "the the" typos': the repetition is quoted, a mention
+            if m.group(1) != m.group(3) and (m.group(1).isupper() or m.group(3).isupper()):
+                continue  # "an OPEN Open Source project": emphasis, not a slip
             if (
                 rule.ignorecase is False
                 and m.group(1) != m.group(3)
