@@ -296,6 +296,10 @@ def test_rules_listing(run_watcloud: Any, tmp_path: Path) -> None:
     assert any(
         line.startswith("on  a-an") and line.endswith("fix") for line in r.stdout.splitlines()
     )
+    # Each rule's severity is shown with the precision that earned it (or did not).
+    lines = {line.split()[1]: line.split() for line in r.stdout.splitlines()}
+    assert lines["brand-watcloud"][2:5] == ["error", "house", "rule"]
+    assert lines["spelling"][2] == "warning" and lines["spelling"][3].endswith("%")
 
 
 def test_pre_commit_hook_definition_matches_the_command() -> None:

@@ -179,7 +179,7 @@ def check(
 
 @app.command("rules")
 def list_rules(config: ConfigOpt = None) -> None:
-    """List the rules in effect (code, severity, kind, whether --fix applies)."""
+    """List the rules: code, severity, measured precision (held-out), kind, fix data."""
     from watcloud.style.config import load_settings
     from watcloud.style.engine import Checker
 
@@ -188,5 +188,16 @@ def list_rules(config: ConfigOpt = None) -> None:
     active = {r.code for r in checker.rules}
     for r in checker.all_rules:
         state = "on " if r.code in active else "off"
+        m = r.measured
+        if m is None:
+            measured = "-"
+        elif m.basis == "house rule":
+            measured = "house rule"
+        elif m.precision is None:
+            measured = f"0/{m.findings}"
+        else:
+            measured = f"{m.correct}/{m.findings}={m.precision:.0%}"
         fixable = " fix" if r.fix else ""
-        sys.stdout.write(f"{state} {r.code:<22} {r.severity:<10} {r.kind}{fixable}\n")
+        sys.stdout.write(
+            f"{state} {r.code:<22} {r.severity:<10} {measured:<12} {r.kind}{fixable}\n"
+        )
