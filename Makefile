@@ -27,7 +27,7 @@ pytest: venv debs
 
 test: lint typecheck pytest
 
-demo: venv
+demo: venv debs
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash demo/run.sh
 
 # Deployment (docs/deploy.md). `make image`: the OCI image from Debian packages and PyPI wheels

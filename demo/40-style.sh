@@ -17,7 +17,7 @@ echo "\$ watcloud style check -o json docs/clean.md docs/slurm.mdx | head -12"
 watcloud style check -o json docs/clean.md docs/slurm.mdx | head -12
 
 echo
-echo "\$ watcloud style check --fix      # safe fixes only: brand names, repeated words, a/an, spacing"
+echo "\$ watcloud style check --fix      # fixes of error-grade rules only (today: brand names)"
 watcloud style check --fix >/dev/null 2>&1
 echo "after --fix, what is left for a person to decide:"
 watcloud style check

@@ -56,7 +56,8 @@ def check(
     fix: Annotated[
         bool,
         typer.Option(
-            "--fix", help="Apply safe fixes (brand names, repeated words, a/an) in place."
+            "--fix",
+            help="Apply the fixes of error-grade rules in place (one per span, never overlapping).",
         ),
     ] = False,
     baseline: Annotated[
@@ -83,8 +84,11 @@ def check(
     from watcloud.style.model import Finding
     from watcloud.style.report import render
     from watcloud.style.workflow import (
+        BLOCK_CHARS,
         apply_baseline,
+        blocks,
         changed_lines,
+        check_utf8,
         discover,
         fingerprint,
         fix_file,
@@ -96,25 +100,34 @@ def check(
 
     settings, root = load_settings(config)
     checker = Checker(settings, harper=harper)
+    if any(r.code == "spelling" for r in checker.rules):
+        checker.ctx.speller  # noqa: B018  # a missing dictionary: one line and exit 2, up front
     include = list(settings.include) + (list(settings.comments.include) if comments else [])
     files = discover(list(paths or []), root, include, settings.exclude)
 
-    sources: dict[str, str] = {}
     by_name: dict[str, Path] = {}
     findings: list[Finding] = []
     fixed = 0
+    unreadable = 0
     for f in files:
         name = _display(f)
-        text = _read(f)
         as_comments = comments and not is_markdown(f)
         if not is_markdown(f) and not as_comments and not matches(name, settings.include):
             continue
-        result = checker.check_text(text, name, comments=as_comments)
-        if fix and any(x.fix is not None for x in result):
-            text, n = fix_file(f, text, result)
-            fixed += n
-            result = checker.check_text(text, name, comments=as_comments)
-        sources[name] = text
+        try:
+            # One line on stderr per unreadable file; the others are still checked.
+            check_utf8(f)
+            # Source files are tokenized whole (a docstring may span blank lines).
+            size = sys.maxsize if as_comments else BLOCK_CHARS
+            result = checker.check_blocks(blocks(f, size), name, comments=as_comments)
+            if fix and any(x.fix is not None for x in result):
+                _, n = fix_file(f, _read(f), result)
+                fixed += n
+                result = checker.check_blocks(blocks(f, size), name, comments=as_comments)
+        except InputError as exc:
+            sys.stderr.write(f"error: {exc}\n")
+            unreadable += 1
+            continue
         by_name[name] = f
         findings.extend(result)
 
@@ -131,17 +144,17 @@ def check(
     if write_baseline_to is not None:
         n = write_baseline(
             write_baseline_to,
-            ((x, fingerprint(x, sources[x.path])) for x in findings),
+            ((x, fingerprint(x)) for x in findings),
             key=root_relative,
         )
         sys.stderr.write(f"wrote {n} finding(s) to baseline {write_baseline_to}\n")
-        raise typer.Exit(0)
+        raise typer.Exit(2 if unreadable else 0)
 
     accepted = 0
     baseline_path = baseline or (root / settings.baseline if settings.baseline else None)
     if baseline_path is not None:
         findings, accepted = apply_baseline(
-            findings, sources, read_baseline(baseline_path), key=root_relative
+            findings, read_baseline(baseline_path), key=root_relative
         )
 
     sys.stdout.write(render(output, findings, checker.all_rules))
@@ -149,20 +162,24 @@ def check(
     errors = sum(1 for x in findings if x.severity == "error")
     if output == Format.text:
         parts = [
-            f"{len(findings)} finding(s) ({errors} error(s)) in {len(sources)} file(s)",
+            f"{len(findings)} finding(s) ({errors} error(s)) in {len(by_name)} file(s)",
         ]
+        if unreadable:
+            parts.append(f"{unreadable} file(s) could not be read")
         if accepted:
             parts.append(f"{accepted} accepted by the baseline")
         if fix:
             parts.append(f"{fixed} fixed")
         sys.stderr.write("; ".join(parts) + "\n")
+    if unreadable:
+        raise typer.Exit(2)  # after reporting everything that could be checked
     if errors:
         raise typer.Exit(1)
 
 
 @app.command("rules")
 def list_rules(config: ConfigOpt = None) -> None:
-    """List the rules in effect (code, severity, kind, whether --fix applies)."""
+    """List the rules: code, severity, measured precision (held-out), kind, fix data."""
     from watcloud.style.config import load_settings
     from watcloud.style.engine import Checker
 
@@ -171,5 +188,16 @@ def list_rules(config: ConfigOpt = None) -> None:
     active = {r.code for r in checker.rules}
     for r in checker.all_rules:
         state = "on " if r.code in active else "off"
+        m = r.measured
+        if m is None:
+            measured = "-"
+        elif m.basis == "house rule":
+            measured = "house rule"
+        elif m.precision is None:
+            measured = f"0/{m.findings}"
+        else:
+            measured = f"{m.correct}/{m.findings}={m.precision:.0%}"
         fixable = " fix" if r.fix else ""
-        sys.stdout.write(f"{state} {r.code:<22} {r.severity:<10} {r.kind}{fixable}\n")
+        sys.stdout.write(
+            f"{state} {r.code:<22} {r.severity:<10} {measured:<12} {r.kind}{fixable}\n"
+        )

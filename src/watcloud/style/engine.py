@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -10,7 +11,7 @@ from watcloud.core.errors import ConfigError
 from watcloud.style.config import StyleSettings
 from watcloud.style.grammar import Context
 from watcloud.style.model import Finding, Hit
-from watcloud.style.prose import BREAK, TOKEN, Prose
+from watcloud.style.prose import BREAK, TOKEN, Directive, Prose, placeholder_spans
 from watcloud.style.rules import Rule, default_rules, run_rule
 
 MARKDOWN_SUFFIXES = (".md", ".mdx", ".markdown")
@@ -63,12 +64,16 @@ class Checker:
 
     def check_prose(self, path: str, prose: Prose) -> list[Finding]:
         hits: list[tuple[Hit, str, str]] = []
+        self.ctx.source = prose.source
         for rule in self.rules:
             for hit in run_rule(rule, prose, self.ctx):
                 hits.append((hit, rule.code, rule.severity))
         if self.harper is not None:
             for code, hit in self.harper.lint(prose.text):
                 hits.append((hit, code, self.settings.harper.severity))
+        skip = placeholder_spans(prose.text)
+        if skip:
+            hits = [h for h in hits if not any(a <= h[0].start < b for a, b in skip)]
         made = [self._finding(path, prose, h, code, sev) for h, code, sev in hits]
         findings = [f for f in made if f is not None]
         findings = suppress(findings, prose)
@@ -85,10 +90,15 @@ class Checker:
         end = prose.source_end(hit.end) if hit.end > hit.start else start
         line, col = prose.line_col(start)
         end_line, end_col = prose.line_col(end)
-        fix = hit.fix
+        fix = hit.fix if severity == "error" else None  # only error-grade rules fix
         source_span = prose.source[start:end]
         if fix is not None and (source_span != matched_prose or TOKEN in matched_prose):
             fix = None  # markup inside the span: not a safe textual replacement
+        g_start, g_end = hit.guard or (hit.start, hit.end)
+        guard_start = min(start, prose.source_offset(g_start))
+        guard_end = max(end, prose.source_end(g_end) if g_end > g_start else guard_start)
+        line_start = prose.source.rfind("\n", 0, start) + 1
+        line_end = prose.source.find("\n", start)
         return Finding(
             path=path,
             line=line,
@@ -103,12 +113,53 @@ class Checker:
             end_offset=end,
             fix=fix,
             matched=source_span,
+            guard_start=guard_start,
+            guard_end=guard_end,
+            line_text=prose.source[line_start : line_end if line_end >= 0 else len(prose.source)],
         )
 
     def check_text(
         self, text: str, path: str = "<text>", *, comments: bool = False
     ) -> list[Finding]:
         return self.check_prose(path, extract_prose(text, path, comments=comments))
+
+    def check_blocks(
+        self, pieces: Iterable[tuple[str, int, int]], path: str, *, comments: bool = False
+    ) -> list[Finding]:
+        """Check a document given as (text, character offset, line offset) pieces (see
+        `workflow.blocks`): memory stays at one piece whatever the file's size. Suppression
+        comments still open at the end of a piece carry over to the next one."""
+        out: list[Finding] = []
+        carry: tuple[bool, tuple[str, ...]] = (False, ())
+        for text, char_off, line_off in pieces:
+            prefix = ""
+            if char_off:
+                # Never at offset 0 (a "---" line there would read as frontmatter); open
+                # suppressions carry over as a comment line before the piece.
+                if carry[0]:
+                    prefix = "<!-- style-check-disable -->\n"
+                elif carry[1]:
+                    prefix = f"<!-- style-check-disable {', '.join(carry[1])} -->\n"
+                prefix += "\n"
+            prose = extract_prose(prefix + text, path, comments=comments)
+            carry = open_at_end(prose.directives)
+            dl, dc = line_off - prefix.count("\n"), char_off - len(prefix)
+            for f in self.check_prose(path, prose):
+                if not (dl or dc):
+                    out.append(f)
+                    continue
+                out.append(
+                    dataclasses.replace(
+                        f,
+                        line=f.line + dl,
+                        end_line=f.end_line + dl,
+                        start_offset=f.start_offset + dc,
+                        end_offset=f.end_offset + dc,
+                        guard_start=f.guard_start + dc,
+                        guard_end=f.guard_end + dc,
+                    )
+                )
+        return out
 
 
 def extract_prose(text: str, path: str, *, comments: bool = False) -> Prose:
@@ -164,6 +215,26 @@ def suppress(findings: list[Finding], prose: Prose) -> list[Finding]:
         return False
 
     return [f for f in findings if not hidden(f)]
+
+
+def open_at_end(directives: Iterable[Directive]) -> tuple[bool, tuple[str, ...]]:
+    """Whether all rules, and which rules, are still disabled after these directives."""
+    all_off = False
+    rules: dict[str, None] = {}
+    for d in sorted(directives, key=lambda d: d.offset):
+        if d.action == "disable":
+            if d.rules:
+                rules.update(dict.fromkeys(d.rules))
+            else:
+                all_off = True
+        elif d.action == "enable":
+            if d.rules:
+                for r in d.rules:
+                    rules.pop(r, None)
+            else:
+                all_off = False
+                rules.clear()
+    return all_off, tuple(rules)
 
 
 def _vale_name(code: str, rules: Iterable[str]) -> bool:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
+from watcloud.style.lexicon import Lexicon
 from watcloud.style.spelling import Speller
 
 WS = r"(?:[ \t]+\n?[ \t]*|\n[ \t]*)"  # whitespace with at most one line break
@@ -52,6 +53,7 @@ class Match(NamedTuple):
     end: int
     suggestion: str | None
     replacement: str | None = None  # safe replacement for --fix
+    guard: tuple[int, int] | None = None  # the text the check read (default: start-end)
 
 
 class Context:
@@ -60,6 +62,16 @@ class Context:
     def __init__(self, accept: frozenset[str] = frozenset()) -> None:
         self._accept = accept
         self._speller: Speller | None = None
+        self._lexicon: Lexicon | None = None
+        self.source = ""  # the document's source text (set per document by the engine)
+
+    @property
+    def lexicon(self) -> Lexicon:
+        if self._lexicon is None:
+            from watcloud.style.lexicon import lexicon
+
+            self._lexicon = lexicon()
+        return self._lexicon
 
     @property
     def speller(self) -> Speller:
@@ -97,9 +109,31 @@ WORD_ACRONYMS = frozenset(
 AMBIGUOUS = frozenset({"SQL", "FAQ", "URI", "IRC", "HTTPS"} - {"HTTPS"})
 LETTER_VOWEL_SOUND = frozenset("AEFHILMNORSX")
 SILENT_H = ("hour", "honest", "honor", "honour", "heir", "herb")
-U_CONSONANT = ("uni", "use", "usa", "usu", "uti", "ubiq", "ura", "ure", "uri", "uro", "uku")
-U_VOWEL_EXCEPT = ("unin", "unim", "unid", "unic", "unil", "unis")  # uninstall, unimportant
+U_CONSONANT = (
+    "uni", "use", "usa", "usu", "uti", "ubiq", "ura", "ure", "uri", "uro", "uku", "unar", "unan",
+    "uto", "uvu", "ufo",
+)  # fmt: skip
+U_VOWEL_EXCEPT = ("unin", "unim", "unid", "unil", "unis")  # uninstall, unimportant
+# Acronyms often written in lowercase; read letter by letter ("a url", "an html page").
+LOWER_ACRONYMS = frozenset(
+    """url urls uri uris html http https sql ssh api apis cli gui ui ux id ids uuid usb ssd hdd
+    gpu cpu xml svg csv tsv npm nfs dns vm vms os io rpc ip tcp udp lts pdf jwt ci cd mdn
+    rsa sso ldap iam mfa""".split()
+)
 VOWEL_CONSONANT = ("eu", "one", "once", "ewe", "oui")
+
+
+# Two consonant letters that begin English words; any other pair at the start of a word
+# ("Rspack", "npm", "Xcode") is read letter by letter or is a name: its sound is uncertain.
+ONSETS = frozenset(
+    """bl br ch cl cr dr dw fl fr gh gl gn gr kh kl kn kr ph pl pn pr ps pt qu rh sc sh sk sl
+    sm sn sp sq st sv sw th tr ts tw wh wr zh""".split()
+)
+# Words after an article that are not the noun it introduces: "values a and b" (a letter or
+# a variable), "a or an", "a a" (a repetition, not an article error).
+NOT_AFTER_ARTICLE = frozenset(
+    "and or nor but the a an of to in on is are was were as at by if vs so than then".split()
+)
 
 
 def wants_an(word: str) -> bool | None:
@@ -119,15 +153,37 @@ def wants_an(word: str) -> bool | None:
             return None
         if prefix in WORD_ACRONYMS or prefix[:3] in WORD_ACRONYMS:
             return _word_sound(prefix.lower())
+        if len(prefix) >= 4 and re.search("[AEIOU]", prefix[1:]):
+            return None  # "a LICENSES file", "an ENUM": read as a word or as letters?
         return prefix[0] in LETTER_VOWEL_SOUND
     if len(word) > 1 and (word[1].isdigit() or word[1] == "-"):
         return word[0].upper() in LETTER_VOWEL_SOUND
+    if len(word) == 1:
+        return None  # a lowercase letter: "an x" (ex) or "a x" (a variable x)?
+    if word.lower() in LOWER_ACRONYMS:
+        return word[0].upper() in LETTER_VOWEL_SOUND
+    if len(word) == 2 and word.islower():
+        return None  # "a uv venv", "an os": a name read as letters or as a word?
     return _word_sound(word.lower())
+
+
+def is_acronym(word: str) -> bool:
+    """Read as letters or as a word depending on the reader: never fixed automatically."""
+    if word.lower() in LOWER_ACRONYMS:
+        return True
+    caps = re.match(r"[A-Z]+", word)
+    if caps is None:
+        return False
+    return len(caps.group()) >= 2 or len(word) == 1 or not word[1:2].isalpha()
 
 
 def _word_sound(w: str) -> bool | None:
     if w.startswith(VOWEL_CONSONANT):
         return False
+    if len(w) > 1 and w[0] not in "aeiou" and w[1] not in "aeiouy" and w[:2] not in ONSETS:
+        return None  # "rspack", "npm", "mkdocs", "html": letters or a name, sound uncertain
+    if w[0] == "u" and len(w) > 2 and w[1] not in "nplmrstg" and w[2] not in "aeiouy":
+        return None  # "uvloop", "uwsgi": letters or a word?
     if w[0] == "u":
         return not (w.startswith(U_CONSONANT) and not w.startswith(U_VOWEL_EXCEPT))
     if w[0] in "aeio":
@@ -145,6 +201,8 @@ def a_an(text: str, ctx: Context) -> Iterator[Match]:
     for m in _ARTICLE.finditer(text):
         article = m.group(1)
         word = m.group(3)
+        if word.lower() in NOT_AFTER_ARTICLE:
+            continue
         if article in ("A", "An") and not _sentence_start(text, m.start()):
             continue
         after_end = m.end() + len(m.group(2)) + len(word)
@@ -162,7 +220,15 @@ def a_an(text: str, ctx: Context) -> Iterator[Match]:
         if want == has_n:
             continue
         fixed = _case_like(article, "an" if want else "a")
-        yield Match(m.start(1), m.end(1), f"{fixed} {word}", fixed)
+        # Acronyms: "an SQL" / "a SQL" depends on the reader; reported, never auto-fixed.
+        replacement = None if is_acronym(word) or m.group(2) else fixed
+        yield Match(m.start(1), m.end(1), f"{fixed} {word}", replacement, (m.start(1), after_end))
+
+
+_PREPOSITION_WORD = re.compile(
+    r"for|in|on|at|by|to|from|with|about|like|because|up|out|off|over|under|through|into|"
+    r"only|just|also|what|how|why|where|when|all|not|more|less|most"
+)
 
 
 def _sentence_start(text: str, i: int) -> bool:
@@ -174,14 +240,28 @@ def _sentence_start(text: str, i: int) -> bool:
 
 # --- its / it's ---------------------------------------------------------------------------
 
+# After "its", these words mean "it is" whatever follows ("Its not ...", "Its been ...").
 IT_IS_FOLLOWERS = frozenset(
-    """a an the not been being going also very so too just still really likely possible
-    important recommended necessary easy hard difficult better worth okay fine here there now
-    already almost always usually often probably currently unlikely helpful actually
-    apparently basically certainly clearly definitely easily especially essentially exactly
-    generally highly mostly normally obviously possibly quite rarely simply typically
-    supposed free-to unclear true false no""".split()
+    """a an the not been being going also just still here there now
+    already almost always usually often probably currently actually apparently basically
+    certainly clearly definitely easily especially essentially exactly generally highly
+    mostly normally obviously possibly quite rarely simply typically supposed free-to no""".split()
 )
+# Adjectives that read as "it is" only when a clause goes on after them ("Its possible to
+# ..."), not before a noun ("Its possible values", "Its likely cause").
+IT_IS_ADJ_FOLLOWERS = frozenset(
+    """very so too really likely possible important recommended necessary easy hard difficult
+    better worth okay fine unlikely helpful unclear true false""".split()
+)
+_INTENSIFIERS = frozenset("very so too really".split())
+
+
+def _adjective(w: str) -> bool:
+    return w in IT_IS_ADJ or w in IT_IS_ADJ_TO or w.endswith(_ADJ_STRONG_SUFFIX)
+
+
+# What may follow "it's <adjective>": a clause or the end of one, not a noun.
+_CLAUSE_AFTER = frozenset("to that for , . ; : if when because since as whether and or but".split())
 POSSESSED = frozenset(
     """own name purpose value data source contents content parent children state output input
     configuration owner members users size type role job way length lifetime behavior behaviour
@@ -202,7 +282,7 @@ IT_IS_ADJ = frozenset(
 _ADJ_STRONG_SUFFIX = ("able", "ible", "ous", "ful", "less", "cult")
 _NOT_ADJ = frozenset("table cable label vegetable potential".split())
 IT_IS_ADJ_TO = frozenset(
-    """common important possible impossible hard easy difficult necessary helpful useful best
+    """common important possible impossible hard easy difficult necessary helpful useful
     better likely unlikely safe recommended advisable worth okay fine normal typical crucial
     essential critical reasonable convenient tempting tricky simple good bad time""".split()
 )
@@ -221,10 +301,15 @@ _S_WORDS = frozenset(
     less thus yours ours hers theirs lots plus was has does this its as us yes is""".split()
 )
 
+_WW = W + r"(?![\w'’-])"  # a whole word: "its ASGI" must not read "its A"
 _ITS = re.compile(
-    r"([Ii](?<![\w'’].)ts)" + WS + r"(" + W + r")(?:" + WS + r"(" + W + r")|[ \t]*([,.;:]))?"
+    r"([Ii](?<![\w'’].)ts)" + WS + r"(" + _WW + r")(?:" + WS + r"(" + _WW + r")|[ \t]*([,.;:]))?"
 )
-_IT_S = re.compile(r"([Ii](?<![\w'’].)t['’]s)" + WS + r"(" + W + r")(?:" + WS + r"(" + W + r"))?")
+_IT_S = re.compile(
+    r"([Ii](?<![\w'’].)t['’]s)" + WS + r"(" + _WW + r")(?:" + WS + r"(" + _WW + r"))?"
+)
+# "It's these methods that ...": a cleft sentence, not a possessive.
+_CLEFT = frozenset("these those this that what how why who where when".split())
 
 
 def _plural_noun(w: str) -> bool:
@@ -250,7 +335,15 @@ def its(text: str, ctx: Context) -> Iterator[Match]:
             low in IT_IS_ADJ or low.endswith(_ADJ_STRONG_SUFFIX) or low in IT_IS_ADJ_TO
         )
         if (
+            low in IT_IS_ADJ_FOLLOWERS
+            and after
+            and after not in _CLAUSE_AFTER
+            and (low not in _INTENSIFIERS or not _adjective(after))
+        ):
+            continue  # "Its possible values", "by its very nature": possessive
+        if (
             low in IT_IS_FOLLOWERS
+            or low in IT_IS_ADJ_FOLLOWERS
             or low in IT_IS_ADVERBS
             or (low in IT_IS_ADJ_TO and after in ("to", "that"))
             or (adjective and after in ("to", "that", ",", ".", ";", ":", "if", "when", "because"))
@@ -262,8 +355,10 @@ def its(text: str, ctx: Context) -> Iterator[Match]:
         nxt = m.group(2)
         after = m.group(3) or ""
         low = nxt.lower()
-        if low in IT_IS_FOLLOWERS:
+        if low in IT_IS_FOLLOWERS or low in IT_IS_ADJ_FOLLOWERS or low in _CLEFT:
             continue
+        if _PREPOSITION_WORD.fullmatch(low):
+            continue  # "It's for packages that ...": it is
         wrong = (
             low in POSSESSED
             or (_plural_noun(nxt) and low not in IT_IS_FOLLOWERS)
@@ -337,6 +432,8 @@ def modal_verb(text: str, ctx: Context) -> Iterator[Match]:
         before = text[max(0, m.start() - 5) : m.start()].lower()
         if re.search(r"\b(a|the)\s+$", before):
             continue  # "a can of", "the will to"
+        if re.search(r"\b(?:as|than)\s+\w+\s+$", text[max(0, m.start() - 16) : m.start()]):
+            continue  # "as you would using a tool": an elliptical comparison
         if verb.endswith("ing") and verb not in _ING_NOT_VERB:
             stem = verb[:-3]
             options = [stem, stem + "e"]
@@ -408,7 +505,7 @@ NOT_SINGULAR_NOUN = frozenset(
     that this those these they we you i he she it all some any each every no not""".split()
 )
 _PREP = r"in|on|of|from|with|under|at|for|inside|within|across|behind|on top of"
-_DET = r"the|a|an|this|that|our|your|its|their|each|every|my|his|her"
+_DET = r"the|a|an|this|that|our|your|its|their|each|every|my|his|her|another|any|some"
 _FOLLOW_VERB = (
     r"(?=" + WS + r"(?:the|a|an|on|in|with|to|from|for|its|their|your|our|this|that|them|it|"
     r"is|are|all|every|each|some|any|no|only|both|at|by|up|out|down|over|one|two|more|"
@@ -495,6 +592,21 @@ _AGREE_PREP = re.compile(
     + _FOLLOW_VERB
     + r")"
 )
+_AGREE_INITIAL_PLURAL = re.compile(
+    r"(?P<noun>[A-Z][a-z]+s)"
+    + WS
+    + r"(?:"
+    + _PREP
+    + r"|to|about|between|among|into|onto)"
+    + WS
+    + r"(?:(?:"
+    + _DET
+    + r"|another|any|some|one|all)"
+    + WS
+    + r")?(?P<mid>(?:[A-Za-z][\w-]*"
+    + WS
+    + r"){0,2}?)(?P<verb>is|was|has|isn't|wasn't|hasn't|doesn't)\b"
+)
 _AGREE_PARTS_OF = re.compile(
     lead("of", upper=False)
     + WS
@@ -571,6 +683,8 @@ def _singular_head_before(text: str, start: int) -> bool:
     if m is None:
         return False
     head = m.group("head")
+    if head.endswith(("ed", "ing")):
+        return False  # "The steps outlined in this example are": a participle, not the head
     return not _plural_noun(head) and head not in NOT_SINGULAR_NOUN and head not in _STOP_MID
 
 
@@ -597,9 +711,81 @@ def _plural_of(verb: str) -> str:
     return verb[:-1]
 
 
+_PARENS = re.compile(r"\([^()\n\u00b6]{1,80}\)")
+_CLAUSE_START = re.compile(r"[.!?:;\u00b6]|\n[ \t]*\n")
+_COORDINATION = re.compile(r"\b(?:and|or|nor|both|either|neither|plus)\b", re.IGNORECASE)
+_RELATIVE = re.compile(r"\b(?:who|whom|whose|which|that|where)\b", re.IGNORECASE)
+_WORD_BEFORE = re.compile(r"([A-Za-z']+)" + WS + r"$")
+_ONE_OF = re.compile(r"\b(?:one|each|none|neither|either)\s+of\b", re.IGNORECASE)
+_FREE_RELATIVE = re.compile(r"\b(?:what|whatever|all)\b", re.IGNORECASE)
+_SUBJUNCTIVE = re.compile(r"\b(?:if|as though|wish|unless|suppose)\b", re.IGNORECASE)
+_HOW_MANY = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
+_OBJECT_VERBS = frozenset(
+    """let lets letting make makes made making help helps helped helping have has had see sees
+    saw watch watches hear hears can could will would should may might must do does did
+    cannot""".split()
+)
+
+
+def blank_parentheticals(text: str) -> str:
+    """ "the repo (namely DNS management) depends": the parenthetical becomes spaces (same
+    length, so positions stay), and the subject sits next to its verb again."""
+    return _PARENS.sub(lambda m: " " * len(m.group()), text)
+
+
+def _clause_before(text: str, start: int) -> str:
+    """The text of the sentence (clause) before `start`, at most 120 characters."""
+    lo = max(0, start - 120)
+    before = text[lo:start]
+    cut = 0
+    for m in _CLAUSE_START.finditer(before):
+        cut = m.end()
+    return before[cut:]
+
+
+def subject_is_object(ctx: Context, text: str, start: int) -> bool:
+    """The noun phrase at `start` is not (alone) the subject of the verb after it: it follows
+    a coordination ("The text and the value are"), a relative pronoun ("users who run the
+    job have"), or a verb that takes an object and a bare verb ("let the browser do")."""
+    clause = _clause_before(text, start)
+    if _COORDINATION.search(clause) or _RELATIVE.search(clause):
+        return True
+    if _HOW_MANY.search(clause):
+        return True  # "How many responses is enough?"
+    w = _WORD_BEFORE.search(clause)
+    if w is None:
+        return False
+    word = w.group(1).lower()
+    if word.endswith(("ing", "ed")) and len(word) > 4:
+        return True  # "Understanding these disabilities is", "generated using this X are"
+    return word in _OBJECT_VERBS or (word not in _STOP_MID and ctx.lexicon.verb(word))
+
+
+def _at_line_start_lower(text: str, start: int) -> bool:
+    """A lowercase "this flag are" at the start of a line continues a sentence whose subject
+    is on the line before (after a masked code span or a line break): undecidable."""
+    j = start - 1
+    while j >= 0 and text[j] in " \t":
+        j -= 1
+    return (
+        j >= 0
+        and text[j] == "\n"
+        and text[start].islower()
+        and _TOKEN_LINE.search(text, max(0, j - 60), j) is not None
+    )
+
+
+_TOKEN_LINE = re.compile(r"\u00a7[^\n]*$")
+
+
+def _irregular_plural(ctx: Context, noun: str) -> bool:
+    return noun in NOT_SINGULAR_NOUN or ctx.lexicon.plural_noun(noun)
+
+
 @check("agreement")
 def agreement(text: str, ctx: Context) -> Iterator[Match]:
     seen: set[int] = set()
+    text = blank_parentheticals(text)
 
     def emit(start: int, end: int, suggestion: str) -> Iterator[Match]:
         if start not in seen:
@@ -615,14 +801,22 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
             continue
         if any(w.lower() in _STOP_MID for w in mid):
             continue
+        if subject_is_object(ctx, text, m.start()):
+            continue
         v = m.group("verb")
         yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v])
     for m in scan(_AGREE_EACH_OF, text):
+        if subject_is_object(ctx, text, m.start()):
+            continue
         v = m.group("verb")
         yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR.get(v, "needs"))
     for m in scan(_AGREE_EACH, text):
+        if _after_preposition(text, m.start()):
+            continue  # "labels falling into each category have"
         noun = m.group("noun")
         if noun.endswith("s") or noun in NOT_SINGULAR_NOUN or noun in ("time", "day", "week"):
+            continue
+        if _irregular_plural(ctx, noun) or subject_is_object(ctx, text, m.start()):
             continue
         v = m.group("verb")
         yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v])
@@ -632,14 +826,24 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         ):
             continue
         noun = m.group("noun")
-        if not _plural_noun(noun):
+        if not _plural_noun(noun) or not ctx.lexicon.maybe_plural(noun):
             continue
         mod = m.group("mod")
         if mod and (mod.lower() in _STOP_MID or mod.lower() in ("of", "to", "in", "on", "for")):
             continue
+        clause = _clause_before(text, m.start())
+        if _RELATIVE.search(clause) or _HOW_MANY.search(clause + text[m.start() : m.end()]):
+            continue  # "users who ...", "How many responses is enough?"
+        if _ONE_OF.search(clause + text[m.start() : m.end()]):
+            continue  # "One of Fastify's most distinguishable features is": "one" is the subject
+        w = _WORD_BEFORE.search(clause)
+        if w is not None and w.group(1).lower().endswith("ing") and len(w.group(1)) > 4:
+            continue  # "Understanding these disabilities is": a gerund is the subject
         v = m.group("verb")
         yield from emit(m.start("verb"), m.end("verb"), _plural_of(v))
     for m in scan(_AGREE_SINGULAR_SUBJ, text):
+        if m.group("verb") == "were" and _SUBJUNCTIVE.search(_clause_before(text, m.start())):
+            continue  # "If the dependence were on 0.4": a subjunctive
         if _repeated_before(text, m):
             continue  # "in the the cluster have": the repeated word is the error
         if _after_preposition(text, m.start()) and not _singular_head_before(text, m.start()):
@@ -650,7 +854,18 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
             continue
         if mod and (mod in NOT_SINGULAR_NOUN or mod in _STOP_MID):
             continue
-        if noun in _STOP_MID or len(noun) < 3:
+        if noun in _STOP_MID or len(noun) < 3 or _irregular_plural(ctx, noun):
+            continue
+        if noun.endswith("ly") or (mod and mod.endswith("ly")):
+            continue  # "that quietly do": an adverb, not a noun
+        if noun.endswith(("able", "ible")) or (mod and ctx.lexicon.plural_noun(mod)):
+            continue  # "The flags available are": the head is the plural noun before
+        det = text[m.start() : m.start() + 4].lower()
+        if det == "that" and not _sentence_start(text, m.start()):
+            continue  # "responses that already have": a relative pronoun
+        if subject_is_object(ctx, text, m.start()) or _at_line_start_lower(text, m.start()):
+            continue
+        if subject_is_object(ctx, text, m.start()):
             continue
         v = m.group("verb")
         yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v])
@@ -661,25 +876,71 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
                 if hm is None:
                     continue
                 noun = hm.group("noun")
+                head_start = hm.start("noun")
             else:
                 noun = m.group("noun")
+                head_start = m.start()
             if not _plural_noun(noun.lower()) or noun.lower() in _QUANTIFIER_HEADS:
                 continue
-            obj = m.group("obj")
-            if obj.lower() in _STOP_MID:
+            if not ctx.lexicon.maybe_plural(noun):
                 continue
+            obj = m.group("obj")
+            if obj.lower() in _STOP_MID or obj.lower().endswith(("ed", "ing")):
+                continue  # "with any authenticated accounts that": a participle, a noun
             v = m.group("verb")
             if not _is_verb_s(ctx, v):
                 continue
+            if _RELATIVE.search(_clause_before(text, head_start)):
+                continue
             yield from emit(m.start("verb"), m.end("verb"), _plural_of(v))
+    for m in scan(_AGREE_INITIAL_PLURAL, text):
+        if not _sentence_start(text, m.start()) or not ctx.lexicon.plural_noun(m.group("noun")):
+            continue
+        mid = m.group("mid").split()
+        if any(w.lower() in _STOP_MID or ctx.lexicon.verb(w) for w in mid[1:]):
+            continue
+        if mid and (mid[0].lower() in _STOP_MID or ctx.lexicon.verb_s(mid[0])):
+            continue
+        v = m.group("verb")
+        yield from emit(m.start("verb"), m.end("verb"), _plural_of(v))
     for m in scan(_AGREE_PRONOUN, text):
         if _QUESTION_BEFORE.search(text, max(0, m.start() - 12), m.start()):
             continue
+        if _after_preposition(text, m.start()):
+            continue  # "the tarballs within it aren't": an object, not the subject
+        if _FREE_RELATIVE.search(_clause_before(text, m.start())):
+            continue  # "what I didn't tell you is that": the clause is the subject
         pro, v = m.group("pro").lower(), m.group("verb")
         if pro in ("he", "she", "it") and v in _TO_SINGULAR:
             yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v])
         elif pro in ("they", "we", "you") and v in _TO_PLURAL:
             yield from emit(m.start("verb"), m.end("verb"), _TO_PLURAL[v])
+
+
+# --- a dropped verb -----------------------------------------------------------------------
+
+_DROPPED_VERB = re.compile(
+    r"(?P<subj>"
+    + lead("you we they i he she it users")
+    + r")"
+    + WS
+    + r"(?P<modal>can|could|will|would|should|must|may|might)"
+    + r"(?:"
+    + WS
+    + r"(?:also|then|now|still|only|always|never|easily|first|just|simply|not|all))?"
+    + r"(?P<gap>"
+    + WS
+    + r")(?P<det>the|a|an|your|this|these|those|their|our|its|my)\b"
+)
+
+
+@check("missing-verb")
+def missing_verb(text: str, ctx: Context) -> Iterator[Match]:
+    """ "You can also the status": a modal verb followed by a determiner lost its verb."""
+    for m in _DROPPED_VERB.finditer(text):
+        if _QUESTION_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+            continue
+        yield Match(m.start("modal"), m.end("det"), None)
 
 
 # --- punctuation --------------------------------------------------------------------------
@@ -692,8 +953,12 @@ _TOKEN_BEFORE = re.compile(r"(?:(?<![\w.@/\\§'’])[a-z]{2,}|\)|[\"”’])$")
 def missing_space(text: str, ctx: Context) -> Iterator[Match]:
     for m in _MISSING_SPACE.finditer(text):
         p = m.start()
-        if _TOKEN_BEFORE.search(text, max(0, p - 40), p) is None:
+        before = _TOKEN_BEFORE.search(text, max(0, p - 40), p)
+        if before is None:
             continue
+        word = before.group()
+        if word.isalpha() and not ctx.speller.dict.check(word):
+            continue  # "semver.Range": an identifier, not the end of a sentence
         yield Match(p, p + 1, f"{m.group()} {m.group(1)}", m.group() + " ")
 
 
@@ -718,8 +983,15 @@ _DOUBLED = re.compile(r"(,,|;;|\.\.|,\.|,;|;,|!!|\?\?)(?![./,;!?])")
 @check("doubled-punctuation")
 def doubled_punctuation(text: str, ctx: Context) -> Iterator[Match]:
     for m in _DOUBLED.finditer(text):
-        if m.start() > 0 and text[m.start() - 1] in ".,;!?":
-            continue
+        if m.start() > 0 and text[m.start() - 1] in ".,;!?[(":
+            continue  # "...", "[..]" (an elision)
+        if m.group(1) in ("??", "!!"):
+            continue  # emphatic, not a typo
+        if m.group(1) == ".." and (
+            (m.start() > 0 and text[m.start() - 1].isspace())
+            or (m.start() > 0 and text[m.start() - 1].isdigit())
+        ):
+            continue  # "0000..0777" (a range), "(a, .. etc.)" (an elision)
         pair = m.group(1)
         keep = pair[1] if pair[0] == "," and pair[1] != "," else pair[0]
         yield Match(m.start(), m.end(), keep, keep)
@@ -727,7 +999,11 @@ def doubled_punctuation(text: str, ctx: Context) -> Iterator[Match]:
 
 # --- spelling -----------------------------------------------------------------------------
 
-_WORD = re.compile(r"([a-z](?<![\w.@/\\§'’-].)[a-z]*)(?![\w@/\\§'’-]|\.\w)")
+_WORD = re.compile(r"([a-z](?<![\w.@/\\§'’-].)[a-z]*)(?![\w@/\\§'’=-]|\.\w)")
+
+
+_ALONE_IN_CELL = re.compile(r"[ \t]*:?[ \t]*(?:\u00b6|\n|$)")
+_CELL_BEFORE = re.compile(r"(?:^|\u00b6|\n)[ \t]*$")
 
 
 @check("spelling")
@@ -739,10 +1015,15 @@ def spelling(text: str, ctx: Context) -> Iterator[Match]:
         if len(word) < 4 or sp.known(word):
             continue
         unknown.setdefault(word, []).append(m)
+    source = ctx.source.lower()
     for word, ms in unknown.items():
         if len(ms) > 1:
             continue  # the same unknown word twice in a document is jargon, not a typo
+        if source.count(word) > len(ms):
+            continue  # also in code, a URL or a path of the page ("[aiogram](.../aiogram)"): a name
         m = ms[0]
+        if _ALONE_IN_CELL.match(text[m.end(1) :]) and _CELL_BEFORE.search(text, 0, m.start(1)):
+            continue  # a table cell or list item of one word ("| faustman |", "* adduser:"): a name
         suggestion = sp.suggest(word)
         if suggestion is None:
             continue

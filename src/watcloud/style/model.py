@@ -16,6 +16,9 @@ class Hit:
     message: str
     suggestion: str | None = None
     fix: str | None = None  # replacement text for `--fix` (safe rules only)
+    # The text the rule read to decide (e.g. the article *and* the next word for a/an): two
+    # fixes whose guards overlap are never both applied ("a a Node" -> not "an Node").
+    guard: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,9 @@ class Finding:
     end_offset: int = -1
     fix: str | None = None
     matched: str = ""
+    guard_start: int = -1  # source span the rule read to decide (for non-overlapping fixes)
+    guard_end: int = -1
+    line_text: str = ""  # the finding's first source line (baseline fingerprint)
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -158,3 +158,24 @@ def segments(text: str) -> list[tuple[int, int]]:
     if start < len(text):
         out.append((start, len(text)))
     return out
+
+
+_LATIN = re.compile(
+    r"\b(?:lorem|ipsum|dolor|amet|consectetur|adipiscing|elit|eiusmod|tempor|incididunt|"
+    r"labore|dolore|magna|aliqua|veniam|nostrud|exercitation|ullamco|laboris|nisi|aliquip|"
+    r"commodo|consequat)\b",
+    re.IGNORECASE,
+)
+
+
+def placeholder_spans(text: str) -> list[tuple[int, int]]:
+    """Blocks of placeholder text ("Lorem ipsum dolor sit amet ..."): not prose to check.
+    A block is placeholder when it says "lorem ipsum" or has three of its Latin words."""
+    if not _LATIN.search(text):
+        return []
+    out = []
+    for start, end in segments(text):
+        hits = {m.group().lower() for m in _LATIN.finditer(text, start, end)}
+        if {"lorem", "ipsum"} <= hits or len(hits) >= 3:
+            out.append((start, end))
+    return out

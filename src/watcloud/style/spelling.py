@@ -1,13 +1,17 @@
-"""Offline spelling: pyspellchecker's English word-frequency list plus a technical vocabulary.
+"""Offline spelling: Hunspell's en_US dictionary with its affix rules (through pyenchant),
+pyspellchecker's English word-frequency list, and a technical vocabulary.
 
-The word list ships inside the pyspellchecker wheel (`spellchecker/resources/en.json.gz`); it
-is read directly (gzip + json, about 0.1 s) and nothing is downloaded. Our own technical
-vocabulary (`data/vocabulary.txt`) and a project's `vocabulary.accept` extend it.
+Hunspell (Debian `hunspell-en-us`, read by `libenchant-2-2`) knows inflections through its
+affix rules and suggests corrections up to two edits away ("addititional"); the frequency
+list (in the pyspellchecker wheel, nothing downloaded) knows modern words Hunspell lacks and
+ranks one-edit candidates. Our technical vocabulary (`data/vocabulary.txt`) and a project's
+`vocabulary.accept` extend both.
 
-A word is reported only when it is unknown *and* a known word lies one edit away (insert,
-delete, replace, transpose): technical jargon rarely sits one typo from an English word,
-real typos almost always do. Capitalised words (names) and words with digits, underscores or
-inner capitals (identifiers) are not checked.
+A word is reported only when no source knows it *and* a correction lies close: a word with a
+small word glued on ("aspectis" -> "aspect is"), a known word one edit away, or (for words of
+seven letters or more) Hunspell's suggestion two edits away. Technical jargon rarely sits
+that close to an English word; real typos almost always do. Capitalised words (names) and
+words with digits, underscores or inner capitals (identifiers) are not checked.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ import json
 import marshal
 import sys
 from importlib import resources
+from typing import Any
 
+from watcloud.core.errors import InputError
 from watcloud.core.fsutil import atomic_write
 from watcloud.core.paths import cache_dir
 
@@ -96,22 +102,90 @@ def edits1(word: str) -> set[str]:
     return set(deletes + transposes + replaces + inserts)
 
 
+# British spellings, checked through their American form (Hunspell here is en_US).
+BRITISH = (
+    ("our", "or"),
+    ("isation", "ization"),
+    ("ise", "ize"),
+    ("ising", "izing"),
+    ("ysing", "yzing"),
+    ("yse", "yze"),
+    ("tre", "ter"),
+    ("ogue", "og"),
+    ("lled", "led"),
+    ("lling", "ling"),
+    ("ence", "ense"),
+)
+# Small words that get glued to the word before them ("aspectis", "configurationof").
+GLUED = ("is", "in", "it", "of", "to", "on", "as", "at", "be", "by", "or", "an", "and", "the")
+
+
+@functools.lru_cache(maxsize=1)
+def hunspell() -> Any:
+    """The en_US Hunspell dictionary through pyenchant (a C library: fast lookups)."""
+    try:
+        import enchant  # type: ignore[import-untyped]
+
+        return enchant.Dict("en_US")
+    except ImportError as exc:  # libenchant itself missing
+        raise InputError(
+            f"spelling needs libenchant-2-2 and hunspell-en-us (Debian): {exc}; "
+            "or disable the rule (disable: [spelling])"
+        ) from None
+    except Exception as exc:  # enchant.errors.DictNotFoundError
+        raise InputError(
+            f"spelling needs the en_US Hunspell dictionary (Debian hunspell-en-us): {exc}; "
+            "or disable the rule (disable: [spelling])"
+        ) from None
+
+
+def distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
 class Speller:
     def __init__(self, accept: frozenset[str] = frozenset()) -> None:
         self.words = english_words()
         self.vocab = builtin_vocabulary() | {w.lower() for w in accept}
+        self.dict = hunspell()
+        self._memo: dict[str, str | None] = {}
 
     def known(self, word: str) -> bool:
         w = word.lower()
-        if w in self.words or w in self.vocab:
+        if self._known(w):
             return True
+        for british, american in BRITISH:
+            if british in w and self._known(w.replace(british, american)):
+                return True  # "behaviour", "customisation", "analysing" (en_GB spellings)
+        return self._affixed(w)
+
+    def _known(self, w: str) -> bool:
+        return w in self.words or w in self.vocab or bool(self.dict.check(w))
+
+    def _affixed(self, w: str) -> bool:
         for prefix in PREFIXES:
             if w.startswith(prefix) and len(w) - len(prefix) >= 4:
                 rest = w[len(prefix) :]
-                if self.words.get(rest, 0) >= PREFIX_BASE_FREQ or rest in self.vocab:
-                    return True  # "precheck", "uplink", "deduplication", "onboard"
+                if (
+                    self.words.get(rest, 0) >= PREFIX_BASE_FREQ
+                    or rest in self.vocab
+                    or self.dict.check(rest)
+                ):
+                    return True  # "precheck", "uplink", "deduplication", "unwritable"
         for suffix, repl in (
             ("'s", ""),
+            ("ies", "y"),
+            ("able", ""),
             ("s", ""),
             ("es", ""),
             ("ed", ""),
@@ -129,12 +203,41 @@ class Speller:
         return False
 
     def suggest(self, word: str) -> str | None:
-        """The best known word one edit away, or None.
-
-        Typos rarely hit the first letter, so candidates keeping it come first; then the
-        most frequent.
-        """
+        """The correction, or None when nothing is close enough to be sure it is a typo.
+        Memoised: Hunspell's suggestion search costs tens of milliseconds a word."""
         w = word.lower()
+        if w not in self._memo:
+            self._memo[w] = self._suggest(w)
+        return self._memo[w]
+
+    def _suggest(self, w: str) -> str | None:
+        for small in GLUED:
+            head = w[: -len(small)]
+            if w.endswith(small) and len(head) >= 4 and self._common(head):
+                return f"{head} {small}"  # "aspectis" -> "aspect is"
+        one = self._one_edit(w)
+        if one is not None:
+            return one
+        if len(w) >= 8:
+            for cand in self.dict.suggest(w)[:3]:
+                c = cand.lower()
+                if (
+                    c.isalpha()
+                    and c[:2] == w[:2]
+                    and c[-1] == w[-1]
+                    and len(w) >= 8
+                    and distance(w, c) <= 2
+                    and self.words.get(c, 0) >= MIN_CANDIDATE_FREQ
+                ):
+                    return str(cand)  # "addititional" -> "additional"
+        return None
+
+    def _common(self, w: str) -> bool:
+        return self.words.get(w, 0) >= PREFIX_BASE_FREQ or w in self.vocab
+
+    def _one_edit(self, w: str) -> str | None:
+        """The best known word one edit away: typos rarely hit the first letter, so
+        candidates keeping it come first; then the most frequent."""
         best: tuple[bool, int, str] | None = None
         for cand in edits1(w):
             freq = self.words.get(cand)

@@ -9,7 +9,7 @@ import os
 import re
 import subprocess
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from watcloud.core.errors import InputError, WatcloudError
@@ -85,11 +85,9 @@ def discover(
 # --- baseline -----------------------------------------------------------------------------
 
 
-def fingerprint(f: Finding, source: str) -> str:
+def fingerprint(f: Finding) -> str:
     """Stable across line moves: rule, matched text and the text of the finding's line."""
-    lines = source.splitlines()
-    line = lines[f.line - 1].strip() if 0 < f.line <= len(lines) else ""
-    raw = f"{f.rule}\0{f.matched}\0{line}"
+    raw = f"{f.rule}\0{f.matched}\0{f.line_text.strip()}"
     return hashlib.sha256(raw.encode()).hexdigest()[:20]
 
 
@@ -131,7 +129,6 @@ def write_baseline(
 
 def apply_baseline(
     findings: list[Finding],
-    sources: dict[str, str],
     baseline: Counter[tuple[str, str, str]],
     key: Callable[[str], str] = str,
 ) -> tuple[list[Finding], int]:
@@ -140,7 +137,7 @@ def apply_baseline(
     out = []
     accepted = 0
     for f in findings:
-        k = (key(f.path), f.rule, fingerprint(f, sources.get(f.path, "")))
+        k = (key(f.path), f.rule, fingerprint(f))
         if left[k] > 0:
             left[k] -= 1
             accepted += 1
@@ -211,18 +208,31 @@ def keep_changed(
 # --- --fix --------------------------------------------------------------------------------
 
 
+def _guard(f: Finding) -> tuple[int, int]:
+    if f.guard_start < 0:
+        return f.start_offset, f.end_offset
+    return f.guard_start, f.guard_end
+
+
 def apply_fixes(source: str, findings: Sequence[Finding]) -> tuple[str, int]:
-    """Apply the safe replacements, right to left, skipping overlaps. Returns (text, count)."""
+    """Apply the safe replacements, one per span, right to left. Returns (text, count).
+
+    Two fixes conflict when the text either *read* to decide overlaps (its guard: for a/an
+    the article and the next word), not only the text it replaces: in "a a Node.js" the
+    repeated word and the article are both judged on "a a", and applying both would write
+    "an Node.js". Of conflicting fixes the first (leftmost, then shortest) wins; what is
+    left is reported by the check that runs after the fixes."""
     fixes = sorted(
         (f for f in findings if f.fix is not None and f.start_offset >= 0),
-        key=lambda f: (f.start_offset, f.end_offset),
+        key=lambda f: (_guard(f), f.start_offset, f.end_offset),
     )
     chosen: list[Finding] = []
     last_end = -1
     for f in fixes:
-        if f.start_offset >= last_end and source[f.start_offset : f.end_offset] == f.matched:
+        g_start, g_end = _guard(f)
+        if g_start >= last_end and source[f.start_offset : f.end_offset] == f.matched:
             chosen.append(f)
-            last_end = f.end_offset
+            last_end = g_end
     text = source
     for f in reversed(chosen):
         assert f.fix is not None
@@ -239,3 +249,80 @@ def fix_file(path: Path, source: str, findings: Sequence[Finding]) -> tuple[str,
         crlf = raw.count(b"\r\n") and raw.count(b"\r\n") == raw.count(b"\n")
         atomic_write(path, (new.replace("\n", "\r\n") if crlf else new).encode("utf-8"))
     return new, count
+
+
+# --- reading files: UTF-8 check and blocks ------------------------------------------------
+
+READ_BYTES = 1 << 20
+BLOCK_CHARS = 256 * 1024  # a file is checked in pieces of about this size, cut at blank lines
+_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,}|\$\$)")
+
+
+def check_utf8(path: Path) -> None:
+    """Raise InputError naming the file (and the byte) unless it is readable UTF-8 text.
+    Streams: memory stays at one read buffer whatever the file's size."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(READ_BYTES):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    raise InputError(
+                        f"{path}: not UTF-8 text (byte {offset + exc.start})"
+                    ) from None
+                offset += len(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text (truncated at the end)") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def blocks(path: Path, size: int = BLOCK_CHARS) -> Iterator[tuple[str, int, int]]:
+    """The file as (text, character offset, line offset) pieces of about `size` characters,
+    cut only at a blank line outside fenced code, math and comments, so that no construct
+    is split (line endings as `\\n`). A small file is one piece."""
+    buf: list[str] = []
+    length = 0
+    char_off = line_off = 0
+    fence: str | None = None
+    in_comment = False
+    try:
+        with path.open("r", encoding="utf-8", newline="") as fh:
+            for raw in fh:
+                line = raw.replace("\r\n", "\n")
+                buf.append(line)
+                length += len(line)
+                if fence is not None:
+                    m = _FENCE.match(line)
+                    if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                        fence = None
+                    continue
+                if in_comment:
+                    in_comment = "-->" not in line and "*/}" not in line
+                    continue
+                m = _FENCE.match(line)
+                if m:
+                    fence = m.group(1)
+                    continue
+                if ("<!--" in line and "-->" not in line.split("<!--")[-1]) or (
+                    "{/*" in line and "*/}" not in line.split("{/*")[-1]
+                ):
+                    in_comment = True
+                    continue
+                if length >= size and not line.strip():
+                    text = "".join(buf)
+                    yield text, char_off, line_off
+                    char_off += len(text)
+                    line_off += len(buf)
+                    buf, length = [], 0
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    if buf or char_off == 0:
+        yield "".join(buf), char_off, line_off

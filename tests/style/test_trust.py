@@ -1,0 +1,258 @@
+"""Issue 17: severity with meaning, safe fixes, false-positive classes, unreadable and large
+files. Each test names the defect it guards against."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.style.test_cli import _in
+from watcloud.style.config import StyleSettings
+from watcloud.style.engine import Checker
+from watcloud.style.rules import ERROR_MIN_FINDINGS, ERROR_PRECISION, default_rules
+from watcloud.style.workflow import apply_fixes, blocks
+
+CHECKER = Checker()
+ALL_ERRORS = Checker(
+    StyleSettings(
+        severity={r.code: "error" for r in default_rules() if r.kind in ("builtin", "repetition")}
+    )
+)
+
+
+def _rules(text: str, checker: Checker = CHECKER) -> list[tuple[str, str]]:
+    return [(f.rule, f.matched) for f in checker.check_text(text, "t.md")]
+
+
+# --- severity with meaning ----------------------------------------------------------------
+
+
+def test_only_rules_with_measured_precision_fail_a_build() -> None:
+    for rule in default_rules():
+        assert rule.measured is not None, f"{rule.code}: no measured precision"
+        assert rule.measured.corpus, rule.code
+        if rule.severity == "error" and rule.measured.basis == "measured":
+            p = rule.measured.precision
+            assert p is not None and p >= ERROR_PRECISION, (rule.code, p)
+            assert rule.measured.findings >= ERROR_MIN_FINDINGS, rule.code
+        if rule.measured.basis == "house rule":
+            assert rule.kind == "substitution" and all(
+                "\\" not in k and "[" not in k for k in rule.swap
+            ), rule.code  # literal spellings only
+        if rule.measured.precision is not None and rule.measured.findings:
+            assert rule.measured.correct <= rule.measured.findings
+
+
+def test_fix_only_applies_error_grade_rules() -> None:
+    # missing-space has fix data but is a warning (6% measured): shown, never applied.
+    warn = CHECKER.check_text("Log in there.You will see it.", "t.md")
+    assert [(f.rule, f.severity, f.fix) for f in warn] == [("missing-space", "warning", None)]
+    promoted = Checker(StyleSettings(severity={"missing-space": "error"}))
+    assert [f.fix for f in promoted.check_text("Log in there.You will see it.", "t.md")] == [". "]
+
+
+def test_overlapping_fixes_are_never_both_applied() -> None:
+    """ "using a a Node.js" must not become "using an Node.js"."""
+    for text in ("We are using a a Node.js build.", "We are using an an apple."):
+        fixed, _ = apply_fixes(text, ALL_ERRORS.check_text(text, "t.md"))
+        assert "an Node" not in fixed and "a apple" not in fixed, fixed
+    text = "We are using a a Node.js build."
+    assert apply_fixes(text, ALL_ERRORS.check_text(text, "t.md"))[0] == (
+        "We are using a Node.js build."
+    )
+
+
+def test_fixes_whose_guards_overlap_keep_only_the_first() -> None:
+    from watcloud.style.model import Finding
+
+    def f(start: int, end: int, fix: str, gs: int, ge: int) -> Finding:
+        return Finding("t", 1, 1, 1, 1, "r", "error", "m", None, start, end, fix, "a", gs, ge, "")
+
+    text = "x a a y"
+    # Disjoint replaced spans, overlapping guards: one fix only.
+    out, n = apply_fixes(text, [f(2, 3, "an", 2, 5), f(3, 5, "", 2, 5)])
+    assert n == 1 and out == "x an a y"
+
+
+def test_a_an_is_never_auto_fixed_before_an_acronym() -> None:
+    found = ALL_ERRORS.check_text("Add a SSH key.", "t.md")
+    assert [(f.rule, f.fix) for f in found] == [("a-an", None)]
+    assert [f.fix for f in ALL_ERRORS.check_text("It takes a hour.", "t.md")] == ["an"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Its possible values are a and b.",  # a letter/variable after the article
+        "Build it with an Rspack-powered bundler.",  # sound of the word uncertain
+        "Use an npm script.",
+        "Send it to a uvloop event loop.",
+        "It is a unary operator with a unicode name and a url.",
+        "Open an html page.",
+        "Put a LICENSES file at the root.",
+    ],
+)
+def test_a_an_false_positive_classes(text: str) -> None:
+    assert "a-an" not in [r for r, _ in _rules(text)]
+
+
+# --- false-positive classes and misses ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The children are optional.",  # irregular plural
+        "It can let the browser do some work.",  # let + object + base verb
+        "We help the team do it.",
+        "The search text and the value of the checkbox are state.",  # coordination
+        "People who use the cluster have a home directory.",  # relative clause
+        "How many nodes is enough?",
+        "Understanding these limits is important.",
+        "The tarballs within it aren't corrupt.",
+        "If the dependence were on 0.4, it would work.",
+    ],
+)
+def test_agreement_false_positive_classes(text: str) -> None:
+    assert "agreement" not in [r for r, _ in _rules(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "verb"),
+    [
+        ("Some parts of the repo (namely DNS management) depends on it.", "depends"),
+        ("Changes to another VM is shown in the log.", "is"),
+        ("Each of these issues have to be triaged.", "have"),
+    ],
+)
+def test_agreement_misses_now_caught(text: str, verb: str) -> None:
+    assert ("agreement", verb) in _rules(text)
+
+
+def test_its_possessive_before_a_noun() -> None:
+    for text in (
+        "Its possible values are on and off.",
+        "Black does its best to keep it.",
+        "By its very nature it races.",
+        "It's for packages that ship docs.",
+    ):
+        assert "its" not in [r for r, _ in _rules(text)], text
+    assert ("its", "Its") in _rules("Its not a problem.")
+
+
+def test_repeated_word_so_that_that_and_lorem_ipsum() -> None:
+    assert _rules("Add a check so that that value is set.") == []
+    lorem = "Lorem ipsum dolor sit amet, the the consectetur adipiscing elit, sed do eiusmod.\n"
+    assert _rules(lorem) == []
+    assert _rules("This is the the cluster.") == [("repeated-word", " the")]
+
+
+def test_spelling_technical_words_and_two_letter_typos() -> None:
+    ok = "The frontend memoizes the navbar state with a regex, apps run, and vice versa."
+    assert _rules(ok) == []
+    found = {
+        (f.matched, f.suggestion)
+        for f in CHECKER.check_text("It needs an addititional flag. One aspectis gone.", "t.md")
+    }
+    assert found == {("addititional", "additional"), ("aspectis", "aspect is")}
+
+
+def test_split_compound_and_dropped_verb() -> None:
+    assert ("split-compound", "safe guards") in _rules("These safe guards work.")
+    assert ("missing-verb", "can also the") in _rules("You can also the status of a job.")
+    assert _rules("How can the user see it?") == []
+
+
+def test_project_vocabulary_extends_spelling() -> None:
+    text = "Run the wattool command."
+    assert [r for r, _ in _rules(text)] == []  # no close English word: not reported
+    assert _rules("The clsuter is down.") == [("spelling", "clsuter")]
+    own = Checker(StyleSettings.model_validate({"vocabulary": {"accept": ["clsuter"]}}))
+    assert _rules("The clsuter is down.", own) == []
+
+
+# --- unreadable and large files -----------------------------------------------------------
+
+
+def test_unreadable_file_does_not_hide_the_others(run_watcloud: Any, tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("Welcome to WatCloud.\n", "utf-8")
+    (tmp_path / "b.md").write_bytes("Caf\u00e9 \xff\xfe.\n".encode("latin-1"))
+    (tmp_path / "c.md").write_text("Welcome to Watonomous.\n", "utf-8")
+    r = _in(run_watcloud, tmp_path, "a.md", "b.md", "c.md")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "a.md:1:12 brand-watcloud" in r.stdout and "c.md:1:12 brand-watonomous" in r.stdout
+    errors = [x for x in r.stderr.splitlines() if x.startswith("error:")]
+    assert errors == ["error: b.md: not UTF-8 text (byte 3)"], r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_blocks_cut_at_blank_lines_outside_fences_and_keep_positions(tmp_path: Path) -> None:
+    para = "Some words here.\n\n"
+    fence = "```\n\nWatCloud in code\n\n```\n\n"
+    text = para * 3 + fence + para * 3 + "Welcome to WatCloud.\n"
+    p = tmp_path / "big.md"
+    p.write_text(text, "utf-8")
+    pieces = list(blocks(p, size=20))
+    assert len(pieces) > 3 and "".join(t for t, _, _ in pieces) == text
+    assert any("```\n\nWatCloud in code\n\n```" in t for t, _, _ in pieces)  # never split
+    for t, off, line in pieces:
+        assert text[off : off + len(t)] == t and text[:off].count("\n") == line
+    whole = [(f.line, f.column, f.rule) for f in CHECKER.check_text(text, "big.md")]
+    streamed = [(f.line, f.column, f.rule) for f in CHECKER.check_blocks(blocks(p, 20), "b")]
+    assert streamed == whole == [(len(text.splitlines()), 12, "brand-watcloud")]
+
+
+def test_suppression_carries_across_blocks(tmp_path: Path) -> None:
+    text = (
+        "<!-- style-check-disable brand-watcloud -->\n\n"
+        + "Plain words.\n\n" * 4
+        + "WatCloud hidden.\n\n<!-- style-check-enable -->\n\nWatCloud shown.\n"
+    )
+    p = tmp_path / "s.md"
+    p.write_text(text, "utf-8")
+    found = CHECKER.check_blocks(blocks(p, size=16), "s.md")
+    assert [f.line for f in found] == [len(text.splitlines())]
+
+
+def test_missing_hunspell_dictionary_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    from watcloud.core.errors import InputError
+    from watcloud.style import spelling
+
+    fake = types.ModuleType("enchant")
+
+    def no_dict(tag: str) -> None:
+        raise RuntimeError(f"Dictionary for language '{tag}' could not be found")
+
+    fake.Dict = no_dict  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "enchant", fake)
+    spelling.hunspell.cache_clear()
+    try:
+        with pytest.raises(InputError, match="hunspell-en-us"):
+            spelling.hunspell()
+    finally:
+        spelling.hunspell.cache_clear()
+
+
+def test_labelled_set_names_its_sources() -> None:
+    import json
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "style_labels.jsonl"
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    assert len(rows) > 300
+    for r in rows:
+        assert r["split"] in ("dev", "dev-b", "dev-c", "heldout"), r
+        assert r["registry"] in ("pypi", "npm", "debian") and r["package"] and r["version"], r
+        assert r["path"] and isinstance(r["line"], int) and isinstance(r["label"], bool), r
+        assert len(r["context"]) <= 100, r  # short contexts only, never the docs' text
+    held = [r for r in rows if r["split"] == "heldout"]
+    assert {r.get("tool", "watcloud") for r in held} == {
+        "watcloud",
+        "codespell",
+        "proselint",
+        "harper-py",
+    }
