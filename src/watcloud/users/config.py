@@ -487,6 +487,8 @@ class UsersConfig:
     ssh_authorized_keys_path: str = "%h/.ssh/authorized_keys"
     managed_directories: list[ManagedDirectory] = field(default_factory=list)
     removed_user_home: Literal["keep", "remove"] = "keep"
+    allowed_roots: list[str] = field(default_factory=lambda: ["/home", "/scratch"])
+    max_shrink: float = 0.5
     _all_groups: list[GroupSpec] | None = field(default=None, init=False, repr=False)
     _homes: dict[str, str] | None = field(default=None, init=False, repr=False)
 
@@ -541,7 +543,176 @@ CONFIG_SPEC: Spec = {
     "ssh_authorized_keys_path": _check_template,
     "managed_directories": _list_of(_records(ManagedDirectory, DIRECTORY_SPEC)),
     "removed_user_home": _choice("keep", "remove"),
+    "allowed_roots": _list_of(lambda value: _check_root(value)),
+    "max_shrink": lambda value: _share(value),
 }
+
+
+# Where no home, key file or managed directory may be, nor an allowed root be or contain.
+SYSTEM_PATHS = (
+    "/",
+    "/etc",
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/boot",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/root",
+    "/run",
+    "/var",
+    "/var/lib",
+    "/var/log",
+    "/var/spool",
+    "/var/lib/systemd",
+    "/snap",
+    "/opt",
+    "/srv",
+    "/tmp",
+    "/mnt",
+    "/media",
+    "/lost+found",
+    "/etc/ssh",
+    "/etc/ssl",
+    "/etc/pam.d",
+    "/etc/security",
+    "/etc/sudoers.d",
+    "/etc/systemd",
+    "/etc/cron.d",
+    "/etc/skel",
+)
+# Whose insides are never a home, key file or managed directory (an allowed root may not be below
+# them either): system trees and pseudo-filesystems.
+SYSTEM_TREES = (
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/boot",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/root",
+    "/run",
+    "/var/lib/systemd",
+    "/etc/skel",
+)
+
+
+def inside(path: str, top: str) -> bool:
+    """`path` is `top` or below it (both normal absolute paths)."""
+    return path == top or path.startswith(top.rstrip("/") + "/")
+
+
+def normal_path(path: str) -> bool:
+    """Absolute, no empty, '.' or '..' component, no trailing slash (or exactly '/')."""
+    if path == "/":
+        return True
+    return path.startswith("/") and all(p not in ("", ".", "..") for p in path[1:].split("/"))
+
+
+def root_problem(path: str) -> str | None:
+    """Why `path` may not be an allowed root, or None."""
+    if not normal_path(path):
+        return "an allowed root must be a normal absolute path (no '..', '.', '//')"
+    if any(inside(sp, path) for sp in SYSTEM_PATHS):
+        return "an allowed root must not be a system location or hold one"
+    if any(inside(path, tree) for tree in SYSTEM_TREES):
+        return "an allowed root must not be inside a system tree (/usr, /boot, /proc, ...)"
+    return None
+
+
+def _check_root(value: Any) -> str:
+    path = _check_field(value, "a path")
+    why = root_problem(path)
+    if why:
+        raise ValueError(why)
+    return path
+
+
+def _share(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ValueError("expected a share from 0 to 1, such as 0.5")
+    return float(value)
+
+
+def path_problem(path: str, roots: list[str]) -> str | None:
+    """Why a home, key file or managed directory may not be at `path` (normal form), or None.
+
+    It must be strictly below one of `roots` and inside no system tree; anything in a system
+    location (/etc, /var, ...) is refused unless it is below an allowed root there.
+    """
+    if not normal_path(path):
+        return "is not a normal absolute path (no '..', '.', '//' or trailing '/')"
+    for tree in SYSTEM_TREES:
+        if inside(path, tree):
+            return f"is in a system location ({tree})"
+    if any(path == r for r in roots):
+        return "is an allowed root itself, not a directory below one"
+    if any(inside(path, r) for r in roots):
+        return None
+    if path in SYSTEM_PATHS:
+        return "is a system location"
+    for sp in SYSTEM_PATHS:
+        if sp != "/" and inside(path, sp):
+            return f"is in a system location ({sp})"
+    return f"is outside allowed_roots ({', '.join(roots)})"
+
+
+def check_paths(cfg: UsersConfig) -> None:
+    """Every home, key file and managed directory: allowed, and in no other user's home."""
+    roots = cfg.allowed_roots
+    if not (cfg.skel == "/etc/skel" or cfg.skel.startswith("/etc/skel/")) or not normal_path(
+        cfg.skel
+    ):
+        raise ValueError(f"skel {cfg.skel!r} must be /etc/skel or a directory below it")
+    homes = cfg.homes()
+    owner_of_home: dict[str, str] = {}
+    for i, user in enumerate(cfg.users):
+        home = homes[user.username]
+        where = f"users.{i} ({user.username})"
+        why = path_problem(home, roots)
+        if why:
+            raise ValueError(f"{where}: home {home!r} {why}")
+        if home in owner_of_home:
+            raise ValueError(f"{where}: home {home!r} is also the home of {owner_of_home[home]}")
+        owner_of_home[home] = user.username
+    key_owner: dict[str, str] = {}
+    for i, user in enumerate(cfg.users):
+        name, home = user.username, homes[user.username]
+        where = f"users.{i} ({name})"
+        key = expand(cfg.ssh_authorized_keys_path, user=name, uid=user.uid, home=home)
+        paths = [("ssh_authorized_keys_path", key)]
+        paths += [
+            (f"managed_directories {d.path!r}", expand(d.path, user=name, uid=user.uid, home=home))
+            for d in cfg.managed_directories
+        ]
+        for what, p in paths:
+            why = path_problem(p, roots)
+            if why:
+                raise ValueError(f"{where}: {what} {p!r} {why}")
+            if p == home:
+                raise ValueError(f"{where}: {what} {p!r} is the home itself")
+        for what, p in [*paths, ("home", home)]:
+            up = p
+            while up not in ("/", ""):
+                other = owner_of_home.get(up)
+                if other is not None and other != name:
+                    raise ValueError(f"{where}: {what} {p!r} is inside {other}'s home {up}")
+                up = up.rsplit("/", 1)[0]
+        if key in key_owner:
+            raise ValueError(
+                f"{where}: ssh_authorized_keys_path {key!r} is also {key_owner[key]}'s"
+            )
+        key_owner[key] = name
 
 
 def _unique(kind: str, entries: list[tuple[str, int]], rng: IdRange) -> dict[int, str]:
@@ -596,6 +767,7 @@ def _cross_check(cfg: UsersConfig) -> None:
                     f"users.{i} ({user.username}): additional group {name!r} is not in "
                     "'groups' (memberships are managed only for groups in the config)"
                 )
+    check_paths(cfg)
 
 
 MAX_SHOWN = 10  # problems named in one error line; a config broken everywhere says how many more
