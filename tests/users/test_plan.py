@@ -167,7 +167,9 @@ def test_comments_nis_and_no_trailing_newline_preserved() -> None:
             "owner 'nobody2' does not exist",
         ),
         (
-            lambda c: c.update(managed_directories=[{"path": "/scratch/%u/x", "group": "nogroup2"}]),
+            lambda c: c.update(
+                managed_directories=[{"path": "/scratch/%u/x", "group": "nogroup2"}]
+            ),
             "group 'nogroup2' does not exist",
         ),
     ],

@@ -27,7 +27,6 @@ import contextlib
 import errno
 import fcntl
 import os
-import secrets
 import shutil
 import stat
 import time
@@ -124,6 +123,37 @@ def _link_lock(directory: Path, kind: str) -> bool:
             os.unlink(tmp)
 
 
+def _stale_temps(directory: Path) -> list[str]:
+    """What killed runs leave in etc: `<file>.<pid>` of a dead pid, `<file>+`, `<file>-+`,
+    and `<file>.lock` (removed by taking the locks, which treats a dead holder as stale)."""
+    out = []
+    fixed = {f"{k}{s}" for k in FILES for s in ("+", "-+", ".lock")}
+    try:
+        entries = list(os.scandir(directory))
+    except FileNotFoundError:
+        return []
+    for entry in entries:
+        kind, dot, rest = entry.name.partition(".")
+        if entry.name in fixed or (
+            kind in FILES
+            and dot
+            and rest.isascii()
+            and rest.isdigit()
+            and int(rest) != os.getpid()
+            and not _pid_alive(int(rest))
+        ):
+            out.append(entry.name)
+    return out
+
+
+def _remove_stale_temps(directory: Path) -> None:
+    """Called with every lock held, so no live writer (ours or shadow-utils') owns one."""
+    for name in _stale_temps(directory):
+        if not name.endswith(".lock"):
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                os.unlink(directory / name)
+
+
 @contextlib.contextmanager
 def account_locks(
     root: Path,
@@ -155,6 +185,7 @@ def account_locks(
                     raise LockError(f"{directory}/{kind}.lock is held by another process")
                 sleep(0.05)
             held.append(kind)
+        _remove_stale_temps(directory)
         yield
     finally:
         for kind in reversed(held):
@@ -471,7 +502,12 @@ def _copy_tree(src: Path, dst_fd: int, uid: int, gid: int, own: Ownership) -> No
 def _write_at(
     pfd: int, name: str, data: bytes, mode: int, uid: int, gid: int, own: Ownership
 ) -> None:
-    tmp = f".{name}.watcloud-{secrets.token_hex(6)}"
+    prefix = f".{name}.watcloud-"
+    for entry in os.listdir(pfd):  # left by killed runs (a fixed name now; random before)
+        if entry.startswith(prefix):
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                os.unlink(entry, dir_fd=pfd)  # never follows: a planted link just goes
+    tmp = prefix + "tmp"
     fd = os.open(
         tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=pfd
     )
@@ -703,7 +739,8 @@ def apply(
     # Nothing to write in the account files: no locks, so not even /etc's mtime moves.
     first = read_db(root)
     acc = decide(first)
-    if acc.steps:
+    # a killed run's locks and temporary files: taking the locks clears them
+    if acc.steps or _stale_temps(etc(root)):
         with account_locks(root, timeout=lock_timeout):
             hook("locked")
             db = read_db(root)  # what is there now that nobody else can write

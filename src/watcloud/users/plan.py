@@ -483,6 +483,15 @@ def plan_accounts(
     changed = {k: v for k, v in final.items() if v != old[k]}
     passwd_entries = {ln.fields[0]: ln.fields for ln in new_pw if ln.fields is not None}
     gids_after = {ln.fields[0]: int(ln.fields[2]) for ln in new_gr if ln.fields is not None}
+    # Users the last write deleted (managed in the `-` backup, in no passwd line now): their
+    # linger flag and home are cleaned from what is on disk, even if that run died before it
+    # got to them.
+    present = {ln.fields[0] for ln in db.passwd.lines if ln.fields} | want_pw.keys()
+    deleted_users += [
+        ln.fields
+        for ln in db.backup("passwd").lines
+        if ln.fields and int(ln.fields[2]) in uid_rng and ln.fields[0] not in present
+    ]
     return AccountPlan(changes, changed, steps, passwd_entries, deleted_users, gids_after)
 
 
