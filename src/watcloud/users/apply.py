@@ -649,12 +649,25 @@ def check_resolved(root: Path, cfg: UsersConfig) -> None:
         if got not in roots:
             roots.append(got)
     skel = _virtual(base, cfg.skel)
-    if skel is None or not (skel == "/etc/skel" or skel.startswith("/etc/skel/")):
-        raise ConfigError(f"skel {cfg.skel!r} resolves to {skel or 'outside --root'!r}")
+    if skel is None:
+        raise ConfigError(f"skel {cfg.skel!r} resolves to a path outside --root")
+    if not (skel == "/etc/skel" or skel.startswith("/etc/skel/")):
+        raise ConfigError(f"skel {cfg.skel!r} resolves to {skel!r}, not /etc/skel")
     parents: dict[str, str | None] = {}
+    trusted: dict[str, bool] = {}
 
     def check(what: str, path: str) -> None:
         parent, _, last = path.rpartition("/")
+        if parent not in trusted:
+            flag: list[bool] = []
+            try:
+                with open_parent(root, path, path, trust=flag):
+                    pass
+            except (OSError, UnsafePath):
+                flag = [False]
+            trusted[parent] = flag[0]
+        if not trusted[parent]:
+            return  # a user could have made the way: walked with O_NOFOLLOW, never resolved
         if parent not in parents:
             parents[parent] = _virtual(base, parent or "/")
         got = parents[parent]
