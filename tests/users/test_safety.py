@@ -32,6 +32,14 @@ def _user(**fields: Any) -> dict[str, Any]:
     return cfg
 
 
+def _bob(**fields: Any) -> dict[str, Any]:
+    """alice and bob, bob with `fields`."""
+    cfg = small_config()
+    cfg["users"] = cfg["users"][:2]
+    cfg["users"][1].update(fields)
+    return cfg
+
+
 HOSTILE: list[tuple[str, dict[str, Any], str]] = [
     # item 3: every dangerous path, each with the exact line the user sees
     (
@@ -107,7 +115,8 @@ HOSTILE: list[tuple[str, dict[str, Any], str]] = [
     (
         "managed directory in /etc",
         _one(managed_directories=[{"path": "/etc/%u"}]),
-        "users.0 (alice): managed_directories '/etc/%u' '/etc/alice' is in a system location (/etc)",
+        "users.0 (alice): managed_directories '/etc/%u' '/etc/alice' is in a system location "
+        "(/etc)",
     ),
     (
         "managed directory /",
@@ -134,7 +143,8 @@ HOSTILE: list[tuple[str, dict[str, Any], str]] = [
     (
         "allowed root /",
         _one(allowed_roots=["/"]),
-        "key 'allowed_roots.0': an allowed root must not be a system location or hold one (got '/')",
+        "key 'allowed_roots.0': an allowed root must not be a system location or hold one "
+        "(got '/')",
     ),
     (
         "allowed root in /usr",
@@ -145,24 +155,12 @@ HOSTILE: list[tuple[str, dict[str, Any], str]] = [
     # onto a path another user owns
     (
         "home of another configured user",
-        {**small_config(), "users": [*small_config()["users"][:2]]}
-        | {
-            "users": [
-                small_config()["users"][0],
-                {**small_config()["users"][1], "home": "/home/alice"},
-            ]
-        },
+        _bob(home="/home/alice"),
         "users.1 (bob): home '/home/alice' is also the home of alice",
     ),
     (
         "key path in another user's home",
-        {
-            **small_config(),
-            "users": [
-                small_config()["users"][0],
-                {**small_config()["users"][1], "home": "/home/alice/bob"},
-            ],
-        },
+        _bob(home="/home/alice/bob"),
         "users.1 (bob): ssh_authorized_keys_path '/home/alice/bob/.ssh/authorized_keys' is inside "
         "alice's home /home/alice",
     ),
@@ -187,12 +185,14 @@ HOSTILE: list[tuple[str, dict[str, Any], str]] = [
     (
         "relative home",
         _user(home="home/alice"),
-        "key 'users.0.home': a path template must be absolute (or start with %h) (got 'home/alice')",
+        "key 'users.0.home': a path template must be absolute (or start with %h) "
+        "(got 'home/alice')",
     ),
     (
         "unknown template key",
         _one(ssh_authorized_keys_path="%h/%x"),
-        "key 'ssh_authorized_keys_path': unknown template key %x (use %u, %U, %h, %%) (got '%h/%x')",
+        "key 'ssh_authorized_keys_path': unknown template key %x (use %u, %U, %h, %%) "
+        "(got '%h/%x')",
     ),
 ]
 
