@@ -37,7 +37,7 @@ from typing import Literal
 
 from watcloud.core.errors import ConfigError, InputError, WatcloudError
 from watcloud.users.config import UsersConfig, expand, path_problem, root_problem
-from watcloud.users.files import FILES, AccountDb, AccountFile, etc, read_db
+from watcloud.users.files import FILES, AccountDb, AccountFile, etc, is_number, read_db
 from watcloud.users.plan import (
     AccountPlan,
     Change,
@@ -70,7 +70,7 @@ def _noop(_: str) -> None:
 def today_days(clock: Callable[[], float] = time.time) -> int:
     """Days since the epoch (shadow's 'last change' field); SOURCE_DATE_EPOCH wins if set."""
     sde = os.environ.get("SOURCE_DATE_EPOCH", "")
-    seconds = int(sde) if sde.isdigit() else clock()
+    seconds = int(sde) if is_number(sde) else clock()
     return int(seconds // 86400)
 
 
