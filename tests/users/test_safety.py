@@ -159,10 +159,15 @@ HOSTILE: list[tuple[str, dict[str, Any], str]] = [
         "users.1 (bob): home '/home/alice' is also the home of alice",
     ),
     (
-        "key path in another user's home",
+        "home inside another user's home",
         _bob(home="/home/alice/bob"),
-        "users.1 (bob): ssh_authorized_keys_path '/home/alice/bob/.ssh/authorized_keys' is inside "
-        "alice's home /home/alice",
+        "users.1 (bob): home '/home/alice/bob' is inside alice's home /home/alice",
+    ),
+    (
+        "key path in another user's home",
+        {**_bob(), "ssh_authorized_keys_path": "/home/alice/.k-%u"},
+        "users.1 (bob): ssh_authorized_keys_path '/home/alice/.k-bob' is inside alice's home "
+        "/home/alice",
     ),
     (
         "one key file for everyone",

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Literal
 
 from watcloud.core.errors import ConfigError, InputError, WatcloudError
-from watcloud.users.config import UsersConfig, expand, path_problem, root_problem
+from watcloud.users.config import UsersConfig, path_problem, root_problem
 from watcloud.users.files import FILES, AccountDb, AccountFile, etc, is_number, read_db
 from watcloud.users.plan import (
     AccountPlan,
@@ -45,7 +45,6 @@ from watcloud.users.plan import (
     FsQuery,
     PathInfo,
     fs_queries,
-    keys_path,
     plan_accounts,
     plan_fs,
 )
@@ -684,11 +683,10 @@ def check_resolved(root: Path, cfg: UsersConfig) -> None:
     for user in cfg.users:
         name, home = user.username, homes[user.username]
         check(f"user {name!r}: home", home)
-        kp = keys_path(cfg, name, user.uid, home)
+        kp, dirs = cfg.paths()[name]
         if not kp.startswith(home + "/"):
             check(f"user {name!r}: ssh_authorized_keys_path", kp)
-        for d in cfg.managed_directories:
-            p = expand(d.path, user=name, uid=user.uid, home=home)
+        for p in dirs:
             if not p.startswith(home + "/"):
                 check(f"user {name!r}: managed directory", p)
 
@@ -731,15 +729,16 @@ def apply(
     check_resolved(root, cfg)
     day = today_days() if today is None else today
     etc_dir = _etc_dir(root)
-    seen: dict[str, PathInfo] = {}
+    fs_plan: tuple[list[FsAction], list[Change]] = ([], [])
 
     def decide(db: AccountDb) -> AccountPlan:
-        nonlocal seen
+        nonlocal fs_plan
         acc = plan_accounts(db, cfg, day, etc_dir)
         # the filesystem plan too, before anything is written: it refuses a path that
         # belongs to another user (exit 2, nothing changed)
         seen = observe(root, fs_queries(cfg, acc))
-        _, fs_changes = plan_fs(cfg, acc, seen, manage_ownership=own.enforce)
+        fs_plan = plan_fs(cfg, acc, seen, manage_ownership=own.enforce)
+        fs_changes = fs_plan[1]
         if expected is not None and sorted(map(_key, acc.changes + fs_changes)) != sorted(
             map(_key, expected)
         ):
@@ -762,10 +761,11 @@ def apply(
             hook("planned")
             write_accounts(root, db, acc, own, hook)
         hook("unlocked")
-        seen = observe(root, fs_queries(cfg, acc))
+        seen = observe(root, fs_queries(cfg, acc))  # the files changed: look again
+        fs_plan = plan_fs(cfg, acc, seen, manage_ownership=own.enforce)
     else:
         hook("unlocked")
-    actions, fs_changes = plan_fs(cfg, acc, seen, manage_ownership=own.enforce)
+    actions, fs_changes = fs_plan
     failures: list[str] = []
     for i, act in enumerate(actions):
         hook(f"fs:{i}:{act.op}")

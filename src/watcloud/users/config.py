@@ -491,6 +491,7 @@ class UsersConfig:
     max_shrink: float = 0.5
     _all_groups: list[GroupSpec] | None = field(default=None, init=False, repr=False)
     _homes: dict[str, str] | None = field(default=None, init=False, repr=False)
+    _paths: dict[str, tuple[str, list[str]]] | None = field(default=None, init=False, repr=False)
 
     def private_groups(self) -> list[GroupSpec]:
         """The implicit user private groups (name = username, gid = uid)."""
@@ -518,6 +519,21 @@ class UsersConfig:
                 for u in self.users
             }
         return homes
+
+    def paths(self) -> dict[str, tuple[str, list[str]]]:
+        """Each user's expanded key file and managed directories (in config order), by name."""
+        paths = self._paths
+        if paths is None:
+            homes = self.homes()
+            key, dirs = self.ssh_authorized_keys_path, [d.path for d in self.managed_directories]
+            paths = self._paths = {
+                u.username: (
+                    expand(key, user=u.username, uid=u.uid, home=homes[u.username]),
+                    [expand(d, user=u.username, uid=u.uid, home=homes[u.username]) for d in dirs],
+                )
+                for u in self.users
+            }
+        return paths
 
     def home_of(self, user: User) -> str:
         return self.homes()[user.username]
@@ -616,7 +632,13 @@ def normal_path(path: str) -> bool:
     """Absolute, no empty, '.' or '..' component, no trailing slash (or exactly '/')."""
     if path == "/":
         return True
-    return path.startswith("/") and all(p not in ("", ".", "..") for p in path[1:].split("/"))
+    return (
+        path.startswith("/")
+        and not path.endswith(("/", "/.", "/.."))
+        and "//" not in path
+        and "/./" not in path
+        and "/../" not in path
+    )
 
 
 def root_problem(path: str) -> str | None:
@@ -644,6 +666,22 @@ def _share(value: Any) -> float:
     return float(value)
 
 
+_TREES = frozenset(SYSTEM_TREES)
+_SYSTEM = frozenset(SYSTEM_PATHS)
+
+
+def _ancestors(path: str) -> list[str]:
+    """'/a/b/c' -> ['/a', '/a/b', '/a/b/c'] (a normal absolute path; '/' gives [])."""
+    out = []
+    end = path.find("/", 1)
+    while end != -1:
+        out.append(path[:end])
+        end = path.find("/", end + 1)
+    if path != "/":
+        out.append(path)
+    return out
+
+
 def path_problem(path: str, roots: list[str]) -> str | None:
     """Why a home, key file or managed directory may not be at `path` (normal form), or None.
 
@@ -652,18 +690,21 @@ def path_problem(path: str, roots: list[str]) -> str | None:
     """
     if not normal_path(path):
         return "is not a normal absolute path (no '..', '.', '//' or trailing '/')"
-    for tree in SYSTEM_TREES:
-        if inside(path, tree):
-            return f"is in a system location ({tree})"
-    if any(path == r for r in roots):
-        return "is an allowed root itself, not a directory below one"
-    if any(inside(path, r) for r in roots):
-        return None
-    if path in SYSTEM_PATHS:
+    if path == "/":
         return "is a system location"
-    for sp in SYSTEM_PATHS:
-        if sp != "/" and inside(path, sp):
-            return f"is in a system location ({sp})"
+    ups = _ancestors(path)
+    for up in ups:
+        if up in _TREES:
+            return f"is in a system location ({up})"
+    if path in roots:
+        return "is an allowed root itself, not a directory below one"
+    if any(up in roots for up in ups[:-1]):
+        return None
+    if path in _SYSTEM:
+        return "is a system location"
+    for up in ups[:-1]:
+        if up in _SYSTEM:
+            return f"is in a system location ({up})"
     return f"is outside allowed_roots ({', '.join(roots)})"
 
 
@@ -676,10 +717,17 @@ def check_paths(cfg: UsersConfig) -> None:
         raise ValueError(f"skel {cfg.skel!r} must be /etc/skel or a directory below it")
     homes = cfg.homes()
     owner_of_home: dict[str, str] = {}
+    fine_parents: set[str] = set()  # homes below these need only a look at their form
     for i, user in enumerate(cfg.users):
         home = homes[user.username]
         where = f"users.{i} ({user.username})"
-        why = path_problem(home, roots)
+        parent = home.rpartition("/")[0]
+        if parent in fine_parents and normal_path(home) and home not in roots:
+            why = None
+        else:
+            why = path_problem(home, roots)
+            if why is None and (parent in roots or path_problem(parent, roots) is None):
+                fine_parents.add(parent)
         if why:
             raise ValueError(f"{where}: home {home!r} {why}")
         if home in owner_of_home:
@@ -689,19 +737,28 @@ def check_paths(cfg: UsersConfig) -> None:
     for i, user in enumerate(cfg.users):
         name, home = user.username, homes[user.username]
         where = f"users.{i} ({name})"
-        key = expand(cfg.ssh_authorized_keys_path, user=name, uid=user.uid, home=home)
+        key, dirs = cfg.paths()[name]
         paths = [("ssh_authorized_keys_path", key)]
         paths += [
-            (f"managed_directories {d.path!r}", expand(d.path, user=name, uid=user.uid, home=home))
-            for d in cfg.managed_directories
+            (f"managed_directories {d.path!r}", p)
+            for d, p in zip(cfg.managed_directories, dirs, strict=True)
         ]
+        below = home + "/"
         for what, p in paths:
+            if p.startswith(below):
+                # inside its own home, which passed: only the form can be wrong (no home is
+                # inside another, checked below for every home)
+                if not normal_path(p):
+                    raise ValueError(f"{where}: {what} {p!r} {path_problem(p, roots)}")
+                continue
             why = path_problem(p, roots)
             if why:
                 raise ValueError(f"{where}: {what} {p!r} {why}")
             if p == home:
                 raise ValueError(f"{where}: {what} {p!r} is the home itself")
         for what, p in [*paths, ("home", home)]:
+            if p.startswith(below):
+                continue
             up = p
             while up not in ("/", ""):
                 other = owner_of_home.get(up)

@@ -74,11 +74,17 @@ def parse_lines(kind: str, data: bytes) -> tuple[list[Line], bool]:
     numeric = NUMERIC_FIELDS.get(kind, ())
     texts = data.decode("utf-8", "surrogateescape").split("\n")
     lines = []
+    first, second = ([i for i, _ in numeric] + [-1, -1])[:2]
     for raw, text in zip(chunks, texts, strict=False):
         fields = None
         if text and text[0] not in "#+-":
             parts = text.split(":")
-            if len(parts) == n and parts[0] and all(is_number(parts[i]) for i, _ in numeric):
+            if (
+                len(parts) == n
+                and parts[0]
+                and (first < 0 or is_number(parts[first]))
+                and (second < 0 or is_number(parts[second]))
+            ):
                 fields = parts
         lines.append(Line(raw, fields))
     return lines, trailing

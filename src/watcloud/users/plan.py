@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from watcloud.core.errors import ConfigError, InputError
-from watcloud.users.config import IdRange, UsersConfig, expand
+from watcloud.users.config import IdRange, UsersConfig
 from watcloud.users.files import (
     AccountDb,
     AccountFile,
@@ -173,13 +173,14 @@ def managed_names(db: AccountDb, cfg: UsersConfig, owner: str) -> set[str]:
     """Names this tool manages or managed: the config's, and the managed-range entries of the
     current `owner` file (passwd or group) and of its `-` backup."""
     rng = cfg.managed_uid_range if owner == "passwd" else cfg.managed_gid_range
+    lo, hi = rng.first, rng.last
     names = (
         {u.username for u in cfg.users}
         if owner == "passwd"
         else {g.groupname for g in cfg.all_groups()}
     )
     for f in (db.file(owner), db.backup(owner)):
-        names.update(ln.fields[0] for ln in f.lines if ln.fields and int(ln.fields[2]) in rng)
+        names.update(ln.fields[0] for ln in f.lines if ln.fields and lo <= int(ln.fields[2]) <= hi)
     return names
 
 
@@ -192,6 +193,7 @@ def check_plausible(db: AccountDb, cfg: UsersConfig, etc_dir: str = "/etc") -> N
     more than `max_shrink` of the unmanaged entries its `-` backup has.
     """
     hint = _restore_hint(etc_dir)
+    ours_of = {owner: managed_names(db, cfg, owner) for owner in ("passwd", "group")}
     for kind in ("passwd", "shadow", "group", "gshadow"):
         bad = corrupt_lines(db.file(kind))
         if bad:
@@ -212,7 +214,7 @@ def check_plausible(db: AccountDb, cfg: UsersConfig, etc_dir: str = "/etc") -> N
         unmanaged = [ln.fields[0] for ln in of.lines if ln.fields and int(ln.fields[2]) not in rng]
         shadowed = {ln.fields[0] for ln in sf.lines if ln.fields}
         missing = [n for n in unmanaged if n not in shadowed]
-        ours = managed_names(db, cfg, owner)
+        ours = ours_of[owner]
         orphans = sorted(shadowed - owners - ours)
         if missing or orphans:
             what = (
@@ -227,8 +229,7 @@ def check_plausible(db: AccountDb, cfg: UsersConfig, etc_dir: str = "/etc") -> N
         before, now = db.backup(kind), db.file(kind)
         if not before.exists:
             continue
-        owner = "passwd" if kind in ("passwd", "shadow") else "group"
-        ours = managed_names(db, cfg, owner)
+        ours = ours_of["passwd" if kind in ("passwd", "shadow") else "group"]
         then = {ln.fields[0] for ln in before.lines if ln.fields and ln.fields[0] not in ours}
         if not then:
             continue
@@ -242,23 +243,22 @@ def check_plausible(db: AccountDb, cfg: UsersConfig, etc_dir: str = "/etc") -> N
 
 def check_other_homes(db: AccountDb, cfg: UsersConfig) -> None:
     """No configured home, key file or managed directory inside an unmanaged user's home."""
-    rng = cfg.managed_uid_range
+    lo, hi = cfg.managed_uid_range.first, cfg.managed_uid_range.last
     others = {
         ln.fields[5]: ln.fields[0]
         for ln in db.passwd.lines
-        if ln.fields and int(ln.fields[2]) not in rng and ln.fields[5] not in ("", "/")
+        if ln.fields and not lo <= int(ln.fields[2]) <= hi and ln.fields[5] not in ("", "/")
     }
     homes = cfg.homes()
     for user in cfg.users:
         home = homes[user.username]
-        paths = [home, keys_path(cfg, user.username, user.uid, home)]
-        paths += [
-            expand(d.path, user=user.username, uid=user.uid, home=home)
-            for d in cfg.managed_directories
-        ]
+        key, dirs = cfg.paths()[user.username]
+        paths = [home, key, *dirs]
         for p in paths:
             up = p
-            while up not in ("/", ""):
+            # inside its own home, only the part below the home can be someone else's home
+            stop = ("/", "", home) if p.startswith(home + "/") else ("/", "")
+            while up not in stop:
                 if up in others:
                     raise ConfigError(
                         f"user {user.username!r}: {p!r} is inside the home of unmanaged user "
@@ -613,10 +613,6 @@ class FsQuery(NamedTuple):
     read: bool = False
 
 
-def keys_path(cfg: UsersConfig, name: str, uid: int, home: str) -> str:
-    return expand(cfg.ssh_authorized_keys_path, user=name, uid=uid, home=home)
-
-
 def linger_path(name: str) -> str:
     return f"/var/lib/systemd/linger/{name}"
 
@@ -628,15 +624,14 @@ def _inside(path: str, home: str) -> bool:
 def fs_queries(cfg: UsersConfig, acc: AccountPlan) -> list[FsQuery]:
     """Every path whose state the filesystem plan depends on."""
     out: list[FsQuery] = []
-    homes = cfg.homes()
+    homes, paths = cfg.homes(), cfg.paths()
     for user in cfg.users:
         home = homes[user.username]
         out.append(FsQuery(home, home))
-        kp = keys_path(cfg, user.username, user.uid, home)
+        kp, dirs = paths[user.username]
         out.append(FsQuery(kp, home if _inside(kp, home) else "", read=True))
         out.append(FsQuery(linger_path(user.username), ""))
-        for d in cfg.managed_directories:
-            p = expand(d.path, user=user.username, uid=user.uid, home=home)
+        for p in dirs:
             out.append(FsQuery(p, home if _inside(p, home) else p))
     for f in acc.deleted_users:
         out.append(FsQuery(f[5], f[5]))
@@ -707,8 +702,8 @@ def plan_fs(
             )
         home_ok = info.kind == "dir" or (info.kind == "missing" and cfg.create_home)
 
-        for d in cfg.managed_directories:
-            p = expand(d.path, user=name, uid=uid, home=home)
+        kp, dirs = cfg.paths()[name]
+        for d, p in zip(cfg.managed_directories, dirs, strict=True):
             o_uid = uid if d.owner == "%u" else users_uid.get(d.owner, -2)
             o_gid = gid if d.group is None else acc.gids.get(d.group, -2)
             if o_uid == -2 or o_gid == -2:
@@ -733,7 +728,6 @@ def plan_fs(
             elif di.kind not in ("missing", "dir"):
                 changes.append(Change("change", "directory", p, [f"skipped: is a {di.kind}"]))
 
-        kp = keys_path(cfg, name, uid, home)
         ki = seen[kp]
         not_someone_elses(kp, ki, name)
         inside = _inside(kp, home)
