@@ -402,3 +402,21 @@ def test_killed_gid_change_is_finished_by_the_next_run(tmp_path: Path) -> None:
     group = (root / "etc/group").read_bytes()
     assert group.count(b"students:") == 1 and b"students:x:2600:" in group
     pwck_clean(root)
+
+
+def test_a_renamed_user_who_keeps_the_home_keeps_it(tmp_path: Path) -> None:
+    """The old name is deleted (now, or as a leftover from passwd-): its home is not removed
+    while another user's passwd entry names it."""
+    require_root()
+    root = make_root(tmp_path)
+    cfg = _one(removed_user_home="remove")
+    apply(root, validate(cfg), today=TODAY)
+    (root / "home/alice/thesis.tex").write_text("years of work")
+    cfg["users"][0].update(username="alice2", home="/home/alice")
+    cfg["groups"][0]["members"] = ["handmade"]
+    cfg["groups"][1]["members"] = []
+    cfg["users"][0]["additional_groups"] = []
+    for _ in range(2):  # the run that renames, then one that sees alice only in passwd-
+        apply(root, validate(cfg), today=TODAY)
+        assert (root / "home/alice/thesis.tex").read_text() == "years of work"
+    pwck_clean(root)

@@ -126,14 +126,21 @@ def _stale_temps(directory: Path) -> list[str]:
     """What killed runs leave in etc: `<file>.<pid>` of a dead pid, `<file>+`, `<file>-+`,
     and `<file>.lock` (removed by taking the locks, which treats a dead holder as stale)."""
     out = []
-    fixed = {f"{k}{s}" for k in FILES for s in ("+", "-+", ".lock")}
+    fixed = {f"{k}{s}" for k in FILES for s in ("+", "-+")}
     try:
         entries = list(os.scandir(directory))
     except FileNotFoundError:
         return []
     for entry in entries:
         kind, dot, rest = entry.name.partition(".")
-        if entry.name in fixed or (
+        if rest == "lock" and kind in FILES:
+            try:
+                text = Path(entry.path).read_bytes().strip()
+            except OSError:
+                continue
+            if not (text.isdigit() and _pid_alive(int(text))):
+                out.append(entry.name)  # its holder died: a live one is left to finish
+        elif entry.name in fixed or (
             kind in FILES
             and dot
             and rest.isascii()

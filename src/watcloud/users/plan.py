@@ -762,12 +762,18 @@ def plan_fs(
             actions.append(FsAction("linger_off", name, lp))
             changes.append(Change("delete", "linger", name))
 
+    live_homes = {f[5] for f in acc.passwd_entries.values()}
     for f in acc.deleted_users:
         name, home = f[0], f[5]
         if seen[linger_path(name)].kind != "missing":
             actions.append(FsAction("linger_off", name, linger_path(name)))
             changes.append(Change("delete", "linger", name))
-        if cfg.removed_user_home == "remove" and seen[home].kind == "dir" and home not in ("/", ""):
+        if (
+            cfg.removed_user_home == "remove"
+            and seen[home].kind == "dir"
+            and home not in ("/", "")
+            and home not in live_homes  # a renamed user who kept the home keeps it
+        ):
             actions.append(FsAction("remove_home", name, home, int(f[2]), home=home))
             changes.append(Change("delete", "home", home))
     return actions, changes
