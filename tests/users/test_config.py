@@ -308,6 +308,8 @@ def test_the_documented_example_config_is_valid_and_shows_the_defaults() -> None
         "home_mode",
         "ssh_authorized_keys_path",
         "removed_user_home",
+        "allowed_roots",
+        "max_shrink",
     ):
         assert getattr(cfg, key) == getattr(defaults, key), key
     alice = cfg.users[0]
