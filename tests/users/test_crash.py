@@ -149,7 +149,8 @@ def test_every_kill_point_is_finished_by_the_next_run(tmp_path: Path) -> None:
             codes = list(pool.map(partial(_killed, strace, start, config), roots, points))
         for point, root, code in zip(points, roots, codes, strict=True):
             assert code in (-signal.SIGKILL, 128 + signal.SIGKILL), (kind, point, code)
-            apply(root, cfg, today=TODAY)  # the next run: must finish the job exactly
+            done = apply(root, cfg, today=TODAY)  # the next run: must finish the job exactly
+            assert not done.failures and not done.notes, (kind, point, done.notes)  # exit 0
             assert _tree(root) == want, (kind, point)
             pwck_clean(root)
             shutil.rmtree(root)
