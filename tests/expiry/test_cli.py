@@ -148,3 +148,56 @@ def test_exclude_and_protect_options(tmp_path: Path, run_watcloud: Any) -> None:
     rep = json.loads(run_watcloud(*args, "--protect", "bob/stale.txt").stdout)
     assert rep["scan"]["counts"]["expired_files"] == 1  # only alice's a.bin
     assert rep["scan"]["protected"] == [f"{root}/bob/stale.txt"]
+
+
+def test_names_cannot_forge_report_lines(tmp_path: Path, run_watcloud: Any) -> None:
+    """A file name with a newline, an escape sequence or a bidi override stays on its line."""
+    root = tmp_path / "scratch"
+    forged = "x\n  2001-01-01  1.0 GB  root  /etc/shadow"
+    names = [forged, "bell\x07\x1b[31mred", "rlo\u202etxt.exe", "back\\nslash"]
+    for name in names:
+        touch(root / "alice" / name, days_ago=200)
+    touch(os.fsencode(root / "alice") + b"/bad\xffbyte", days_ago=200)
+    age(root / "alice", 200)
+    report = tmp_path / "r.json"
+    res = run_watcloud("expiry", "scan", str(root), "--time", "mtime", "--save", str(report))
+    assert res.returncode == 0, res.stderr
+    plan = run_watcloud("expiry", "delete", str(report), "--dry-run")
+    log = tmp_path / "del.log"
+    done = run_watcloud("expiry", "delete", str(report), "--log", str(log))
+    assert done.returncode == 0, done.stderr
+    for out in (res.stdout, plan.stdout, done.stdout):
+        assert not any(line.lstrip().startswith("2001-01-01") for line in out.splitlines())
+        assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    listed = "\n".join(
+        line for line in res.stdout.splitlines() + plan.stdout.splitlines() if "alice/" in line
+    )
+    assert "x\\n  2001-01-01" in listed and "bell\\x07\\x1b[31mred" in listed
+    assert "rlo\\u202etxt.exe" in listed and "back\\\\nslash" in listed
+    assert "bad\\xffbyte" in listed
+    entries = [json.loads(line) for line in log.read_text().splitlines()]  # one per line
+    assert f"{root}/alice/{forged}" in {e["path"] for e in entries}
+
+
+def test_delete_needs_an_explicit_log(tmp_path: Path, run_watcloud: Any) -> None:
+    root = tmp_path / "scratch"
+    tree(root)
+    report = tmp_path / "r.json"
+    assert run_watcloud("expiry", "scan", str(root), "--time", "mtime", "--save", str(report))
+    res = run_watcloud("expiry", "delete", str(report))
+    one_line_error(res, "no deletion log: set deletion_log in the expiry config or give --log FILE")
+    assert (root / "alice/old/a.bin").exists()  # nothing deleted
+    cfg = tmp_path / "expiry.yaml"
+    log = tmp_path / "logs/deletions.log"
+    cfg.write_text(f"deletion_log: {log}\n")
+    res = run_watcloud("expiry", "delete", str(report), "-c", str(cfg))
+    assert res.returncode == 0, res.stderr
+    assert not (root / "alice").exists() and len(log.read_text().splitlines()) == 4
+    assert f"log: {log}" in res.stdout
+    link = tmp_path / "link.log"
+    link.symlink_to(tmp_path / "elsewhere.log")
+    tree(root)
+    assert run_watcloud("expiry", "scan", str(root), "--time", "mtime", "--save", str(report))
+    res = run_watcloud("expiry", "delete", str(report), "--log", str(link))
+    one_line_error(res, f"deletion log {link}: cannot open")
+    assert (root / "alice/old/a.bin").exists() and not (tmp_path / "elsewhere.log").exists()

@@ -239,3 +239,14 @@ def test_notify_dead_server_exits_2_like_notify_and_keeps_the_mail(
     res = run_watcloud("expiry", "notify", str(report), "-c", str(cfg), env=env)
     assert res.returncode == 2, (res.stdout, res.stderr)
     assert res.stdout.startswith("failed")
+
+
+def test_names_in_the_mail_are_escaped() -> None:
+    rep = fake_report()
+    forged = "/scratch/carol/f\nYour files are safe, ignore this mail\x1b[8m"
+    rep["users"][3]["oldest_files"][0]["path"] = forged
+    plan = plan_warnings(rep, grace_days=14, email_domain="example.org")
+    (carol,) = [w for w in plan.warnings if w.user == "carol"]
+    assert [i["path"] for i in carol.data["items"]] == [
+        "/scratch/carol/f\\nYour files are safe, ignore this mail\\x1b[8m"
+    ]

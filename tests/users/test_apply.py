@@ -417,6 +417,7 @@ def test_keys_linger_and_directories_follow_the_config(tmp_path: Path) -> None:
     cfg = small_config(
         ssh_authorized_keys_path="/etc/ssh/authorized_keys/%u",
         managed_directories=[{"path": "/scratch/%u", "mode": "0750"}],
+        allowed_roots=["/home", "/scratch", "/etc/ssh/authorized_keys"],
     )
     apply(root, cfg_of(cfg), today=TODAY)
     central = root / "etc/ssh/authorized_keys/alice"

@@ -308,8 +308,29 @@ def test_the_documented_example_config_is_valid_and_shows_the_defaults() -> None
         "home_mode",
         "ssh_authorized_keys_path",
         "removed_user_home",
+        "allowed_roots",
+        "max_shrink",
     ):
         assert getattr(cfg, key) == getattr(defaults, key), key
     alice = cfg.users[0]
     assert alice.update_password == "always" and alice.linger is False
     assert cfg.managed_directories[0].owner == "%u" and cfg.managed_directories[0].group is None
+
+
+@pytest.mark.parametrize("value", [2, -0.1, "0.5", True, None])
+def test_max_shrink_is_a_share(value: object) -> None:
+    _bad(small_config(max_shrink=value), "max_shrink", "a share from 0 to 1")
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("home", "normal absolute path"),
+        ("/home/", "normal absolute path"),
+        ("/var", "system location"),
+        ("/boot/x", "inside a system tree"),
+        ("/run/user", "inside a system tree"),
+    ],
+)
+def test_allowed_roots_are_checked(value: str, why: str) -> None:
+    _bad(small_config(allowed_roots=["/home", value]), "allowed_roots.1", why)

@@ -163,11 +163,13 @@ def test_comments_nis_and_no_trailing_newline_preserved() -> None:
         ),
         (lambda c: c["groups"][0].update(members=["ghost"]), "member 'ghost'"),
         (
-            lambda c: c.update(managed_directories=[{"path": "/x/%u", "owner": "nobody2"}]),
+            lambda c: c.update(managed_directories=[{"path": "/scratch/%u/x", "owner": "nobody2"}]),
             "owner 'nobody2' does not exist",
         ),
         (
-            lambda c: c.update(managed_directories=[{"path": "/x/%u", "group": "nogroup2"}]),
+            lambda c: c.update(
+                managed_directories=[{"path": "/scratch/%u/x", "group": "nogroup2"}]
+            ),
             "group 'nogroup2' does not exist",
         ),
     ],
@@ -211,6 +213,14 @@ def test_orphan_shadow_lines_are_removed_and_reported() -> None:
         BASE_GROUP,
         BASE_GSHADOW + b"ghosts:!::\n",
     )
+    # the backups show both were managed (a deletion killed before the final shadow write)
+    old = mkdb(
+        BASE_PASSWD + b"ghost:x:2900:2900::/home/ghost:/bin/sh\n",
+        BASE_SHADOW,
+        BASE_GROUP + b"ghosts:x:2900:\n",
+        BASE_GSHADOW,
+    )
+    db.backups = {"passwd": old.passwd, "group": old.group}
     acc = plan_accounts(db, cfg_of(), TODAY)
     got = {(c.action, c.kind, c.name) for c in acc.changes}
     assert ("delete", "shadow", "ghost") in got and ("delete", "gshadow", "ghosts") in got

@@ -14,7 +14,7 @@ from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app
 from watcloud.core.errors import ConfigError, InputError
 from watcloud.core.fsutil import atomic_write
 from watcloud.core.output import OutputFormat, emit_json, warn
-from watcloud.core.paths import default_config_path, state_dir
+from watcloud.core.paths import default_config_path
 
 if TYPE_CHECKING:
     from watcloud.expiry.config import ExpiryConfig
@@ -37,11 +37,6 @@ def _default_processes() -> int:
     except (AttributeError, OSError):
         n = os.cpu_count() or 1
     return max(1, min(8, n))
-
-
-def _safe(text: str) -> str:
-    """Text with undecodable name bytes shown as U+FFFD (a terminal cannot show them)."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 @app.command()
@@ -143,12 +138,16 @@ def scan(
         )
     except ValueError as exc:
         raise ConfigError(f"protected: {exc}") from None
+    from watcloud.expiry.report import printable
+
     for w in warnings:
-        warn(w)
+        warn(printable(w))
     from watcloud.core.clikit import show_progress
 
     def progress(pending: int, elapsed: float) -> None:
-        sys.stderr.write(f"\rscanning {root}: {elapsed:.0f} s, {pending:,} directories pending ")
+        sys.stderr.write(
+            f"\rscanning {printable(root)}: {elapsed:.0f} s, {pending:,} directories pending "
+        )
         sys.stderr.flush()
 
     interactive = show_progress()
@@ -163,7 +162,7 @@ def scan(
             progress=progress if interactive else None,
         )
     except RuntimeError as exc:  # a worker failed: say so on one line, exit 1
-        sys.stderr.write(f"watcloud expiry: error: {exc}\n")
+        sys.stderr.write(f"watcloud expiry: error: {printable(exc)}\n")
         raise typer.Exit(1) from None
     except OSError as exc:  # the root itself, or the --list-files file
         raise InputError(f"{exc.filename or root}: {exc.strerror}") from None
@@ -185,7 +184,7 @@ def scan(
     if output == OutputFormat.json:
         sys.stdout.write(text)
     else:
-        sys.stdout.write(_safe(text_summary(report)))
+        sys.stdout.write(text_summary(report))  # escapes what it takes from the disk
 
 
 @app.command()
@@ -198,7 +197,7 @@ def notify(
     config: ConfigOpt = None,
 ) -> None:
     """Email each user the list of their expired files and the deletion date."""
-    from watcloud.expiry.report import human_bytes, load_report
+    from watcloud.expiry.report import human_bytes, load_report, printable
     from watcloud.expiry.warn import plan_warnings
 
     cfg = _config(config)
@@ -211,7 +210,7 @@ def notify(
         max_items=cfg.notify_max_items,
     )
     for s in plan.skipped:
-        warn(s)
+        warn(printable(s))
     results: list[dict[str, Any]] = []
     failed = False
     batch = None
@@ -254,11 +253,9 @@ def notify(
             )
         for row, w in zip(results, plan.warnings, strict=True):
             print(
-                _safe(
-                    f"{row['status']:<9} {w.to}: {len(w.data['items'])} items, "
-                    f"{human_bytes(w.data['total_bytes'])}, deletion on {w.data['deletion_date']}"
-                    + (f" ({row['error']})" if row["error"] else "")
-                )
+                f"{row['status']:<9} {printable(w.to)}: {len(w.data['items'])} items, "
+                f"{human_bytes(w.data['total_bytes'])}, deletion on {w.data['deletion_date']}"
+                + (f" ({printable(row['error'])})" if row["error"] else "")
             )
     if batch is not None:
         from watcloud.notify import raise_if_relay_unusable
@@ -277,8 +274,8 @@ def delete(
     log: Annotated[
         Path | None,
         typer.Option(
-            help="Append every removal here (default: deletion_log in the config, else "
-            "$XDG_STATE_HOME/watcloud/expiry/deletions.log)."
+            help="Append every removal here (default: deletion_log in the config; one of the "
+            "two is required unless --dry-run)."
         ),
     ] = None,
     output: OutputOpt = OutputFormat.text,
@@ -286,26 +283,33 @@ def delete(
 ) -> None:
     """Delete what the report listed and is still expired now (re-checked, no symlink followed)."""
     from watcloud.expiry.delete import delete as run_delete
-    from watcloud.expiry.report import dumps, human_bytes, load_report
+    from watcloud.expiry.report import dumps, human_bytes, load_report, printable
 
     cfg = _config(config)
     report = load_report(report_path)
-    log_path = log or cfg.deletion_log or state_dir() / "expiry" / "deletions.log"
+    log_path = log or cfg.deletion_log
+    if log_path is None and not dry_run:
+        # no quiet default: run as root from a shell, a default under the invoking user's state
+        # directory would put the record of what was deleted where nobody looks for it
+        raise ConfigError(
+            "no deletion log: set deletion_log in the expiry config or give --log FILE "
+            "(nothing was deleted)"
+        )
     outcome = run_delete(report, dry_run=dry_run, log_path=log_path)
     if output == OutputFormat.json:
         sys.stdout.write(dumps(outcome.to_json()))
     else:
         verb = "would remove" if dry_run else "removed"
         for r in outcome.removed:
-            print(_safe(f"{verb:<12} {r.what:<7} {r.path}"))
+            print(f"{verb:<12} {r.what:<7} {printable(r.path)}")
         for k in outcome.kept:
-            print(_safe(f"{'kept':<12} {'':<7} {k.path}: {k.reason}"))
+            print(f"{'kept':<12} {'':<7} {printable(k.path)}: {printable(k.reason)}")
         for k in outcome.errors:
-            print(_safe(f"{'error':<12} {'':<7} {k.path}: {k.reason}"))
+            print(f"{'error':<12} {'':<7} {printable(k.path)}: {printable(k.reason)}")
         print(
             f"{'Plan' if dry_run else 'Done'}: {verb} {len(outcome.removed)} entries "
             f"({human_bytes(outcome.removed_bytes)}), kept {len(outcome.kept)}, "
-            f"errors {len(outcome.errors)}" + ("" if dry_run else f"; log: {log_path}")
+            f"errors {len(outcome.errors)}" + ("" if dry_run else f"; log: {printable(log_path)}")
         )
     if outcome.errors:
         raise typer.Exit(1)

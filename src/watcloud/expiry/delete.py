@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from watcloud.core.errors import InputError
 from watcloud.expiry.policy import Policy, last_used, relative_to_root
 from watcloud.expiry.scan import DIR_FLAGS, NOATIME
 
@@ -308,11 +309,24 @@ class Deleter:
 
 
 def delete(report: dict[str, Any], *, dry_run: bool, log_path: Path | None) -> Outcome:
+    """Remove what `report` lists and is still expired; each removal appended to `log_path`.
+
+    `log_path=None` keeps no log (the library's caller decides; the CLI requires one). The log
+    is opened before anything is removed, never through a symlink at its last step; if it
+    cannot be opened, nothing is deleted.
+    """
     cands = candidates(report)
     if dry_run or log_path is None:
         return Deleter(report, dry_run=dry_run).run(cands)
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "a", encoding="utf-8") as log:
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(log_path, flags, 0o600)
+    except OSError as exc:
+        raise InputError(
+            f"deletion log {log_path}: cannot open: {exc.strerror} (nothing was deleted)"
+        ) from None
+    with open(fd, "a", encoding="utf-8") as log:
         outcome = Deleter(report, dry_run=False, log=log).run(cands)
         log.flush()
         os.fsync(log.fileno())

@@ -235,15 +235,47 @@ def human_bytes(n: float) -> str:
     return f"{n:.1f} TiB"
 
 
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
+
+
+def printable(text: object) -> str:
+    """`text` on one line that a terminal shows as it is: nothing a file name can forge.
+
+    Escaped: control characters (C0, DEL, C1: `\\n`, `\\x1b`, `\\x85`), format characters
+    (bidi overrides such as U+202E, zero-width ones), line and paragraph separators, and the
+    backslash itself (so an escape in a name cannot pass for one we wrote); a byte that is not
+    UTF-8 (a surrogate from `surrogateescape`) is shown as `\\xNN`, the byte it stands for.
+    """
+    s = str(text)
+    if s.isprintable() and "\\" not in s:
+        return s  # the common case: nothing to look at character by character
+    out = []
+    for ch in s:
+        code = ord(ch)
+        if ch in _NAMED:
+            out.append(_NAMED[ch])
+        elif 0xDC80 <= code <= 0xDCFF:
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif ch.isprintable() or ch == " ":
+            out.append(ch)
+        elif code < 0x100:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
+
+
 def text_summary(report: dict[str, Any], *, max_paths: int = 20) -> str:
+    """The report for people: every name and path from the disk goes through `printable`."""
+    p = printable
     s = report["scan"]
     c = s["counts"]
     fs = s["filesystem"]
-    lines = [f"Expiry scan of {s['root']} on {s['host']} ({s['finished']})"]
+    lines = [f"Expiry scan of {p(s['root'])} on {p(s['host'])} ({s['finished']})"]
     if fs:
         lines.append(
-            f"  filesystem  {fs['type']} {fs['source']} at {fs['mount_point']} "
-            f"({','.join(fs['mount_options'])})"
+            f"  filesystem  {p(fs['type'])} {p(fs['source'])} at {p(fs['mount_point'])} "
+            f"({p(','.join(fs['mount_options']))})"
         )
     lines.append(f"  atime       {s['atime']['description']}")
     lines.append(
@@ -262,15 +294,15 @@ def text_summary(report: dict[str, Any], *, max_paths: int = 20) -> str:
     )
     if c.get("errors"):
         lines.append(
-            f"  errors      {c['errors']} (first: {s['errors'][0]['path']}: "
-            f"{s['errors'][0]['error']})"
+            f"  errors      {c['errors']} (first: {p(s['errors'][0]['path'])}: "
+            f"{p(s['errors'][0]['error'])})"
         )
-    lines.extend(f"  warning     {w}" for w in s["warnings"])
+    lines.extend(f"  warning     {p(w)}" for w in s["warnings"])
     lines.append("")
     header = f"{'user':<16} {'files':>10} {'size':>11} {'expired files':>14} {'expired size':>13}"
     lines.append(header)
     for u in report["users"]:
-        who = u["user"] or f"uid {u['uid']}"
+        who = p(u["user"] or f"uid {u['uid']}")
         lines.append(
             f"{who:<16} {u['files']:>10,} {human_bytes(u['bytes']):>11} "
             f"{u['expired_files']:>14,} {human_bytes(u['expired_bytes']):>13}"
@@ -280,9 +312,9 @@ def text_summary(report: dict[str, Any], *, max_paths: int = 20) -> str:
         lines.append("")
         lines.append("Expired top-level entries (everything under them unused):")
         for t in expired[:max_paths]:
-            who = t["user"] or f"uid {t['uid']}"
+            who = p(t["user"] or f"uid {t['uid']}")
             lines.append(
-                f"  {t['path']}  {who}  last used {t['last_used'][:10]}  "
+                f"  {p(t['path'])}  {who}  last used {t['last_used'][:10]}  "
                 f"{human_bytes(t['bytes'])}, {t['files']:,} file{'' if t['files'] == 1 else 's'}"
             )
         if len(expired) > max_paths:
@@ -299,5 +331,5 @@ def text_summary(report: dict[str, Any], *, max_paths: int = 20) -> str:
         lines.append("")
         lines.append("Oldest expired files:")
         for lu, path, size, who in oldest:
-            lines.append(f"  {iso(lu)[:10]}  {human_bytes(size):>10}  {who:<12} {path}")
+            lines.append(f"  {iso(lu)[:10]}  {human_bytes(size):>10}  {p(who):<12} {p(path)}")
     return "\n".join(lines) + "\n"

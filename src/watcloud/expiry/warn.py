@@ -8,6 +8,7 @@ from typing import Any
 
 from watcloud.core.timez import CLUSTER_TZ
 from watcloud.expiry.delete import candidates
+from watcloud.expiry.report import printable
 
 
 @dataclass
@@ -62,7 +63,8 @@ def plan_warnings(
             "threshold_days": round(float(scan["threshold_seconds"]) / 86400),
             "total_bytes": sum(c.bytes for c in items),
             "items": [
-                {"path": c.path, "last_used": c.last_used[:10], "bytes": c.bytes}
+                # escaped: a name must not add lines to the mail's text part
+                {"path": printable(c.path), "last_used": c.last_used[:10], "bytes": c.bytes}
                 for c in items[:max_items]
             ],
             "root": scan["root"],

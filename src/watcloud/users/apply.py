@@ -27,7 +27,6 @@ import contextlib
 import errno
 import fcntl
 import os
-import secrets
 import shutil
 import stat
 import time
@@ -36,9 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from watcloud.core.errors import InputError, WatcloudError
-from watcloud.users.config import UsersConfig
-from watcloud.users.files import FILES, AccountDb, AccountFile, etc, read_db
+from watcloud.core.errors import ConfigError, InputError, WatcloudError
+from watcloud.users.config import UsersConfig, path_problem, root_problem
+from watcloud.users.files import FILES, AccountDb, AccountFile, etc, is_number, read_db
 from watcloud.users.plan import (
     AccountPlan,
     Change,
@@ -70,7 +69,7 @@ def _noop(_: str) -> None:
 def today_days(clock: Callable[[], float] = time.time) -> int:
     """Days since the epoch (shadow's 'last change' field); SOURCE_DATE_EPOCH wins if set."""
     sde = os.environ.get("SOURCE_DATE_EPOCH", "")
-    seconds = int(sde) if sde.isdigit() else clock()
+    seconds = int(sde) if is_number(sde) else clock()
     return int(seconds // 86400)
 
 
@@ -123,6 +122,44 @@ def _link_lock(directory: Path, kind: str) -> bool:
             os.unlink(tmp)
 
 
+def _stale_temps(directory: Path) -> list[str]:
+    """What killed runs leave in etc: `<file>.<pid>` of a dead pid, `<file>+`, `<file>-+`,
+    and `<file>.lock` (removed by taking the locks, which treats a dead holder as stale)."""
+    out = []
+    fixed = {f"{k}{s}" for k in FILES for s in ("+", "-+")}
+    try:
+        entries = list(os.scandir(directory))
+    except FileNotFoundError:
+        return []
+    for entry in entries:
+        kind, dot, rest = entry.name.partition(".")
+        if rest == "lock" and kind in FILES:
+            try:
+                text = Path(entry.path).read_bytes().strip()
+            except OSError:
+                continue
+            if not (text.isdigit() and _pid_alive(int(text))):
+                out.append(entry.name)  # its holder died: a live one is left to finish
+        elif entry.name in fixed or (
+            kind in FILES
+            and dot
+            and rest.isascii()
+            and rest.isdigit()
+            and int(rest) != os.getpid()
+            and not _pid_alive(int(rest))
+        ):
+            out.append(entry.name)
+    return out
+
+
+def _remove_stale_temps(directory: Path) -> None:
+    """Called with every lock held, so no live writer (ours or shadow-utils') owns one."""
+    for name in _stale_temps(directory):
+        if not name.endswith(".lock"):
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                os.unlink(directory / name)
+
+
 @contextlib.contextmanager
 def account_locks(
     root: Path,
@@ -154,6 +191,7 @@ def account_locks(
                     raise LockError(f"{directory}/{kind}.lock is held by another process")
                 sleep(0.05)
             held.append(kind)
+        _remove_stale_temps(directory)
         yield
     finally:
         for kind in reversed(held):
@@ -268,6 +306,11 @@ def _parts(path: str) -> list[str]:
     return [p for p in path.split("/") if p and p != "."]
 
 
+def _trusted(st: os.stat_result) -> bool:
+    """Only root (or, under --root without root, we) can change what this entry holds."""
+    return st.st_uid in (0, os.geteuid()) and not st.st_mode & 0o022
+
+
 @contextlib.contextmanager
 def open_parent(
     root: Path,
@@ -278,13 +321,17 @@ def open_parent(
     owner: tuple[int, int] = (0, 0),
     dir_mode: int = 0o700,
     own: Ownership | None = None,
+    trust: list[bool] | None = None,
 ) -> Iterator[tuple[int, str]]:
     """A directory fd for `path`'s parent and its last component (closed on leaving the `with`).
 
-    Components above `boundary` (admin-owned, e.g. /home) resolve normally; `boundary` itself
-    and everything below are opened with O_NOFOLLOW one at a time, relative to their parent's
-    fd, so a symlink a user planted is refused instead of followed. `create` makes missing
+    Every component is opened relative to its parent's fd with O_NOFOLLOW, from the root down.
+    A symlink is followed only above `boundary` (e.g. /home for a home), only when it belongs to
+    root and every directory on the way to it can be written by root alone (an admin's link
+    such as /home -> /data/home); anything else a user could have planted (a link in /scratch,
+    which everyone can write; anything at or below a home) is refused. `create` makes missing
     directories: root-owned 0755 above the boundary, `owner`/`dir_mode` at and below it.
+    `trust`, if given, gets one flag: whether only root could have changed the way there.
     """
     parts = _parts(path)
     if ".." in parts or not parts:
@@ -292,31 +339,36 @@ def open_parent(
     bparts = _parts(boundary) if boundary else parts
     if parts[: len(bparts)] != bparts:
         bparts = parts
-    split = len(bparts) - 1
-    trusted, untrusted, last = parts[:split], parts[split:-1], parts[-1]
-    top = str(root).rstrip("/") + "/" + "/".join(trusted)
-    if create:
-        os.makedirs(top, mode=0o755, exist_ok=True)
-    fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    split = len(bparts) - 1  # parts[split:] are at or below the boundary
+    fd = os.open(str(root), os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    trusted = _trusted(os.fstat(fd))
     try:
-        for comp in untrusted:
+        for i, comp in enumerate(parts[:-1]):
+            below = i >= split
             try:
                 nfd = os.open(comp, _DIR_FLAGS, dir_fd=fd)
             except FileNotFoundError:
                 if not create:
                     raise
-                os.mkdir(comp, dir_mode, dir_fd=fd)
+                os.mkdir(comp, dir_mode if below else 0o755, dir_fd=fd)
                 nfd = os.open(comp, _DIR_FLAGS, dir_fd=fd)
-                if own is not None:
+                if below and own is not None:
                     own.fchown(nfd, *owner)
-                os.fchmod(nfd, dir_mode)
+                os.fchmod(nfd, dir_mode if below else 0o755)
             except OSError as exc:
-                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                if exc.errno not in (errno.ELOOP, errno.ENOTDIR):
+                    raise
+                st = os.stat(comp, dir_fd=fd, follow_symlinks=False)
+                if below or not trusted or not stat.S_ISLNK(st.st_mode) or not _trusted(st):
                     raise UnsafePath(f"{path}: {comp!r} is a symlink or not a directory") from None
-                raise
+                flags = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+                nfd = os.open(comp, flags, dir_fd=fd)  # an admin's symlink
             os.close(fd)
             fd = nfd
-        yield fd, last
+            trusted = trusted and not below and _trusted(os.fstat(fd))
+        if trust is not None:
+            trust.append(trusted)
+        yield fd, parts[-1]
     finally:
         os.close(fd)
 
@@ -330,6 +382,22 @@ def observe(root: Path, queries: list[FsQuery]) -> dict[str, PathInfo]:
     out: dict[str, PathInfo] = {}
     base = str(root).rstrip("/")
     home_exists: dict[str, bool] = {}
+    parent_trusted: dict[str, bool] = {}
+
+    def trusted_parent(path: str) -> bool:
+        """Whether only root could have changed the directories leading to `path` (cached)."""
+        parent = path.rsplit("/", 1)[0] or "/"
+        got = parent_trusted.get(parent)
+        if got is None:
+            flag: list[bool] = []
+            try:
+                with open_parent(root, path, path, trust=flag):
+                    pass
+            except (OSError, UnsafePath):
+                flag = [False]
+            got = parent_trusted[parent] = flag[0]
+        return got
+
     linger_dir = "/var/lib/systemd/linger/"
     try:
         lingering = set(os.listdir(base + linger_dir))
@@ -349,8 +417,8 @@ def observe(root: Path, queries: list[FsQuery]) -> dict[str, PathInfo]:
             if not exists:
                 out[q.path] = PathInfo("missing")
                 continue
-        if (not q.home or q.home == q.path) and not q.read:
-            # only the last component is below the trust boundary, and lstat never follows it
+        if (not q.home or q.home == q.path) and not q.read and trusted_parent(q.path):
+            # only root can change the way there, and lstat never follows the last component
             info = out[q.path] = _lstat_info(base + q.path)
             if q.home == q.path:
                 home_exists[q.home] = info.kind != "missing"
@@ -440,7 +508,12 @@ def _copy_tree(src: Path, dst_fd: int, uid: int, gid: int, own: Ownership) -> No
 def _write_at(
     pfd: int, name: str, data: bytes, mode: int, uid: int, gid: int, own: Ownership
 ) -> None:
-    tmp = f".{name}.watcloud-{secrets.token_hex(6)}"
+    prefix = f".{name}.watcloud-"
+    for entry in os.listdir(pfd):  # left by killed runs (a fixed name now; random before)
+        if entry.startswith(prefix):
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                os.unlink(entry, dir_fd=pfd)  # never follows: a planted link just goes
+    tmp = prefix + "tmp"
     fd = os.open(
         tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=pfd
     )
@@ -483,6 +556,8 @@ def run_action(root: Path, cfg: UsersConfig, act: FsAction, own: Ownership) -> N
         with created as (pfd, name):
             with contextlib.suppress(FileExistsError):
                 os.mkdir(name, 0o700, dir_fd=pfd)
+            if stat.S_ISLNK(os.stat(name, dir_fd=pfd, follow_symlinks=False).st_mode):
+                raise UnsafePath(f"{act.path}: is a symlink")
             with _opened(name, _DIR_FLAGS, pfd) as dfd:
                 own.fchown(dfd, act.uid, act.gid)
                 os.fchmod(dfd, act.mode)
@@ -505,14 +580,17 @@ def run_action(root: Path, cfg: UsersConfig, act: FsAction, own: Ownership) -> N
         ):
             pass
     elif act.op == "remove_home":
-        target = Path(root, *_parts(act.path))
-        st = os.lstat(target)
-        if not stat.S_ISDIR(st.st_mode):
-            return
-        if own.enforce and st.st_uid != act.uid:
-            own.notes.append(f"{act.path}: not owned by uid {act.uid}; left in place")
-            return
-        shutil.rmtree(target)  # fd-based on Linux: never follows a symlink inside
+        with open_parent(root, act.path, act.home) as (pfd, name):
+            try:
+                st = os.stat(name, dir_fd=pfd, follow_symlinks=False)
+            except FileNotFoundError:
+                return
+            if not stat.S_ISDIR(st.st_mode):
+                return
+            if own.enforce and st.st_uid != act.uid:
+                own.notes.append(f"{act.path}: not owned by uid {act.uid}; left in place")
+                return
+            shutil.rmtree(name, dir_fd=pfd)  # fd-based: never follows a symlink inside
 
 
 # ---------------------------------------------------------------------------- the whole run
@@ -525,6 +603,11 @@ class Plan:
     changes: list[Change]
     notes: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+
+
+def _etc_dir(root: Path) -> str:
+    """etc as messages name it: /etc, or its real path under --root."""
+    return "/etc" if str(root) in ("/", "") else str(etc(root))
 
 
 def check_root(root: Path) -> None:
@@ -543,13 +626,86 @@ def ownership_for(root: Path) -> Ownership:
     )
 
 
+def _virtual(base: str, path: str) -> str | None:
+    """Where `path` under the root `base` really is (symlinks resolved), or None if outside."""
+    full = os.path.realpath(base + path)
+    if base == "/":
+        return full
+    if full == base:
+        return "/"
+    return full[len(base) :] if full.startswith(base + "/") else None
+
+
+def check_resolved(root: Path, cfg: UsersConfig) -> None:
+    """What config checks cannot see: symlinks on disk that send a path somewhere refused.
+
+    Checked where a symlink would be followed: the allowed roots, skel, every home, and key
+    files and managed directories outside homes (inside a home nothing is ever followed).
+    A parent directory is resolved once, so 10,000 homes in /home cost 10,000 lstat calls.
+    """
+    base = os.path.realpath(root)
+    roots = list(cfg.allowed_roots)
+    for r in cfg.allowed_roots:
+        got = _virtual(base, r)
+        if got is None:
+            raise ConfigError(f"allowed_roots {r!r} resolves to a path outside --root")
+        why = root_problem(got)
+        if why:
+            raise ConfigError(f"allowed_roots {r!r} resolves to {got!r}: {why}")
+        if got not in roots:
+            roots.append(got)
+    skel = _virtual(base, cfg.skel)
+    if skel is None:
+        raise ConfigError(f"skel {cfg.skel!r} resolves to a path outside --root")
+    if not (skel == "/etc/skel" or skel.startswith("/etc/skel/")):
+        raise ConfigError(f"skel {cfg.skel!r} resolves to {skel!r}, not /etc/skel")
+    parents: dict[str, str | None] = {}
+    trusted: dict[str, bool] = {}
+
+    def check(what: str, path: str) -> None:
+        parent, _, last = path.rpartition("/")
+        if parent not in trusted:
+            flag: list[bool] = []
+            try:
+                with open_parent(root, path, path, trust=flag):
+                    pass
+            except (OSError, UnsafePath):
+                flag = [False]
+            trusted[parent] = flag[0]
+        if not trusted[parent]:
+            return  # a user could have made the way: walked with O_NOFOLLOW, never resolved
+        if parent not in parents:
+            parents[parent] = _virtual(base, parent or "/")
+        got = parents[parent]
+        if got is not None:
+            got = got.rstrip("/") + "/" + last
+            if os.path.islink(base.rstrip("/") + got):
+                got = _virtual(base, got)
+        if got is None:
+            raise ConfigError(f"{what} {path!r} resolves to a path outside --root")
+        if got != path and (why := path_problem(got, roots)) is not None:
+            raise ConfigError(f"{what} {path!r} resolves to {got!r}, which {why}")
+
+    homes = cfg.homes()
+    for user in cfg.users:
+        name, home = user.username, homes[user.username]
+        check(f"user {name!r}: home", home)
+        kp, dirs = cfg.paths()[name]
+        if not kp.startswith(home + "/"):
+            check(f"user {name!r}: ssh_authorized_keys_path", kp)
+        for p in dirs:
+            if not p.startswith(home + "/"):
+                check(f"user {name!r}: managed directory", p)
+
+
 def make_plan(
     root: Path, cfg: UsersConfig, *, today: int | None = None, db: AccountDb | None = None
 ) -> Plan:
     """The full plan against `root` (files read now, no locks: a dry run)."""
     check_root(root)
+    check_resolved(root, cfg)
     db = db if db is not None else read_db(root)
-    acc = plan_accounts(db, cfg, today_days() if today is None else today)
+    acc = plan_accounts(db, cfg, today_days() if today is None else today, _etc_dir(root))
     seen = observe(root, fs_queries(cfg, acc))
     own = is_root()
     actions, fs_changes = plan_fs(cfg, acc, seen, manage_ownership=own)
@@ -577,24 +733,33 @@ def apply(
     """
     check_root(root)
     own = ownership_for(root)
+    check_resolved(root, cfg)
     day = today_days() if today is None else today
+    etc_dir = _etc_dir(root)
+    fs_plan: tuple[list[FsAction], list[Change]] = ([], [])
 
     def decide(db: AccountDb) -> AccountPlan:
-        acc = plan_accounts(db, cfg, day)
-        if expected is not None:
-            seen = observe(root, fs_queries(cfg, acc))
-            _, fs_changes = plan_fs(cfg, acc, seen, manage_ownership=own.enforce)
-            if sorted(map(_key, acc.changes + fs_changes)) != sorted(map(_key, expected)):
-                raise WatcloudError(
-                    "the account files or homes changed since the plan was shown; nothing was "
-                    "written, run again"
-                )
+        nonlocal fs_plan
+        acc = plan_accounts(db, cfg, day, etc_dir)
+        # the filesystem plan too, before anything is written: it refuses a path that
+        # belongs to another user (exit 2, nothing changed)
+        seen = observe(root, fs_queries(cfg, acc))
+        fs_plan = plan_fs(cfg, acc, seen, manage_ownership=own.enforce)
+        fs_changes = fs_plan[1]
+        if expected is not None and sorted(map(_key, acc.changes + fs_changes)) != sorted(
+            map(_key, expected)
+        ):
+            raise WatcloudError(
+                "the account files or homes changed since the plan was shown; nothing was "
+                "written, run again"
+            )
         return acc
 
     # Nothing to write in the account files: no locks, so not even /etc's mtime moves.
     first = read_db(root)
     acc = decide(first)
-    if acc.steps:
+    # a killed run's locks and temporary files: taking the locks clears them
+    if acc.steps or _stale_temps(etc(root)):
         with account_locks(root, timeout=lock_timeout):
             hook("locked")
             db = read_db(root)  # what is there now that nobody else can write
@@ -602,9 +767,12 @@ def apply(
                 acc = decide(db)  # someone wrote in between: decide again on what is there
             hook("planned")
             write_accounts(root, db, acc, own, hook)
-    hook("unlocked")
-    seen = observe(root, fs_queries(cfg, acc))
-    actions, fs_changes = plan_fs(cfg, acc, seen, manage_ownership=own.enforce)
+        hook("unlocked")
+        seen = observe(root, fs_queries(cfg, acc))  # the files changed: look again
+        fs_plan = plan_fs(cfg, acc, seen, manage_ownership=own.enforce)
+    else:
+        hook("unlocked")
+    actions, fs_changes = fs_plan
     failures: list[str] = []
     for i, act in enumerate(actions):
         hook(f"fs:{i}:{act.op}")

@@ -487,8 +487,11 @@ class UsersConfig:
     ssh_authorized_keys_path: str = "%h/.ssh/authorized_keys"
     managed_directories: list[ManagedDirectory] = field(default_factory=list)
     removed_user_home: Literal["keep", "remove"] = "keep"
+    allowed_roots: list[str] = field(default_factory=lambda: ["/home", "/scratch"])
+    max_shrink: float = 0.5
     _all_groups: list[GroupSpec] | None = field(default=None, init=False, repr=False)
     _homes: dict[str, str] | None = field(default=None, init=False, repr=False)
+    _paths: dict[str, tuple[str, list[str]]] | None = field(default=None, init=False, repr=False)
 
     def private_groups(self) -> list[GroupSpec]:
         """The implicit user private groups (name = username, gid = uid)."""
@@ -517,6 +520,21 @@ class UsersConfig:
             }
         return homes
 
+    def paths(self) -> dict[str, tuple[str, list[str]]]:
+        """Each user's expanded key file and managed directories (in config order), by name."""
+        paths = self._paths
+        if paths is None:
+            homes = self.homes()
+            key, dirs = self.ssh_authorized_keys_path, [d.path for d in self.managed_directories]
+            paths = self._paths = {
+                u.username: (
+                    expand(key, user=u.username, uid=u.uid, home=homes[u.username]),
+                    [expand(d, user=u.username, uid=u.uid, home=homes[u.username]) for d in dirs],
+                )
+                for u in self.users
+            }
+        return paths
+
     def home_of(self, user: User) -> str:
         return self.homes()[user.username]
 
@@ -541,7 +559,217 @@ CONFIG_SPEC: Spec = {
     "ssh_authorized_keys_path": _check_template,
     "managed_directories": _list_of(_records(ManagedDirectory, DIRECTORY_SPEC)),
     "removed_user_home": _choice("keep", "remove"),
+    "allowed_roots": _list_of(lambda value: _check_root(value)),
+    "max_shrink": lambda value: _share(value),
 }
+
+
+# Where no home, key file or managed directory may be, nor an allowed root be or contain.
+SYSTEM_PATHS = (
+    "/",
+    "/etc",
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/boot",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/root",
+    "/run",
+    "/var",
+    "/var/lib",
+    "/var/log",
+    "/var/spool",
+    "/var/lib/systemd",
+    "/snap",
+    "/opt",
+    "/srv",
+    "/tmp",
+    "/mnt",
+    "/media",
+    "/lost+found",
+    "/etc/ssh",
+    "/etc/ssl",
+    "/etc/pam.d",
+    "/etc/security",
+    "/etc/sudoers.d",
+    "/etc/systemd",
+    "/etc/cron.d",
+    "/etc/skel",
+)
+# Whose insides are never a home, key file or managed directory (an allowed root may not be below
+# them either): system trees and pseudo-filesystems.
+SYSTEM_TREES = (
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/boot",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/root",
+    "/run",
+    "/var/lib/systemd",
+    "/etc/skel",
+)
+
+
+def inside(path: str, top: str) -> bool:
+    """`path` is `top` or below it (both normal absolute paths)."""
+    return path == top or path.startswith(top.rstrip("/") + "/")
+
+
+def normal_path(path: str) -> bool:
+    """Absolute, no empty, '.' or '..' component, no trailing slash (or exactly '/')."""
+    if path == "/":
+        return True
+    return (
+        path.startswith("/")
+        and not path.endswith(("/", "/.", "/.."))
+        and "//" not in path
+        and "/./" not in path
+        and "/../" not in path
+    )
+
+
+def root_problem(path: str) -> str | None:
+    """Why `path` may not be an allowed root, or None."""
+    if not normal_path(path):
+        return "an allowed root must be a normal absolute path (no '..', '.', '//')"
+    if any(inside(sp, path) for sp in SYSTEM_PATHS):
+        return "an allowed root must not be a system location or hold one"
+    if any(inside(path, tree) for tree in SYSTEM_TREES):
+        return "an allowed root must not be inside a system tree (/usr, /boot, /proc, ...)"
+    return None
+
+
+def _check_root(value: Any) -> str:
+    path = _check_field(value, "a path")
+    why = root_problem(path)
+    if why:
+        raise ValueError(why)
+    return path
+
+
+def _share(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ValueError("expected a share from 0 to 1, such as 0.5")
+    return float(value)
+
+
+_TREES = frozenset(SYSTEM_TREES)
+_SYSTEM = frozenset(SYSTEM_PATHS)
+
+
+def _ancestors(path: str) -> list[str]:
+    """'/a/b/c' -> ['/a', '/a/b', '/a/b/c'] (a normal absolute path; '/' gives [])."""
+    out = []
+    end = path.find("/", 1)
+    while end != -1:
+        out.append(path[:end])
+        end = path.find("/", end + 1)
+    if path != "/":
+        out.append(path)
+    return out
+
+
+def path_problem(path: str, roots: list[str]) -> str | None:
+    """Why a home, key file or managed directory may not be at `path` (normal form), or None.
+
+    It must be strictly below one of `roots` and inside no system tree; anything in a system
+    location (/etc, /var, ...) is refused unless it is below an allowed root there.
+    """
+    if not normal_path(path):
+        return "is not a normal absolute path (no '..', '.', '//' or trailing '/')"
+    if path == "/":
+        return "is a system location"
+    ups = _ancestors(path)
+    for up in ups:
+        if up in _TREES:
+            return f"is in a system location ({up})"
+    if path in roots:
+        return "is an allowed root itself, not a directory below one"
+    if any(up in roots for up in ups[:-1]):
+        return None
+    if path in _SYSTEM:
+        return "is a system location"
+    for up in ups[:-1]:
+        if up in _SYSTEM:
+            return f"is in a system location ({up})"
+    return f"is outside allowed_roots ({', '.join(roots)})"
+
+
+def check_paths(cfg: UsersConfig) -> None:
+    """Every home, key file and managed directory: allowed, and in no other user's home."""
+    roots = cfg.allowed_roots
+    if not (cfg.skel == "/etc/skel" or cfg.skel.startswith("/etc/skel/")) or not normal_path(
+        cfg.skel
+    ):
+        raise ValueError(f"skel {cfg.skel!r} must be /etc/skel or a directory below it")
+    homes = cfg.homes()
+    owner_of_home: dict[str, str] = {}
+    fine_parents: set[str] = set()  # homes below these need only a look at their form
+    for i, user in enumerate(cfg.users):
+        home = homes[user.username]
+        where = f"users.{i} ({user.username})"
+        parent = home.rpartition("/")[0]
+        if parent in fine_parents and normal_path(home) and home not in roots:
+            why = None
+        else:
+            why = path_problem(home, roots)
+            if why is None and (parent in roots or path_problem(parent, roots) is None):
+                fine_parents.add(parent)
+        if why:
+            raise ValueError(f"{where}: home {home!r} {why}")
+        if home in owner_of_home:
+            raise ValueError(f"{where}: home {home!r} is also the home of {owner_of_home[home]}")
+        owner_of_home[home] = user.username
+    key_owner: dict[str, str] = {}
+    for i, user in enumerate(cfg.users):
+        name, home = user.username, homes[user.username]
+        where = f"users.{i} ({name})"
+        key, dirs = cfg.paths()[name]
+        paths = [("ssh_authorized_keys_path", key)]
+        paths += [
+            (f"managed_directories {d.path!r}", p)
+            for d, p in zip(cfg.managed_directories, dirs, strict=True)
+        ]
+        below = home + "/"
+        for what, p in paths:
+            if p.startswith(below):
+                # inside its own home, which passed: only the form can be wrong (no home is
+                # inside another, checked below for every home)
+                if not normal_path(p):
+                    raise ValueError(f"{where}: {what} {p!r} {path_problem(p, roots)}")
+                continue
+            why = path_problem(p, roots)
+            if why:
+                raise ValueError(f"{where}: {what} {p!r} {why}")
+            if p == home:
+                raise ValueError(f"{where}: {what} {p!r} is the home itself")
+        for what, p in [*paths, ("home", home)]:
+            if p.startswith(below):
+                continue
+            up = p
+            while up not in ("/", ""):
+                other = owner_of_home.get(up)
+                if other is not None and other != name:
+                    raise ValueError(f"{where}: {what} {p!r} is inside {other}'s home {up}")
+                up = up.rsplit("/", 1)[0]
+        if key in key_owner:
+            raise ValueError(
+                f"{where}: ssh_authorized_keys_path {key!r} is also {key_owner[key]}'s"
+            )
+        key_owner[key] = name
 
 
 def _unique(kind: str, entries: list[tuple[str, int]], rng: IdRange) -> dict[int, str]:
@@ -596,6 +824,7 @@ def _cross_check(cfg: UsersConfig) -> None:
                     f"users.{i} ({user.username}): additional group {name!r} is not in "
                     "'groups' (memberships are managed only for groups in the config)"
                 )
+    check_paths(cfg)
 
 
 MAX_SHOWN = 10  # problems named in one error line; a config broken everywhere says how many more

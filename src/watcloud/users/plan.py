@@ -22,9 +22,16 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
-from watcloud.core.errors import ConfigError
-from watcloud.users.config import IdRange, UsersConfig, expand
-from watcloud.users.files import AccountDb, AccountFile, Line, insert_position, serialize
+from watcloud.core.errors import ConfigError, InputError
+from watcloud.users.config import IdRange, UsersConfig
+from watcloud.users.files import (
+    AccountDb,
+    AccountFile,
+    Line,
+    corrupt_lines,
+    insert_position,
+    serialize,
+)
 
 Action = Literal["add", "change", "delete"]
 
@@ -63,8 +70,16 @@ class AccountPlan:
 # ---------------------------------------------------------------------------- accounts
 
 
-def _index(f: AccountFile, rng: IdRange, what: str) -> tuple[dict[str, Line], dict[str, int]]:
-    """(managed entries by name, unmanaged names -> id) of a passwd or group file."""
+def _index(
+    f: AccountFile, rng: IdRange, what: str, keep: dict[str, int] | None = None
+) -> tuple[dict[str, Line], dict[str, int]]:
+    """(managed entries by name, unmanaged names -> id) of a passwd or group file.
+
+    A managed name on two lines is refused in passwd. In group it is what a run killed during a
+    gid change leaves (the intermediate file keeps the old line beside the new one): with `keep`
+    (name -> the gid the config wants) the line with that gid is the entry, else the first; the
+    plan drops the other line once passwd no longer names its gid.
+    """
     managed: dict[str, Line] = {}
     unmanaged: dict[str, int] = {}
     lo, hi = rng.first, rng.last
@@ -74,10 +89,14 @@ def _index(f: AccountFile, rng: IdRange, what: str) -> tuple[dict[str, Line], di
         name, ident = ln.fields[0], int(ln.fields[2])
         if lo <= ident <= hi:
             if name in managed:
-                raise ConfigError(
-                    f"/etc/{f.name}: {what} {name!r} appears twice in the managed range; "
-                    "fix the file by hand first (pwck/grpck)"
-                )
+                if keep is None:
+                    raise ConfigError(
+                        f"/etc/{f.name}: {what} {name!r} appears twice in the managed range; "
+                        "fix the file by hand first (pwck/grpck)"
+                    )
+                if keep.get(name) == ident:
+                    managed[name] = ln
+                continue
             managed[name] = ln
         else:
             unmanaged.setdefault(name, ident)
@@ -137,18 +156,140 @@ def check_against_system(
                 )
 
 
-def plan_accounts(db: AccountDb, cfg: UsersConfig, today: int) -> AccountPlan:
+class Implausible(InputError):
+    """The account files do not look like a working system's: refuse to write anything."""
+
+
+def _restore_hint(etc_dir: str) -> str:
+    return (
+        f"nothing was written. If the backups {etc_dir}/passwd-, shadow-, group- and gshadow- "
+        "(the content before the last change) are intact, restore them "
+        f"(cp -p {etc_dir}/passwd- {etc_dir}/passwd, and likewise each), check with "
+        "pwck -r and grpck -r, then run again"
+    )
+
+
+def managed_names(db: AccountDb, cfg: UsersConfig, owner: str) -> set[str]:
+    """Names this tool manages or managed: the config's, and the managed-range entries of the
+    current `owner` file (passwd or group) and of its `-` backup."""
+    rng = cfg.managed_uid_range if owner == "passwd" else cfg.managed_gid_range
+    lo, hi = rng.first, rng.last
+    names = (
+        {u.username for u in cfg.users}
+        if owner == "passwd"
+        else {g.groupname for g in cfg.all_groups()}
+    )
+    for f in (db.file(owner), db.backup(owner)):
+        names.update(ln.fields[0] for ln in f.lines if ln.fields and lo <= int(ln.fields[2]) <= hi)
+    return names
+
+
+def check_plausible(db: AccountDb, cfg: UsersConfig, etc_dir: str = "/etc") -> None:
+    """Refuse files no working system has, before any plan is made from them.
+
+    Checked: every entry-shaped line has numeric ids; passwd and group have root (id 0);
+    shadow (gshadow) has a line for every unmanaged passwd (group) entry and no line of a name
+    that is neither in passwd (group) nor one this tool manages or managed; and no file lost
+    more than `max_shrink` of the unmanaged entries its `-` backup has.
+    """
+    hint = _restore_hint(etc_dir)
+    ours_of = {owner: managed_names(db, cfg, owner) for owner in ("passwd", "group")}
+    for kind in ("passwd", "shadow", "group", "gshadow"):
+        bad = corrupt_lines(db.file(kind))
+        if bad:
+            more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+            raise Implausible(f"{etc_dir}/{kind} {bad[0]}{more}; {hint}")
+    for owner, shadow, rng in (
+        ("passwd", "shadow", cfg.managed_uid_range),
+        ("group", "gshadow", cfg.managed_gid_range),
+    ):
+        of, sf = db.file(owner), db.file(shadow)
+        if of.exists and not any(
+            ln.fields and ln.fields[0] == "root" and ln.fields[2] == "0" for ln in of.lines
+        ):
+            raise Implausible(f"{etc_dir}/{owner} has no root entry (id 0): {hint}")
+        if not sf.exists:
+            continue  # no shadow file at all is refused (passwd) or kept (gshadow) by the plan
+        owners = {ln.fields[0] for ln in of.lines if ln.fields}
+        unmanaged = [ln.fields[0] for ln in of.lines if ln.fields and int(ln.fields[2]) not in rng]
+        shadowed = {ln.fields[0] for ln in sf.lines if ln.fields}
+        missing = [n for n in unmanaged if n not in shadowed]
+        ours = ours_of[owner]
+        orphans = sorted(shadowed - owners - ours)
+        if missing or orphans:
+            what = (
+                f"{etc_dir}/{shadow} has no line for {len(missing)} unmanaged {owner} "
+                f"entr{'y' if len(missing) == 1 else 'ies'} ({', '.join(missing[:3])})"
+                if missing
+                else f"{etc_dir}/{shadow} has {len(orphans)} line(s) with no {owner} entry "
+                f"({', '.join(orphans[:3])}) that this tool did not manage"
+            )
+            raise Implausible(f"{what}: {hint}")
+    for kind in ("passwd", "shadow", "group", "gshadow"):
+        before, now = db.backup(kind), db.file(kind)
+        if not before.exists:
+            continue
+        ours = ours_of["passwd" if kind in ("passwd", "shadow") else "group"]
+        then = {ln.fields[0] for ln in before.lines if ln.fields and ln.fields[0] not in ours}
+        if not then:
+            continue
+        lost = then - {ln.fields[0] for ln in now.lines if ln.fields}
+        if len(lost) > cfg.max_shrink * len(then):
+            raise Implausible(
+                f"{etc_dir}/{kind} lost {len(lost)} of the {len(then)} unmanaged entries its "
+                f"backup {kind}- has (more than max_shrink {cfg.max_shrink:g}): {hint}"
+            )
+
+
+def check_other_homes(db: AccountDb, cfg: UsersConfig) -> None:
+    """No configured home, key file or managed directory inside an unmanaged user's home."""
+    lo, hi = cfg.managed_uid_range.first, cfg.managed_uid_range.last
+    others = {
+        ln.fields[5]: ln.fields[0]
+        for ln in db.passwd.lines
+        if ln.fields and not lo <= int(ln.fields[2]) <= hi and ln.fields[5] not in ("", "/")
+    }
+    homes = cfg.homes()
+    for user in cfg.users:
+        home = homes[user.username]
+        key, dirs = cfg.paths()[user.username]
+        paths = [home, key, *dirs]
+        for p in paths:
+            up = p
+            # inside its own home, only the part below the home can be someone else's home
+            stop = ("/", "", home) if p.startswith(home + "/") else ("/", "")
+            while up not in stop:
+                if up in others:
+                    raise ConfigError(
+                        f"user {user.username!r}: {p!r} is inside the home of unmanaged user "
+                        f"{others[up]!r} ({up})"
+                    )
+                up = up.rsplit("/", 1)[0]
+
+
+def plan_accounts(
+    db: AccountDb, cfg: UsersConfig, today: int, etc_dir: str = "/etc"
+) -> AccountPlan:
+    """The account changes and the bytes of each write, or a one-line error (nothing written).
+
+    `etc_dir` is only for messages (the real path of etc under --root).
+    """
+    check_plausible(db, cfg, etc_dir)
     uid_rng, gid_rng = cfg.managed_uid_range, cfg.managed_gid_range
     cur_users, users_unmanaged = _index(db.passwd, uid_rng, "user")
-    cur_groups, groups_unmanaged = _index(db.group, gid_rng, "group")
+    groups = cfg.all_groups()
+    cur_groups, groups_unmanaged = _index(
+        db.group, gid_rng, "group", {g.groupname: g.gid for g in groups}
+    )
     check_against_system(cfg, users_unmanaged, groups_unmanaged)
+    check_other_homes(db, cfg)
 
     changes: list[Change] = []
-    groups = cfg.all_groups()
     gids = {**groups_unmanaged, **{g.groupname: g.gid for g in groups}}
     # Unmanaged users whose primary group is a managed gid keep that group alive.
     wanted_gids = {g.gid for g in groups}
-    doomed_gids = {int(ln.fields[2]) for ln in cur_groups.values() if ln.fields} - wanted_gids
+    managed_gr = [ln for ln in db.group.lines if ln.fields and int(ln.fields[2]) in gid_rng]
+    doomed_gids = {int(ln.fields[2]) for ln in managed_gr if ln.fields} - wanted_gids
     for ln in db.passwd.lines:
         if ln.fields is not None and ln.fields[0] not in cur_users:
             gid = int(ln.fields[3]) if ln.fields[3].isdigit() else -1
@@ -255,9 +396,13 @@ def plan_accounts(db: AccountDb, cfg: UsersConfig, today: int) -> AccountPlan:
     deleted_groups: set[str] = set()
     for ln in db.group.lines:
         name = ln.name
-        if ln.fields is None or name not in cur_groups:
+        if ln.fields is None or name not in cur_groups or int(ln.fields[2]) not in gid_rng:
             new_gr.append(ln)
             mid_gr.append(ln)
+        elif cur_groups[name] is not ln:
+            # the second line of a managed name (a killed gid change): gone once passwd is final
+            mid_gr.append(ln)
+            changes.append(Change("delete", "group", name, [f"duplicate line, gid {ln.fields[2]}"]))
         elif name in want_gr:
             want = want_gr[name]
             if ln.fields[3] != want[3] and _same_members(ln.fields[3], want[3]):
@@ -338,6 +483,15 @@ def plan_accounts(db: AccountDb, cfg: UsersConfig, today: int) -> AccountPlan:
     changed = {k: v for k, v in final.items() if v != old[k]}
     passwd_entries = {ln.fields[0]: ln.fields for ln in new_pw if ln.fields is not None}
     gids_after = {ln.fields[0]: int(ln.fields[2]) for ln in new_gr if ln.fields is not None}
+    # Users the last write deleted (managed in the `-` backup, in no passwd line now): their
+    # linger flag and home are cleaned from what is on disk, even if that run died before it
+    # got to them.
+    present = {ln.fields[0] for ln in db.passwd.lines if ln.fields} | want_pw.keys()
+    deleted_users += [
+        ln.fields
+        for ln in db.backup("passwd").lines
+        if ln.fields and int(ln.fields[2]) in uid_rng and ln.fields[0] not in present
+    ]
     return AccountPlan(changes, changed, steps, passwd_entries, deleted_users, gids_after)
 
 
@@ -459,10 +613,6 @@ class FsQuery(NamedTuple):
     read: bool = False
 
 
-def keys_path(cfg: UsersConfig, name: str, uid: int, home: str) -> str:
-    return expand(cfg.ssh_authorized_keys_path, user=name, uid=uid, home=home)
-
-
 def linger_path(name: str) -> str:
     return f"/var/lib/systemd/linger/{name}"
 
@@ -474,15 +624,14 @@ def _inside(path: str, home: str) -> bool:
 def fs_queries(cfg: UsersConfig, acc: AccountPlan) -> list[FsQuery]:
     """Every path whose state the filesystem plan depends on."""
     out: list[FsQuery] = []
-    homes = cfg.homes()
+    homes, paths = cfg.homes(), cfg.paths()
     for user in cfg.users:
         home = homes[user.username]
         out.append(FsQuery(home, home))
-        kp = keys_path(cfg, user.username, user.uid, home)
+        kp, dirs = paths[user.username]
         out.append(FsQuery(kp, home if _inside(kp, home) else "", read=True))
         out.append(FsQuery(linger_path(user.username), ""))
-        for d in cfg.managed_directories:
-            p = expand(d.path, user=user.username, uid=user.uid, home=home)
+        for p in dirs:
             out.append(FsQuery(p, home if _inside(p, home) else p))
     for f in acc.deleted_users:
         out.append(FsQuery(f[5], f[5]))
@@ -510,11 +659,29 @@ def plan_fs(
     def owner_differs(info: PathInfo, uid: int, gid: int) -> bool:
         return manage_ownership and (info.uid, info.gid) != (uid, gid)
 
+    uid_owner = {int(f[2]): name for name, f in acc.passwd_entries.items()}
+
+    def not_someone_elses(path: str, info: PathInfo, name: str) -> None:
+        """Refuse to take over a path that belongs to another user (before anything is written)."""
+        other = uid_owner.get(info.uid)
+        if (
+            manage_ownership
+            and info.kind not in ("missing", "unsafe")
+            and other
+            not in (
+                None,
+                name,
+                "root",
+            )
+        ):
+            raise ConfigError(f"user {name!r}: {path} belongs to user {other!r}; refusing")
+
     for user in cfg.users:
         name, uid = user.username, user.uid
         gid = acc.gids.get(user.primary_group or name, int(acc.passwd_entries[name][3]))
         home = homes[name]
         info = seen[home]
+        not_someone_elses(home, info, name)
         if info.kind == "missing":
             if cfg.create_home:
                 actions.append(FsAction("create_home", name, home, uid, gid, cfg.home_mode, home))
@@ -535,13 +702,15 @@ def plan_fs(
             )
         home_ok = info.kind == "dir" or (info.kind == "missing" and cfg.create_home)
 
-        for d in cfg.managed_directories:
-            p = expand(d.path, user=name, uid=uid, home=home)
+        kp, dirs = cfg.paths()[name]
+        for d, p in zip(cfg.managed_directories, dirs, strict=True):
             o_uid = uid if d.owner == "%u" else users_uid.get(d.owner, -2)
             o_gid = gid if d.group is None else acc.gids.get(d.group, -2)
             if o_uid == -2 or o_gid == -2:
                 raise ConfigError(f"managed_directories {d.path!r}: unknown owner or group")
             di = seen[p]
+            if d.owner == "%u":
+                not_someone_elses(p, di, name)
             if _inside(p, home) and not home_ok:
                 continue
             if di.kind in ("missing", "dir") and (
@@ -559,8 +728,8 @@ def plan_fs(
             elif di.kind not in ("missing", "dir"):
                 changes.append(Change("change", "directory", p, [f"skipped: is a {di.kind}"]))
 
-        kp = keys_path(cfg, name, uid, home)
         ki = seen[kp]
+        not_someone_elses(kp, ki, name)
         inside = _inside(kp, home)
         if inside and not home_ok:
             pass
@@ -593,12 +762,18 @@ def plan_fs(
             actions.append(FsAction("linger_off", name, lp))
             changes.append(Change("delete", "linger", name))
 
+    live_homes = {f[5] for f in acc.passwd_entries.values()}
     for f in acc.deleted_users:
         name, home = f[0], f[5]
         if seen[linger_path(name)].kind != "missing":
             actions.append(FsAction("linger_off", name, linger_path(name)))
             changes.append(Change("delete", "linger", name))
-        if cfg.removed_user_home == "remove" and seen[home].kind == "dir" and home not in ("/", ""):
+        if (
+            cfg.removed_user_home == "remove"
+            and seen[home].kind == "dir"
+            and home not in ("/", "")
+            and home not in live_homes  # a renamed user who kept the home keeps it
+        ):
             actions.append(FsAction("remove_home", name, home, int(f[2]), home=home))
             changes.append(Change("delete", "home", home))
     return actions, changes
