@@ -96,8 +96,12 @@ def test_send_text_and_template(run_watcloud, relay_factory, tmp_path):
     )
     assert p.returncode == 0, p.stderr
     assert "1 sent" in p.stdout
-    [d] = relay.delivered
-    assert d.rcpt_tos == ["a@example.org", "b@example.org"] and d.subject == "Back"
+    # One message per recipient: neither sees the other's address.
+    assert sorted(d.rcpt_tos for d in relay.delivered) == [["a@example.org"], ["b@example.org"]]
+    for d in relay.delivered:
+        other = "b@example.org" if d.rcpt_tos == ["a@example.org"] else "a@example.org"
+        assert other.encode() not in d.data and d.subject == "Back"
+    relay.delivered.clear()
     p = run_watcloud(
         "notify",
         "send",
@@ -111,7 +115,7 @@ def test_send_text_and_template(run_watcloud, relay_factory, tmp_path):
         env=env,
     )
     assert p.returncode == 0, p.stderr
-    assert relay.delivered[1].subject.startswith("[WATcloud] Power outage scheduled")
+    assert relay.delivered[0].subject.startswith("[WATcloud] Power outage scheduled")
 
 
 def test_preview_writes_html(run_watcloud, tmp_path):

@@ -89,8 +89,9 @@ def test_one_recipient_refused_does_not_fail_the_others(relay_factory, settings_
         "b@example.org": "ok",
     }
     assert r.attempts == 1 and sleeps.calls == []  # 5xx: no retry
-    [d] = relay.delivered
-    assert d.rcpt_tos == ["a@example.org", "b@example.org"]
+    # One copy per recipient: the refused one does not hold up the others.
+    assert sorted(d.rcpt_tos[0] for d in relay.delivered) == ["a@example.org", "b@example.org"]
+    assert all(len(d.rcpt_tos) == 1 for d in relay.delivered)
 
 
 def test_header_injection_is_refused_and_subject_line_breaks_folded(relay_factory, settings_for):
