@@ -13,6 +13,7 @@ import queue
 import random
 import re
 import smtplib
+import sqlite3
 import ssl
 import sys
 import threading
@@ -521,12 +522,17 @@ def deliver(
     do not name one (default: guessed from the caller's module, see `calling_tool`)."""
     msgs = list(messages)
     path = spool_path(settings, tool or calling_tool())
-    outbox = Outbox(path, keep_days=settings.spool_keep_days) if path is not None else None
     try:
-        return _deliver(msgs, settings, outbox, sleep, clock, rng, on_result, drain_spool)
-    finally:
-        if outbox is not None:
-            outbox.close()
+        outbox = Outbox(path, keep_days=settings.spool_keep_days) if path is not None else None
+        try:
+            return _deliver(msgs, settings, outbox, sleep, clock, rng, on_result, drain_spool)
+        finally:
+            if outbox is not None:
+                outbox.close()
+    except (sqlite3.Error, OSError) as exc:
+        from watcloud.core.errors import WatcloudError
+
+        raise WatcloudError(f"{path}: the spool cannot be used: {exc}") from None
 
 
 def copy_id(key: str, recipient: str) -> str:

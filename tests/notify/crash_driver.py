@@ -1,0 +1,91 @@
+"""A batch sender run as its own process by test_crash.py, so that it can be killed with
+SIGKILL (by the test, or by itself at an exact point of the code).
+
+    python tests/notify/crash_driver.py PORT SPOOL N [--kill-before finish|mark --at K]
+
+Sends N notices, each to two recipients (so 2N copies), through the relay on 127.0.0.1:PORT
+with the spool at SPOOL. `--kill-before finish --at K`: SIGKILL itself just before the K-th
+`Outbox.finish` (the relay's 250 was read, the commit not made); `--kill-before mark --at K`:
+just before the K-th `Outbox.mark_written` (the final "." was written, the intent not yet
+committed: the window docs/notify.md describes). Prints one JSON line: statuses and notes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def notices(n: int) -> list[Any]:
+    from watcloud.notify import Message
+
+    return [
+        Message(
+            to=[f"user{i}@example.org", f"lab{i % 3}@example.org"],
+            subject=f"Notice {i}",
+            text=f"Your files {i} expire soon.",
+            id=f"crash-notice-{i}",
+        )
+        for i in range(n)
+    ]
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("port", type=int)
+    ap.add_argument("spool", type=Path)
+    ap.add_argument("n", type=int)
+    ap.add_argument("--kill-before", choices=["finish", "mark"])
+    ap.add_argument("--at", type=int, default=1)
+    args = ap.parse_args(argv)
+
+    from watcloud.notify.outbox import Outbox
+    from watcloud.notify.settings import SmtpSettings
+    from watcloud.notify.smtp import deliver
+
+    if args.kill_before:
+        name = {"finish": "finish", "mark": "mark_written"}[args.kill_before]
+        original = getattr(Outbox, name)
+        calls = [0]
+
+        def killing(self: Outbox, *a: Any, **kw: Any) -> Any:
+            calls[0] += 1
+            if calls[0] == args.at:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return original(self, *a, **kw)
+
+        setattr(Outbox, name, killing)
+
+    settings = SmtpSettings(
+        host="127.0.0.1",
+        port=args.port,
+        security="none",
+        sender="WATcloud <no-reply@watcloud.test>",
+        timeout=10.0,
+        pool_size=2,
+        messages_per_connection=5,
+        backoff_base=0.01,
+        backoff_cap=0.05,
+        spool=args.spool,
+    )
+    report = deliver(notices(args.n), settings)
+    print(
+        json.dumps(
+            {
+                "results": [r.status for r in report.results],
+                "drained": [r.status for r in report.drained],
+                "notes": [r.note for r in report.results + report.drained if r.note],
+            }
+        ),
+        flush=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
