@@ -9,6 +9,11 @@
    peer's time over the relay's CPU time during the pool run).
 2. 1,000 messages to a relay that answers `421` and closes above R messages per second
    (sliding one-second window): all delivered, none twice, total time within 1.2x of 1000/R.
+3. The spool's cost (on by default since issue 15): the pool with its SQLite outbox (a message
+   written before its first attempt, the intent committed after its final ".", moved to `done`
+   after the reply) against the same pool without it, plain SMTP on loopback.
+
+Sections 1 and 2 measure the pool alone (`spool: false`), as they always did.
 
     .venv/bin/python benchmarks/smtp_pool.py [--messages 1000] [--rate 100]
 """
@@ -82,6 +87,7 @@ def run(relay: RelayProcess, n: int, tag: str, **settings: Any) -> tuple[float, 
         "port": relay.port,
         "security": "none",
         "sender": "WATcloud <no-reply@watcloud.test>",
+        "spool": False,
     }
     s = SmtpSettings(**{**base, **settings})
     msgs = messages(n, tag)
@@ -197,6 +203,25 @@ def main() -> int:
     print(
         f"  rate-limited: {s_rl['distinct']}/{n} delivered, max copies {s_rl['max_copies']},"
         f" time {t_rl / ideal:.2f}x ideal (target <= 1.2x): {'OK' if all_in else 'LOST/DUPLICATED'}"
+    )
+    print(f"3) {n} messages, plain SMTP on loopback: the pool with and without its spool")
+    relay = RelayProcess()
+    costs: list[float] = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for i in range(args.repeat):
+                spool = Path(tmp) / f"outbox-{i}.sqlite"  # fresh: nothing is a duplicate
+                t_off, r_off, s_off = run(relay, n, f"nospool{i}", pool_size=4)
+                t_on, r_on, s_on = run(relay, n, f"spool{i}", pool_size=4, spool=spool)
+                print(line("pool without the spool (peer)", t_off, n, r_off, s_off))
+                print(line("pool with the spool", t_on, n, r_on, s_on))
+                costs.append(t_on / t_off)
+    finally:
+        relay.close()
+    each = ", ".join(f"{c:.2f}x" for c in costs)
+    print(
+        f"  the spool costs {statistics.median(costs):.2f}x the time of the pool alone"
+        f" (median of {args.repeat}: {each})"
     )
     print("targets:")
     for label, r in ratios.items():

@@ -1,13 +1,14 @@
 """A batch sender run as its own process by test_crash.py, so that it can be killed with
 SIGKILL (by the test, or by itself at an exact point of the code).
 
-    python tests/notify/crash_driver.py PORT SPOOL N [--kill-before finish|mark --at K]
+    python tests/notify/crash_driver.py PORT SPOOL N [--kill finish|mark|after-mark --at K]
 
 Sends N notices, each to two recipients (so 2N copies), through the relay on 127.0.0.1:PORT
-with the spool at SPOOL. `--kill-before finish --at K`: SIGKILL itself just before the K-th
-`Outbox.finish` (the relay's 250 was read, the commit not made); `--kill-before mark --at K`:
-just before the K-th `Outbox.mark_written` (the final "." was written, the intent not yet
-committed: the window docs/notify.md describes). Prints one JSON line: statuses and notes.
+with the spool at SPOOL. With `--kill` it SIGKILLs itself at the K-th call of: `finish` just
+before `Outbox.finish` (the relay's 250 was read, the commit not made); `mark` just before
+`Outbox.mark_sending` (the body of DATA is out, not its final "."); `after-mark` just after
+that commit, before the "." is written (the window docs/notify.md describes). Prints one JSON
+line: statuses and notes.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("port", type=int)
     ap.add_argument("spool", type=Path)
     ap.add_argument("n", type=int)
-    ap.add_argument("--kill-before", choices=["finish", "mark"])
+    ap.add_argument("--kill", choices=["finish", "mark", "after-mark"])
     ap.add_argument("--at", type=int, default=1)
     args = ap.parse_args(argv)
 
@@ -48,16 +49,19 @@ def main(argv: list[str]) -> int:
     from watcloud.notify.settings import SmtpSettings
     from watcloud.notify.smtp import deliver
 
-    if args.kill_before:
-        name = {"finish": "finish", "mark": "mark_written"}[args.kill_before]
+    if args.kill:
+        name = "finish" if args.kill == "finish" else "mark_sending"
         original = getattr(Outbox, name)
         calls = [0]
 
         def killing(self: Outbox, *a: Any, **kw: Any) -> Any:
             calls[0] += 1
+            if calls[0] == args.at and args.kill != "after-mark":
+                os.kill(os.getpid(), signal.SIGKILL)
+            result = original(self, *a, **kw)
             if calls[0] == args.at:
                 os.kill(os.getpid(), signal.SIGKILL)
-            return original(self, *a, **kw)
+            return result
 
         setattr(Outbox, name, killing)
 

@@ -153,7 +153,7 @@ def test_a_dead_runs_rows_are_taken_over_at_once_a_live_runs_never(
     assert list((tmp_path / "s.sqlite.owners").iterdir()) == []  # no lock file left behind
 
 
-def test_a_row_the_dead_run_had_written_is_not_sent_again(relay_factory, settings_for, tmp_path):
+def test_a_row_the_dead_run_was_finishing_is_not_sent_again(relay_factory, settings_for, tmp_path):
     spool = tmp_path / "s.sqlite"
     relay = relay_factory()
     settings = settings_for(relay, spool=spool)
@@ -163,7 +163,7 @@ def test_a_row_the_dead_run_had_written_is_not_sent_again(relay_factory, setting
     ]
     box = Outbox(spool)
     box.add(rows)
-    box.mark_written("id0", ["u0@example.org"])  # its final "." went out, then the crash
+    box.mark_sending("id0", ["u0@example.org"])  # its final "." going out, then the crash
     _crash(box)
     report = deliver([], settings)
     by_id = {d.id: d for d in report.drained}

@@ -74,8 +74,8 @@ class SendResult:
     recipients: dict[str, str]
     attempts: int
     error: str | None = None
-    # Set when "sent" was concluded rather than seen: the run that sent it was killed after
-    # the relay had the whole message (final "." written) but before its reply was recorded.
+    # Set when "sent" was concluded rather than seen: the run that sent it was killed while
+    # writing the final "." of its DATA, before the relay's reply was recorded.
     note: str | None = None
 
     @property

@@ -11,12 +11,13 @@ process exits, however it exits (kill -9 included), and it works across PID name
 be taken belongs to a dead run and is taken over at once; a row whose owner still holds its lock
 is never touched. The lock file records the owner's pid and boot id, for people.
 
-Intent: the moment the final "." of a message's DATA has been handed to the kernel, the worker
-commits `state = 'written'` with the recipients the relay accepted. From then on the relay has
-the whole message (the kernel sends it even if the process dies), and takes it unless it answers
-the "." with an error (RFC 1047). A row taken over in state `written` is therefore finished as
-sent without sending it again (`SendResult.note` says so); a row in state `queued` was never
-completely sent and is sent. See docs/notify.md, "Crashes", for the remaining windows.
+Intent: the body of a DATA goes to the relay first, without its final "."; then the worker
+commits `state = 'sending'` with the recipients the relay accepted, and only then writes the
+three bytes ".\r\n" that make the relay take the message. A relay discards a transaction whose
+"." never came, so a row in state `queued` was never delivered and is sent; a row taken over in
+state `sending` had its "." written unless the process died in the microseconds between that
+commit and the next system call, and is finished as sent without sending it again
+(`SendResult.note` says so). See docs/notify.md, "Crashes", for what remains.
 """
 
 from __future__ import annotations
@@ -61,13 +62,13 @@ MIGRATIONS = [
         finished_at TEXT NOT NULL
     );
     """,
-    # owner: the run holding the row (its lock file's name); state: queued | written;
-    # written: JSON list, the recipients of the DATA whose final "." was written.
+    # owner: the run holding the row (its lock file's name); state: queued | sending;
+    # sending: JSON list, the recipients of the DATA whose final "." is being written.
     # (No comments inside: SQLite splices an added column's text into the CREATE TABLE.)
     """
     ALTER TABLE outbox ADD COLUMN owner TEXT;
     ALTER TABLE outbox ADD COLUMN state TEXT NOT NULL DEFAULT 'queued';
-    ALTER TABLE outbox ADD COLUMN written TEXT
+    ALTER TABLE outbox ADD COLUMN sending TEXT
     """,
 ]
 
@@ -139,8 +140,8 @@ class Spooled:
     subject: str
     attempts: int
     last_error: str | None
-    # Recipients whose copy a dead run had completely written to the relay (state 'written').
-    written: list[str] = field(default_factory=list)
+    # Recipients whose copy a dead run was finishing ("." next) when it died (state 'sending').
+    sending: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -152,8 +153,8 @@ class DoneEntry:
 
 
 class Outbox:
-    """One run's view of the spool. Used from the calling thread, except `mark_written` and
-    `mark_unwritten`, which the pool's workers call (on a connection of their own)."""
+    """One run's view of the spool. Used from the calling thread, except `mark_sending` and
+    `mark_unsent`, which the pool's workers call (on a connection of their own)."""
 
     def __init__(
         self, path: Path, *, lease_seconds: float | None = None, keep_days: float | None = None
@@ -229,7 +230,7 @@ class Outbox:
                 r["subject"],
                 r["attempts"],
                 r["last_error"],
-                json.loads(r["written"]) if r["state"] == "written" and r["written"] else [],
+                json.loads(r["sending"]) if r["state"] == "sending" and r["sending"] else [],
             )
             for r in rows
         ]
@@ -245,16 +246,25 @@ class Outbox:
         """Whether another live run holds row `id` (kept for callers of the old name)."""
         return self.holder(id) is not None
 
-    def add(self, items: list[Spooled]) -> None:
-        """Write new messages (owned by this run) before their first attempt. A row a dead run
-        left under the same id is replaced (the caller checked no live run holds it)."""
+    def add(self, items: list[Spooled]) -> dict[str, str]:
+        """Write new messages (owned by this run) before their first attempt, in one
+        transaction. A message that another run finished or put in the outbox since this run
+        looked (two runs sending the same batch at once) is not written: returned as
+        id -> "done" or "held", and must not be sent by this run."""
         stamp = now().isoformat()
+        skipped: dict[str, str] = {}
         with transaction(self.db):
-            self.db.executemany(
-                "INSERT OR REPLACE INTO outbox (id, sender, pending, outcome, raw, subject,"
-                " attempts, last_error, queued_at, updated_at, lease_until, owner, state)"
-                " VALUES (?, ?, ?, ?, ?, ?, 0, NULL, ?, ?, 0, ?, 'queued')",
-                [
+            for s in items:
+                if self.db.execute("SELECT 1 FROM done WHERE id = ?", (s.id,)).fetchone():
+                    skipped[s.id] = "done"
+                    continue
+                if self.db.execute("SELECT 1 FROM outbox WHERE id = ?", (s.id,)).fetchone():
+                    skipped[s.id] = "held"
+                    continue
+                self.db.execute(
+                    "INSERT INTO outbox (id, sender, pending, outcome, raw, subject, attempts,"
+                    " last_error, queued_at, updated_at, lease_until, owner, state)"
+                    " VALUES (?, ?, ?, ?, ?, ?, 0, NULL, ?, ?, 0, ?, 'queued')",
                     (
                         s.id,
                         s.sender,
@@ -265,10 +275,9 @@ class Outbox:
                         stamp,
                         stamp,
                         self.owner,
-                    )
-                    for s in items
-                ],
-            )
+                    ),
+                )
+        return skipped
 
     def _mark(self, sql: str, args: tuple[Any, ...]) -> None:
         with self._marks_lock:
@@ -279,17 +288,17 @@ class Outbox:
                 self._marks.execute("PRAGMA synchronous=NORMAL")
             self._marks.execute(sql, args)  # autocommit: one statement, one transaction
 
-    def mark_written(self, id: str, recipients: list[str]) -> None:
-        """The final "." of DATA for `recipients` was just handed to the kernel (any thread)."""
+    def mark_sending(self, id: str, recipients: list[str]) -> None:
+        """Intent, committed before the final "." of DATA for `recipients` (any thread)."""
         self._mark(
-            "UPDATE outbox SET state = 'written', written = ? WHERE id = ? AND owner = ?",
+            "UPDATE outbox SET state = 'sending', sending = ? WHERE id = ? AND owner = ?",
             (json.dumps(recipients), id, self.owner),
         )
 
-    def mark_unwritten(self, id: str) -> None:
-        """The relay did not take the written DATA (an error reply, or no reply at all)."""
+    def mark_unsent(self, id: str) -> None:
+        """The relay did not take that DATA (an error reply, or no reply at all)."""
         self._mark(
-            "UPDATE outbox SET state = 'queued', written = NULL WHERE id = ? AND owner = ?",
+            "UPDATE outbox SET state = 'queued', sending = NULL WHERE id = ? AND owner = ?",
             (id, self.owner),
         )
 
@@ -312,7 +321,7 @@ class Outbox:
         with transaction(self.db):
             self.db.execute(
                 "UPDATE outbox SET pending = ?, outcome = ?, attempts = ?, last_error = ?,"
-                " updated_at = ?, owner = NULL, state = 'queued', written = NULL WHERE id = ?",
+                " updated_at = ?, owner = NULL, state = 'queued', sending = NULL WHERE id = ?",
                 (json.dumps(pending), json.dumps(outcome), attempts, error, now().isoformat(), id),
             )
 

@@ -12,6 +12,7 @@ import hashlib
 import queue
 import random
 import re
+import select
 import smtplib
 import sqlite3
 import ssl
@@ -25,7 +26,7 @@ from pathlib import Path
 from watcloud.core.backoff import backoff_delay
 from watcloud.notify import mime
 from watcloud.notify.model import Message, SendResult
-from watcloud.notify.outbox import Outbox, Spooled
+from watcloud.notify.outbox import DoneEntry, Outbox, Spooled
 from watcloud.notify.ratelimit import RateLimiter
 from watcloud.notify.settings import SmtpSettings
 
@@ -103,15 +104,15 @@ class Pool:
         sleep: Sleep = time.sleep,
         clock: Clock = time.monotonic,
         rng: Callable[[], float] = random.random,
-        on_written: Mark | None = None,
-        on_unwritten: Callable[[str], None] | None = None,
+        on_sending: Mark | None = None,
+        on_unsent: Callable[[str], None] | None = None,
     ) -> None:
         self.s = settings
         self.sleep = sleep
-        # Called by the worker right after the final "." of DATA went to the kernel (with the
+        # Called by the worker between the body of DATA and its final "." (with the
         # recipients it is for), and when the relay then did not take it: the spool's intent.
-        self.on_written = on_written
-        self.on_unwritten = on_unwritten
+        self.on_sending = on_sending
+        self.on_unsent = on_unsent
         self.rng = rng
         self.limiter = RateLimiter(
             settings.rate_per_second,
@@ -279,8 +280,8 @@ class Pool:
             raise _Drop(msg) from None
 
     def _data(self, conn: smtplib.SMTP, job: _Job, accepted: list[str]) -> tuple[int, bytes]:
-        """smtplib's `data()`, with the spool's intent recorded between handing the final "."
-        to the kernel and reading the relay's reply."""
+        """smtplib's `data()`, with the body and its final "." sent apart and the spool's
+        intent committed between them: the relay takes nothing before the "."."""
         conn.putcmd("data")
         code, resp = conn.getreply()
         if code != 354:
@@ -288,17 +289,22 @@ class Pool:
         body = _LEADING_DOT.sub(b"..", job.raw)
         if not body.endswith(b"\r\n"):
             body += b"\r\n"
-        conn.send(body + b".\r\n")
-        if self.on_written is not None:
-            self.on_written(job.id, accepted)
+        if self.on_sending is None:
+            conn.send(body + b".\r\n")
+        else:
+            conn.send(body)
+            if conn.sock is not None:  # room in the socket buffer: the "." will not block
+                select.select([], [conn.sock], [], self.s.timeout)
+            self.on_sending(job.id, accepted)
+            conn.send(b".\r\n")
         try:
             code, resp = conn.getreply()
         except BaseException:
-            if self.on_unwritten is not None:
-                self.on_unwritten(job.id)
+            if self.on_unsent is not None:
+                self.on_unsent(job.id)
             raise
-        if not 200 <= code < 300 and self.on_unwritten is not None:
-            self.on_unwritten(job.id)
+        if not 200 <= code < 300 and self.on_unsent is not None:
+            self.on_unsent(job.id)
         return code, resp
 
     @staticmethod
@@ -472,8 +478,8 @@ def _rset(conn: smtplib.SMTP) -> None:
 
 
 TAKEN_OVER = (
-    "concluded: the run that sent it was killed after the relay had the whole message"
-    " (final '.' written) and before its reply was recorded; not sent again"
+    "concluded sent, not sent again: the run sending it was killed while it finished the"
+    " message (its final '.' going out) and before the relay's reply was recorded"
 )
 
 
@@ -590,6 +596,13 @@ def _combine(key: str, parts: list[SendResult]) -> SendResult:
     )
 
 
+def _from_done(id: str, prior: DoneEntry) -> SendResult:
+    """The result for a message an earlier run finished: not sent again."""
+    ok = prior.status == "sent"
+    error = None if ok else "refused permanently in an earlier run"
+    return SendResult(id, "duplicate" if ok else "failed", prior.outcome, 0, error)
+
+
 def _deliver(
     msgs: list[Message],
     settings: SmtpSettings,
@@ -625,7 +638,7 @@ def _deliver(
                 prior_attempts=sp.attempts,
                 error=sp.last_error,
             )
-            for rcpt in sp.written:  # the dead run's relay had this copy in full
+            for rcpt in sp.sending:  # the dead run was ending this copy: the relay has it
                 if rcpt in job.pending:
                     job.pending.remove(rcpt)
                     job.outcome[rcpt] = "ok"
@@ -660,15 +673,7 @@ def _deliver(
             results[i] = SendResult(key, "failed", {}, 0, "message has no recipients or content")
             continue
         if outbox is not None and len(plan) > 1 and (legacy := outbox.done(key)) is not None:
-            # Sent whole, to every recipient at once, by an earlier version.
-            ok = legacy.status == "sent"
-            results[i] = SendResult(
-                key,
-                "duplicate" if ok else "failed",
-                legacy.outcome,
-                0,
-                None if ok else "refused permanently in an earlier run",
-            )
+            results[i] = _from_done(key, legacy)  # sent whole, to all at once, by 0.x
             continue
         for pid, built, rcpts in plan:
             parts_of[i].append(pid)
@@ -684,14 +689,7 @@ def _deliver(
             if outbox is not None:
                 prior = outbox.done(pid)
                 if prior is not None:
-                    ok = prior.status == "sent"
-                    part_result[pid] = SendResult(
-                        pid,
-                        "duplicate" if ok else "failed",
-                        prior.outcome,
-                        0,
-                        None if ok else "refused permanently in an earlier run",
-                    )
+                    part_result[pid] = _from_done(pid, prior)
                     continue
                 if outbox.holder(pid) is not None:
                     part_result[pid] = SendResult(
@@ -740,8 +738,8 @@ def _deliver(
         sleep=sleep,
         clock=clock,
         rng=rng,
-        on_written=outbox.mark_written if outbox is not None else None,
-        on_unwritten=outbox.mark_unwritten if outbox is not None else None,
+        on_sending=outbox.mark_sending if outbox is not None else None,
+        on_unsent=outbox.mark_unsent if outbox is not None else None,
     )
     ready = [j for j in jobs.values() if not j.pending]  # taken over, nothing left to send
     pool.start(len(jobs) - len(ready) + len(to_build))
@@ -765,12 +763,19 @@ def _deliver(
             pending = [r for r in rcpts if r not in refused]
             chunk.append(_Job(pid, settings.envelope_sender, raw, built.subject, pending, refused))
         if outbox is not None and chunk:
-            outbox.add(
+            skipped = outbox.add(
                 [
                     Spooled(j.id, j.sender, j.pending, j.outcome, j.raw, j.subject, 0, None)
                     for j in chunk
                 ]
             )
+            for pid, why in skipped.items():  # another run took it meanwhile
+                prior = outbox.done(pid) if why == "done" else None
+                if prior is not None:
+                    complete(pid, _from_done(pid, prior))
+                else:
+                    complete(pid, SendResult(pid, "spooled", {}, 0, "sent by another run"))
+            chunk = [j for j in chunk if j.id not in skipped]
         for job in chunk:
             pool.submit(job)
             submitted += 1
