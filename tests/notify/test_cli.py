@@ -350,3 +350,19 @@ def test_notify_send_and_expiry_notify_exit_alike(
             box = Outbox(state_dir() / f"{tool}-outbox.sqlite")
             assert [r["pending"] for r in box.list_outbox()] == [[me]]
             box.close()
+
+
+def test_an_unusable_spool_is_one_line_and_exit_2(run_watcloud, relay_factory, tmp_path):
+    relay = relay_factory()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a database, and not a directory\n" * 200)
+    body = tmp_path / "b.txt"
+    body.write_text("t\n")
+    for spool in (blocker / "outbox.sqlite", blocker):
+        p = run_watcloud(
+            "notify", "send", "--to", "a@example.org", "--subject", "s", "--text", str(body),
+            "--spool", str(spool), env=smtp_env(relay.port),
+        )  # fmt: skip
+        assert p.returncode == 2, (p.stdout, p.stderr)
+        assert "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    assert relay.delivered == []  # nothing goes out without its spool record

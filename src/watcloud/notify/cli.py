@@ -138,6 +138,8 @@ def _report(
             for r in group:
                 bad = {k: v for k, v in r.recipients.items() if v != "ok"}
                 detail = r.error or (", ".join(r.recipients) if not bad else "")
+                if r.note:
+                    detail = f"{detail} ({r.note})"
                 rows.append(
                     [r.id[:12], r.status + (f" ({tag})" if tag else ""), r.attempts, detail]
                 )
@@ -152,6 +154,12 @@ def _report(
         )
     if fatal is None and any(r.status == "spooled" for r in results + drained):
         warn("some messages are kept in the spool; the next run sends them")
+    concluded = sum(bool(r.note) for r in results + drained)
+    if concluded:
+        warn(
+            f"{concluded} message(s) taken over from a run that was killed while sending them"
+            " were concluded sent, not sent again (see docs/notify.md, Crashes)"
+        )
 
 
 def _send(messages: list[Message], settings: Any, output: OutputFormat) -> None:

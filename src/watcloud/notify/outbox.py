@@ -35,6 +35,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from watcloud.core.errors import WatcloudError
 from watcloud.core.state import open_db, transaction
 from watcloud.core.timez import now
 
@@ -163,7 +164,12 @@ class Outbox:
         # long as the run that owns it is alive (see the module docstring).
         self.path = Path(path)
         self.db: sqlite3.Connection = open_db(self.path, MIGRATIONS)
-        self._owner = _Owner(self.path.with_name(self.path.name + ".owners"))
+        owners = self.path.with_name(self.path.name + ".owners")
+        try:
+            self._owner = _Owner(owners)
+        except OSError as exc:
+            self.db.close()
+            raise WatcloudError(f"{owners}: cannot create this run's lock: {exc}") from None
         self.owner = self._owner.token
         self._marks: sqlite3.Connection | None = None
         self._marks_lock = threading.Lock()

@@ -528,17 +528,20 @@ def deliver(
     do not name one (default: guessed from the caller's module, see `calling_tool`)."""
     msgs = list(messages)
     path = spool_path(settings, tool or calling_tool())
+    from watcloud.core.errors import WatcloudError
+
     try:
         outbox = Outbox(path, keep_days=settings.spool_keep_days) if path is not None else None
-        try:
-            return _deliver(msgs, settings, outbox, sleep, clock, rng, on_result, drain_spool)
-        finally:
-            if outbox is not None:
-                outbox.close()
     except (sqlite3.Error, OSError) as exc:
-        from watcloud.core.errors import WatcloudError
-
         raise WatcloudError(f"{path}: the spool cannot be used: {exc}") from None
+    try:
+        return _deliver(msgs, settings, outbox, sleep, clock, rng, on_result, drain_spool)
+    except sqlite3.Error as exc:  # busy for longer than its 30 s timeout, disk full, ...
+        raise WatcloudError(f"{path}: the spool failed: {exc}") from None
+    finally:
+        if outbox is not None:
+            with contextlib.suppress(sqlite3.Error):
+                outbox.close()
 
 
 def copy_id(key: str, recipient: str) -> str:
