@@ -154,8 +154,8 @@ class DoneEntry:
 
 
 class Outbox:
-    """One run's view of the spool. Used from the calling thread, except `mark_sending` and
-    `mark_unsent`, which the pool's workers call (on a connection of their own)."""
+    """One run's view of the spool. Used from the calling thread and, for `mark_sending` and
+    `mark_unsent`, from the pool's workers: one connection, behind one lock."""
 
     def __init__(
         self, path: Path, *, lease_seconds: float | None = None, keep_days: float | None = None
@@ -163,7 +163,11 @@ class Outbox:
         # `lease_seconds` is accepted for compatibility and ignored: a row is held exactly as
         # long as the run that owns it is alive (see the module docstring).
         self.path = Path(path)
-        self.db: sqlite3.Connection = open_db(self.path, MIGRATIONS)
+        # One connection for the run, shared by the calling thread and the pool's workers
+        # (their intent marks) behind `_lock`: two connections of one process would wait for
+        # each other in SQLite's busy handler (sleeps of milliseconds), 12x slower here.
+        self.db: sqlite3.Connection = open_db(self.path, MIGRATIONS, check_same_thread=False)
+        self._lock = threading.RLock()
         owners = self.path.with_name(self.path.name + ".owners")
         try:
             self._owner = _Owner(owners)
@@ -171,33 +175,29 @@ class Outbox:
             self.db.close()
             raise WatcloudError(f"{owners}: cannot create this run's lock: {exc}") from None
         self.owner = self._owner.token
-        self._marks: sqlite3.Connection | None = None
-        self._marks_lock = threading.Lock()
         if keep_days is not None:
             self.prune(keep_days)
 
     def prune(self, keep_days: float) -> int:
         """Forget finished ids older than `keep_days` (the same content may then go out again)."""
         cutoff = (now() - timedelta(days=keep_days)).isoformat()
-        with transaction(self.db):
+        with self._lock, transaction(self.db):
             cur = self.db.execute("DELETE FROM done WHERE finished_at < ?", (cutoff,))
         return cur.rowcount
 
     def close(self) -> None:
         """Release every row this run still holds (they go out on the next run), then the lock."""
-        with contextlib.suppress(sqlite3.Error), transaction(self.db):
-            self.db.execute("UPDATE outbox SET owner = NULL WHERE owner = ?", (self.owner,))
-        with self._marks_lock:
-            if self._marks is not None:
-                self._marks.close()
-                self._marks = None
-        self.db.close()
+        with self._lock:
+            with contextlib.suppress(sqlite3.Error), transaction(self.db):
+                self.db.execute("UPDATE outbox SET owner = NULL WHERE owner = ?", (self.owner,))
+            self.db.close()
         self._owner.release()
 
     def done(self, id: str) -> DoneEntry | None:
-        row = self.db.execute(
-            "SELECT id, status, outcome, attempts FROM done WHERE id = ?", (id,)
-        ).fetchone()
+        with self._lock:
+            row = self.db.execute(
+                "SELECT id, status, outcome, attempts FROM done WHERE id = ?", (id,)
+            ).fetchone()
         if row is None:
             return None
         return DoneEntry(row["id"], row["status"], json.loads(row["outcome"]), row["attempts"])
@@ -214,7 +214,7 @@ class Outbox:
         run's rows at once, a live run's never."""
         owners: dict[str, bool] = {}  # owner -> free (dead)
         wanted = None if ids is None else set(ids)
-        with transaction(self.db):
+        with self._lock, transaction(self.db):
             rows = [
                 r
                 for r in self.db.execute(
@@ -243,7 +243,8 @@ class Outbox:
 
     def holder(self, id: str) -> str | None:
         """The live run holding outbox row `id` (not this one), else None."""
-        row = self.db.execute("SELECT owner FROM outbox WHERE id = ?", (id,)).fetchone()
+        with self._lock:
+            row = self.db.execute("SELECT owner FROM outbox WHERE id = ?", (id,)).fetchone()
         if row is None or row["owner"] in (None, self.owner):
             return None
         return None if self._free({}, row["owner"]) else str(row["owner"])
@@ -259,7 +260,7 @@ class Outbox:
         id -> "done" or "held", and must not be sent by this run."""
         stamp = now().isoformat()
         skipped: dict[str, str] = {}
-        with transaction(self.db):
+        with self._lock, transaction(self.db):
             for s in items:
                 if self.db.execute("SELECT 1 FROM done WHERE id = ?", (s.id,)).fetchone():
                     skipped[s.id] = "done"
@@ -286,13 +287,8 @@ class Outbox:
         return skipped
 
     def _mark(self, sql: str, args: tuple[Any, ...]) -> None:
-        with self._marks_lock:
-            if self._marks is None:
-                self._marks = sqlite3.connect(
-                    self.path, isolation_level=None, timeout=30, check_same_thread=False
-                )
-                self._marks.execute("PRAGMA synchronous=NORMAL")
-            self._marks.execute(sql, args)  # autocommit: one statement, one transaction
+        with self._lock:
+            self.db.execute(sql, args)  # autocommit: one statement, one transaction
 
     def mark_sending(self, id: str, recipients: list[str]) -> None:
         """Intent, committed before the final "." of DATA for `recipients` (any thread)."""
@@ -312,7 +308,7 @@ class Outbox:
         self, id: str, status: str, outcome: dict[str, str], attempts: int, subject: str
     ) -> None:
         """Every recipient answered: move the message from the outbox to the done log."""
-        with transaction(self.db):
+        with self._lock, transaction(self.db):
             self.db.execute("DELETE FROM outbox WHERE id = ?", (id,))
             self.db.execute(
                 "INSERT OR REPLACE INTO done (id, status, outcome, attempts, subject, finished_at)"
@@ -324,7 +320,7 @@ class Outbox:
         self, id: str, pending: list[str], outcome: dict[str, str], attempts: int, error: str | None
     ) -> None:
         """Still undeliverable: keep it for the next run (released by this run)."""
-        with transaction(self.db):
+        with self._lock, transaction(self.db):
             self.db.execute(
                 "UPDATE outbox SET pending = ?, outcome = ?, attempts = ?, last_error = ?,"
                 " updated_at = ?, owner = NULL, state = 'queued', sending = NULL WHERE id = ?",
@@ -332,10 +328,11 @@ class Outbox:
             )
 
     def list_outbox(self) -> list[dict[str, Any]]:
-        rows = self.db.execute(
-            "SELECT id, subject, pending, attempts, last_error, queued_at, updated_at, owner,"
-            " state FROM outbox ORDER BY queued_at, id"
-        ).fetchall()
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT id, subject, pending, attempts, last_error, queued_at, updated_at,"
+                " owner, state FROM outbox ORDER BY queued_at, id"
+            ).fetchall()
         owners: dict[str, bool] = {}
         return [
             {
