@@ -94,7 +94,9 @@ class _Owner:
         self.dir = directory
         self.token = f"{os.getpid()}-{secrets.token_hex(6)}"
         tmp = directory / f".{self.token}.tmp"
-        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        # Readable by all (it holds a pid and a boot id): another user's run sharing the spool
+        # must be able to open it to try the lock.
+        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
         fcntl.flock(fd, fcntl.LOCK_EX)
         os.write(fd, f"pid {os.getpid()}\nboot_id {boot_id()}\n".encode())
         os.rename(tmp, self.path(self.token))
@@ -111,6 +113,8 @@ class _Owner:
             fd = os.open(self.path(token), os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
             return False
+        except OSError:
+            return True  # cannot tell: never take a row that might be a live run's
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -2,7 +2,8 @@
 it reuses for up to `messages_per_connection` transactions and reopens when the server closes
 it. One rate limiter for the whole pool. Retries with capped exponential backoff and jitter on
 transient failures only (421, other 4xx, timeouts, dropped connections); 5xx are final, per
-recipient. With a spool, the outbox makes delivery exactly-once across runs.
+recipient. With a spool (on by default), the outbox makes delivery exactly-once across runs,
+crashes included. A message to several recipients goes out as one copy per recipient.
 """
 
 from __future__ import annotations
