@@ -56,23 +56,16 @@ def _read_json(path: Path) -> Any:
         raise InputError(f"{path}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
 
 
+SPEC_KEYS = {"to", "subject", "text", "html", "template", "data", "id", "headers", "bcc"}
+
+
 def message_from_spec(spec: Any, where: str) -> Message:
     """A Message from a JSON object: to, subject, text and/or html, or template + data; id."""
     from watcloud.notify.templating import render
 
     if not isinstance(spec, dict):
         raise InputError(f"{where}: expected a JSON object")
-    unknown = set(spec) - {
-        "to",
-        "subject",
-        "text",
-        "html",
-        "template",
-        "data",
-        "id",
-        "headers",
-        "bcc",
-    }
+    unknown = set(spec) - SPEC_KEYS
     if unknown:
         raise InputError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
     to = spec.get("to")

@@ -671,9 +671,9 @@ def _deliver(
         for index in askers.get(pid, []):
             left[index] -= 1
             if left[index] == 0:
-                results[index] = result_for(index)
+                results[index] = done = result_for(index)
                 if on_result is not None:
-                    on_result(result_for(index))
+                    on_result(done)
 
     to_build: list[tuple[str, Message, list[str]]] = []
     for i, msg in enumerate(msgs):
