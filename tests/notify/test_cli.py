@@ -366,3 +366,22 @@ def test_an_unusable_spool_is_one_line_and_exit_2(run_watcloud, relay_factory, t
         assert p.returncode == 2, (p.stdout, p.stderr)
         assert "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
     assert relay.delivered == []  # nothing goes out without its spool record
+
+
+def test_send_batch_bcc_key(run_watcloud, relay_factory, tmp_path):
+    relay = relay_factory()
+    rows = [{"to": ["a@example.org", "b@example.org"], "subject": "s", "text": "t", "bcc": True}]
+    p = run_watcloud(
+        "notify", "send-batch", str(write_jsonl(tmp_path / "m.jsonl", rows)),
+        env=smtp_env(relay.port),
+    )  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    [d] = relay.delivered
+    assert d.rcpt_tos == ["a@example.org", "b@example.org"] and b"a@example.org" not in d.data
+    rows[0]["bcc"] = "yes"
+    p = run_watcloud(
+        "notify", "send-batch", str(write_jsonl(tmp_path / "bad.jsonl", rows)),
+        env=smtp_env(relay.port),
+    )  # fmt: skip
+    assert p.returncode == 2 and "'bcc' must be true or false" in p.stderr
+    assert "Traceback" not in p.stderr and len(relay.delivered) == 1
