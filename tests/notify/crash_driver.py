@@ -84,6 +84,7 @@ def main(argv: list[str]) -> int:
                 "results": [r.status for r in report.results],
                 "drained": [r.status for r in report.drained],
                 "notes": [r.note for r in report.results + report.drained if r.note],
+                "noted": [r.id for r in report.results + report.drained if r.note],
             }
         ),
         flush=True,

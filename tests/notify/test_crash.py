@@ -237,3 +237,33 @@ def test_two_runs_of_the_same_batch_at_once_send_each_copy_once(relay_factory, t
     counts = relay.deliveries_by_recipient()
     assert set(counts) == expected_copies(notices(N)) and set(counts.values()) == {1}
     assert _held(spool) == (0, [])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kill_9_at_random_moments_never_sends_twice(relay_factory, tmp_path, seed):
+    """SIGKILL at a random moment of the batch (seeded), then rerun. Whatever the moment:
+    no copy twice, nothing held, and a copy not delivered only with a result that says it was
+    concluded (the window of `test_the_window_left_between_the_intent_and_the_final_dot`)."""
+    import random
+
+    rng = random.Random(seed)
+    for round_ in range(3):
+        spool = tmp_path / f"outbox-{round_}.sqlite"
+        started = threading.Event()
+        # 10 ms a reply: the 16 copies take about 0.25 s on 2 connections.
+        relay = relay_factory(RelayBehaviour(delay=0.01, on_event=lambda stage, e=started: e.set()))
+        proc = _driver(relay.port, spool)
+        assert started.wait(60)  # the first MAIL: the batch is under way
+        time.sleep(rng.uniform(0.0, 0.25))
+        proc.kill()
+        proc.communicate(timeout=60)
+        relay.behaviour.on_event = None
+        rerun = _driver(relay.port, spool)
+        out, err = rerun.communicate(timeout=120)
+        assert rerun.returncode == 0, err
+        counts = relay.deliveries_by_recipient()
+        assert set(counts.values()) <= {1}, "none twice"
+        noted = set(json.loads(out)["noted"])
+        for wid, _rcpt in expected_copies(notices(N)) - set(counts):
+            assert wid.rpartition(".")[0] in noted or wid in noted
+        assert _held(spool) == (0, [])
