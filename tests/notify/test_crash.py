@@ -31,9 +31,11 @@ DRIVER = Path(__file__).with_name("crash_driver.py")
 N = 8  # notices, two recipients each: 16 copies
 
 
-def _driver(port: int, spool: Path, *extra: str) -> subprocess.Popen[str]:
+def _driver(
+    port: int, spool: Path, *extra: str, prefix: tuple[str, ...] = ()
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, str(DRIVER), str(port), str(spool), str(N), *extra],
+        [*prefix, sys.executable, str(DRIVER), str(port), str(spool), str(N), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -267,3 +269,34 @@ def test_kill_9_at_random_moments_never_sends_twice(relay_factory, tmp_path, see
         for wid, _rcpt in expected_copies(notices(N)) - set(counts):
             assert wid.rpartition(".")[0] in noted or wid in noted
         assert _held(spool) == (0, [])
+
+
+# The driver's batch makes about 200 `pwrite64` calls (190 to 220 here), all of them SQLite
+# writing the spool's WAL (the outbox rows, each intent, each move to `done`); these cut into
+# it at spread points, the last ones after the relay has every copy.
+@pytest.mark.parametrize("nth", [10, 40, 70, 100, 130, 160])
+def test_kill_9_inside_a_spool_commit_via_strace(relay_factory, tmp_path, nth):
+    """strace fault injection: SIGKILL on entering the nth `pwrite64`, i.e. in the middle of
+    one of the spool's commits (a torn WAL write that SQLite must discard), then rerun."""
+    from tests.conftest import require_binary
+
+    [strace] = require_binary("strace")
+    spool = tmp_path / "outbox.sqlite"
+    relay = relay_factory()
+    inject = f"inject=pwrite64:signal=KILL:when={nth}"
+    proc = _driver(
+        relay.port,
+        spool,
+        prefix=(strace, "-f", "-qq", "-o", "/dev/null", "-e", "trace=pwrite64", "-e", inject),
+    )
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGKILL, err
+    rerun = _driver(relay.port, spool)
+    out, err = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, err
+    counts = relay.deliveries_by_recipient()
+    assert set(counts.values()) <= {1}, "none twice"
+    noted = set(json.loads(out)["noted"])
+    for wid, _rcpt in expected_copies(notices(N)) - set(counts):
+        assert wid.rpartition(".")[0] in noted or wid in noted  # only the documented window
+    assert _held(spool) == (0, [])
