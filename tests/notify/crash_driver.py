@@ -2,6 +2,7 @@
 SIGKILL (by the test, or by itself at an exact point of the code).
 
     python tests/notify/crash_driver.py PORT SPOOL N [--kill finish|mark|after-mark --at K]
+        [--pool-size P] [--after-crash sent|resend]
 
 Sends N notices, each to two recipients (so 2N copies), through the relay on 127.0.0.1:PORT
 with the spool at SPOOL. With `--kill` it SIGKILLs itself at the K-th call of: `finish` just
@@ -43,6 +44,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("n", type=int)
     ap.add_argument("--kill", choices=["finish", "mark", "after-mark"])
     ap.add_argument("--at", type=int, default=1)
+    ap.add_argument("--pool-size", type=int, default=2)
+    ap.add_argument("--after-crash", choices=["sent", "resend"], default="sent")
     args = ap.parse_args(argv)
 
     from watcloud.notify.outbox import Outbox
@@ -71,7 +74,8 @@ def main(argv: list[str]) -> int:
         security="none",
         sender="WATcloud <no-reply@watcloud.test>",
         timeout=10.0,
-        pool_size=2,
+        pool_size=args.pool_size,
+        after_crash=args.after_crash,
         messages_per_connection=5,
         backoff_base=0.01,
         backoff_cap=0.05,

@@ -39,6 +39,10 @@ def open_db(
         )
     for target, script in enumerate(migrations[version:], start=version + 1):
         with transaction(conn):
+            # Another process may have migrated since the version was read (two runs opening a
+            # new database at once): look again inside the write transaction.
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= target:
+                continue
             for statement in _statements(script):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version={target}")

@@ -29,6 +29,7 @@ import os
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -157,6 +158,19 @@ class DoneEntry:
     attempts: int
 
 
+def _open(path: Path) -> sqlite3.Connection:
+    """open_db, retried while another process holds the database while creating it (SQLite
+    answers "database is locked" at once there, without waiting for its busy timeout)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return open_db(path, MIGRATIONS, check_same_thread=False)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class Outbox:
     """One run's view of the spool. Used from the calling thread and, for `mark_sending` and
     `mark_unsent`, from the pool's workers: one connection, behind one lock."""
@@ -170,7 +184,7 @@ class Outbox:
         # One connection for the run, shared by the calling thread and the pool's workers
         # (their intent marks) behind `_lock`: two connections of one process would wait for
         # each other in SQLite's busy handler (sleeps of milliseconds), 12x slower here.
-        self.db: sqlite3.Connection = open_db(self.path, MIGRATIONS, check_same_thread=False)
+        self.db: sqlite3.Connection = _open(self.path)
         self._lock = threading.RLock()
         owners = self.path.with_name(self.path.name + ".owners")
         try:

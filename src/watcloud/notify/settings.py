@@ -37,6 +37,7 @@ ENV_KEYS = {
     "LIST_UNSUBSCRIBE": "list_unsubscribe",
     "REPLY_TO": "reply_to",
     "LIST_ADDRESS": "list_address",
+    "AFTER_CRASH": "after_crash",
 }
 _OFF = {"off", "false", "no", "none"}
 
@@ -77,6 +78,10 @@ class SmtpSettings(StrictModel):
     # `false` (YAML `spool: false`, `WATCLOUD_SMTP_SPOOL=off`) turns it off.
     spool: Path | Literal[False] | None = None
     spool_keep_days: float = Field(default=90.0, gt=0)  # how long a sent id stays "duplicate"
+    # A copy a killed run was finishing (intent committed, its final "." maybe written): "sent"
+    # concludes it delivered (never twice, may lose it); "resend" sends it again (never lost,
+    # may be twice). See docs/notify.md, "Crashes".
+    after_crash: Literal["sent", "resend"] = "sent"
     # Headers. `Auto-Submitted` (RFC 3834) stops vacation responders from answering.
     auto_submitted: str = "auto-generated"
     reply_to: str | None = None  # e.g. "WATcloud admins <admins@example.org>"

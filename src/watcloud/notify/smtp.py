@@ -490,6 +490,12 @@ TAKEN_OVER = (
 )
 
 
+RESENT = (
+    "sent again (after_crash: resend): the run sending it was killed while it finished the"
+    " message; if its final '.' had gone out, this is a second copy"
+)
+
+
 def calling_tool() -> str:
     """The tool a library call comes from: the first `watcloud.<tool>` module on the stack
     outside notify (`watcloud.outage.delivery` -> "outage"), else "notify"."""
@@ -648,8 +654,10 @@ def _deliver(
                 prior_attempts=sp.attempts,
                 error=sp.last_error,
             )
-            for rcpt in sp.sending:  # the dead run was ending this copy: the relay has it
-                if rcpt in job.pending:
+            if sp.sending and settings.after_crash == "resend":
+                job.note = RESENT
+            for rcpt in sp.sending if settings.after_crash == "sent" else []:
+                if rcpt in job.pending:  # the dead run was ending this copy: the relay has it
                     job.pending.remove(rcpt)
                     job.outcome[rcpt] = "ok"
                     job.note = TAKEN_OVER
