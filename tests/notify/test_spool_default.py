@@ -80,3 +80,15 @@ def test_only_explicit_config_turns_it_off(relay_factory, tmp_path, monkeypatch,
     [r] = send_batch([Message(to=["a@example.org"], subject="s", text="t")], settings)
     assert r.status == "failed"  # nowhere to keep it
     assert not state_dir().exists() or not list(state_dir().glob("*outbox*"))
+
+
+def test_after_crash_setting(tmp_path, monkeypatch):
+    from watcloud.core.errors import ConfigError
+
+    cfg = tmp_path / "notify.yaml"
+    cfg.write_text("smtp:\n  after_crash: resend\n")
+    assert load_smtp_settings(cfg).after_crash == "resend"
+    assert SmtpSettings().after_crash == "sent"  # the default: never twice
+    monkeypatch.setenv("WATCLOUD_SMTP_AFTER_CRASH", "sometimes")
+    with pytest.raises(ConfigError, match="after_crash"):
+        load_smtp_settings(cfg)
