@@ -44,6 +44,9 @@ def settings_for(tmp_path: Path) -> Callable[..., object]:
             "timeout": 10.0,
             "backoff_base": 0.01,
             "backoff_cap": 0.05,
+            # The library's default is a spool in the tool's state directory; tests about the
+            # pool alone turn it off, tests about the spool pass one.
+            "spool": False,
         }
         base.update(overrides)
         return SmtpSettings(**base)  # type: ignore[arg-type]
@@ -66,3 +69,16 @@ class Sleeps:
             self.calls.append(seconds)
         if self.scale:
             time.sleep(seconds * self.scale)
+
+
+def expected_copies(msgs: list[object]) -> set[tuple[str, str]]:
+    """(X-Watcloud-Id, recipient) of every copy `msgs` should produce: one per recipient."""
+    from watcloud.notify.smtp import copy_id
+
+    out: set[tuple[str, str]] = set()
+    for m in msgs:
+        to = m.to  # type: ignore[attr-defined]
+        key = m.id  # type: ignore[attr-defined]
+        for r in to:
+            out.add((key if len(set(to)) == 1 else copy_id(key, r), r))
+    return out

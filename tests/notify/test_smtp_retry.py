@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from tests.notify.conftest import Sleeps
+from tests.notify.conftest import Sleeps, expected_copies
 from watcloud.notify import Message, send_batch
 from watcloud.notify.smtp import deliver
 from watcloud.notify.testing import RelayBehaviour
@@ -25,7 +25,7 @@ def _msgs(n: int, prefix: str = "m") -> list[Message]:
 
 def _exactly_once(relay, msgs: list[Message]) -> None:
     counts = relay.deliveries_by_recipient()
-    expected = {(m.id, r) for m in msgs for r in m.to}
+    expected = expected_copies(msgs)
     assert set(counts) == expected, "every recipient of every message delivered"
     assert set(counts.values()) == {1}, "and none twice"
 

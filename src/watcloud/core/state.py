@@ -10,16 +10,21 @@ from pathlib import Path
 from watcloud.core.errors import WatcloudError
 
 
-def open_db(path: Path, migrations: Sequence[str] = ()) -> sqlite3.Connection:
+def open_db(
+    path: Path, migrations: Sequence[str] = (), *, check_same_thread: bool = True
+) -> sqlite3.Connection:
     """Open (creating) the database at `path` and bring its schema up to date.
 
     `migrations[i]` is a SQL script that takes the schema from version i to i + 1; append new
-    ones, never edit old ones.
+    ones, never edit old ones. `check_same_thread=False` for a connection that several threads
+    share behind a lock of the caller's.
     """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        conn = sqlite3.connect(
+            path, isolation_level=None, timeout=30, check_same_thread=check_same_thread
+        )
     except (OSError, sqlite3.Error) as exc:
         raise WatcloudError(f"{path}: cannot open state database: {exc}") from exc
     conn.row_factory = sqlite3.Row
@@ -34,6 +39,10 @@ def open_db(path: Path, migrations: Sequence[str] = ()) -> sqlite3.Connection:
         )
     for target, script in enumerate(migrations[version:], start=version + 1):
         with transaction(conn):
+            # Another process may have migrated since the version was read (two runs opening a
+            # new database at once): look again inside the write transaction.
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= target:
+                continue
             for statement in _statements(script):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version={target}")

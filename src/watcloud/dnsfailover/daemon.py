@@ -706,7 +706,11 @@ def notify_announcer(config: Config) -> Announcer | None:
             rendered = notify.render(
                 "announcement", {"title": subject, "body": "\n\n".join(lines), "link": None}
             )
-            for res in notify.send_batch([rendered.to_message(list(ann.email_to))], settings):
+            import uuid
+
+            # A fresh id: the same change next week is a new announcement, not a duplicate.
+            msg = rendered.to_message(list(ann.email_to), id=f"dnsfailover-{uuid.uuid4().hex}")
+            for res in notify.send_batch([msg], settings, tool="dnsfailover"):
                 if not res.ok:
                     log.error("announce: email %s: %s %s", res.id, res.status, res.error or "")
 

@@ -212,7 +212,6 @@ def notify(
     for s in plan.skipped:
         warn(printable(s))
     results: list[dict[str, Any]] = []
-    failed = False
     batch = None
     if not dry_run and plan.warnings:
         from watcloud.notify import deliver, load_smtp_settings, render
@@ -221,10 +220,9 @@ def notify(
         messages = [
             render("expiry-warning", w.data).to_message(w.to, id=w.id) for w in plan.warnings
         ]
-        batch = deliver(messages, settings)
+        batch = deliver(messages, settings, tool="expiry")  # spool: <state>/expiry-outbox.sqlite
         for w, res in zip(plan.warnings, batch.results, strict=True):
             results.append({"user": w.user, "to": w.to, "status": res.status, "error": res.error})
-            failed |= not res.ok
     else:
         results = [
             {"user": w.user, "to": w.to, "status": "planned", "error": None} for w in plan.warnings
@@ -258,11 +256,11 @@ def notify(
                 + (f" ({printable(row['error'])})" if row["error"] else "")
             )
     if batch is not None:
-        from watcloud.notify import raise_if_relay_unusable
+        from watcloud.notify import exit_code
 
-        raise_if_relay_unusable(batch)  # the relay could not be used at all: exit 2, as notify
-    if failed:
-        raise typer.Exit(1)
+        # notify's convention: 2 (raised) relay unusable; 1 a message failed; 0 sent/spooled
+        if code := exit_code(batch):
+            raise typer.Exit(code)
 
 
 @app.command()

@@ -28,6 +28,7 @@ __all__ = [
     "SendResult",
     "SmtpSettings",
     "deliver",
+    "exit_code",
     "load_smtp_settings",
     "raise_if_relay_unusable",
     "render",
@@ -58,7 +59,10 @@ def send_batch(
 ) -> list[SendResult]:
     """Send `messages` through the SMTP pool; one result per message, in order.
 
-    Keyword arguments (`sleep`, `clock`, `rng`) are for tests; see `watcloud.notify.smtp.deliver`.
+    Each recipient gets their own copy (`Message.bcc` for one copy to all). The spool is on
+    unless the settings say `spool: false`; `tool="expiry"` puts it in that tool's state
+    directory (default: the calling `watcloud.<tool>` module's). Other keyword arguments
+    (`sleep`, `clock`, `rng`) are for tests; see `watcloud.notify.smtp.deliver`.
     """
     from watcloud.notify.smtp import deliver
 
@@ -84,6 +88,15 @@ def raise_if_relay_unusable(report: BatchReport) -> None:
     kept = sum(r.status == "spooled" for r in report.results + report.drained)
     where = f"; {kept} message(s) kept in the spool for the next run" if kept else ""
     raise WatcloudError(f"{report.fatal}{where}")
+
+
+def exit_code(report: BatchReport) -> int:
+    """The exit code every sending command uses: raises `WatcloudError` (exit 2: could not
+    run) when the relay could not be used at all; else 1 when a message failed (a recipient
+    refused permanently, or no spool to keep it), else 0 (sent, duplicate, or kept in the
+    spool for the next run)."""
+    raise_if_relay_unusable(report)
+    return 1 if any(r.status == "failed" for r in report.results + report.drained) else 0
 
 
 def render(

@@ -14,7 +14,7 @@ from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app, show_progress
 from watcloud.core.errors import InputError, WatcloudError
 from watcloud.core.fsutil import read_text
 from watcloud.core.output import OutputFormat, console, emit_json, print_table, warn
-from watcloud.notify import raise_if_relay_unusable
+from watcloud.notify import exit_code
 from watcloud.notify.model import Message, SendResult
 
 app = new_app("Send email and Discord notifications.")
@@ -34,14 +34,15 @@ NoSpoolOpt = Annotated[
 
 
 def _settings(config: Path | None, spool: Path | None, no_spool: bool) -> Any:
-    from watcloud.core.paths import state_dir
     from watcloud.notify.settings import load_smtp_settings
+    from watcloud.notify.smtp import spool_path
 
     settings = load_smtp_settings(config)
     if no_spool:
-        return settings.model_copy(update={"spool": None})
-    chosen = spool or settings.spool or state_dir() / "notify-outbox.sqlite"
-    return settings.model_copy(update={"spool": chosen})
+        return settings.model_copy(update={"spool": False})
+    if spool is None and settings.spool is False:
+        return settings  # `spool: false` in the config
+    return settings.model_copy(update={"spool": spool or spool_path(settings, "notify")})
 
 
 def _read_text(path: Path) -> str:
@@ -55,13 +56,16 @@ def _read_json(path: Path) -> Any:
         raise InputError(f"{path}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
 
 
+SPEC_KEYS = {"to", "subject", "text", "html", "template", "data", "id", "headers", "bcc"}
+
+
 def message_from_spec(spec: Any, where: str) -> Message:
     """A Message from a JSON object: to, subject, text and/or html, or template + data; id."""
     from watcloud.notify.templating import render
 
     if not isinstance(spec, dict):
         raise InputError(f"{where}: expected a JSON object")
-    unknown = set(spec) - {"to", "subject", "text", "html", "template", "data", "id", "headers"}
+    unknown = set(spec) - SPEC_KEYS
     if unknown:
         raise InputError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
     to = spec.get("to")
@@ -72,6 +76,9 @@ def message_from_spec(spec: Any, where: str) -> Message:
     headers = spec.get("headers") or {}
     if not isinstance(headers, dict):
         raise InputError(f"{where}: 'headers' must be an object")
+    bcc = spec.get("bcc", False)
+    if not isinstance(bcc, bool):
+        raise InputError(f"{where}: 'bcc' must be true or false")
     msg_id = spec.get("id")
     if msg_id is not None and not isinstance(msg_id, str):
         msg_id = str(msg_id)
@@ -82,7 +89,7 @@ def message_from_spec(spec: Any, where: str) -> Message:
             rendered = render(str(spec["template"]), spec.get("data") or {})
         except InputError as exc:
             raise InputError(f"{where}: {exc}") from None
-        msg = rendered.to_message(to, id=msg_id, headers=headers)
+        msg = rendered.to_message(to, id=msg_id, headers=headers, bcc=bcc)
         if spec.get("subject"):
             # A new subject changes the content-derived id (re-derived when none was given).
             msg = dataclasses.replace(msg, subject=str(spec["subject"]), id=msg_id)
@@ -99,6 +106,7 @@ def message_from_spec(spec: Any, where: str) -> Message:
         html=html,
         id=msg_id,
         headers={str(k): str(v) for k, v in headers.items()},
+        bcc=bcc,
     )
 
 
@@ -123,6 +131,8 @@ def _report(
             for r in group:
                 bad = {k: v for k, v in r.recipients.items() if v != "ok"}
                 detail = r.error or (", ".join(r.recipients) if not bad else "")
+                if r.note:
+                    detail = f"{detail} ({r.note})"
                 rows.append(
                     [r.id[:12], r.status + (f" ({tag})" if tag else ""), r.attempts, detail]
                 )
@@ -137,6 +147,12 @@ def _report(
         )
     if fatal is None and any(r.status == "spooled" for r in results + drained):
         warn("some messages are kept in the spool; the next run sends them")
+    concluded = sum(bool(r.note) for r in results + drained)
+    if concluded:
+        warn(
+            f"{concluded} message(s) taken over from a run that was killed while sending them"
+            " were concluded sent, not sent again (see docs/notify.md, Crashes)"
+        )
 
 
 def _send(messages: list[Message], settings: Any, output: OutputFormat) -> None:
@@ -161,9 +177,9 @@ def _send(messages: list[Message], settings: Any, output: OutputFormat) -> None:
         if progress is not None:
             progress.stop()
     _report(report.results, report.drained, report.stats, output, report.fatal)
-    raise_if_relay_unusable(report)
-    if any(r.status == "failed" for r in report.results + report.drained):
-        raise typer.Exit(1)
+    code = exit_code(report)  # 2 (raised): relay unusable; 1: a message failed
+    if code:
+        raise typer.Exit(code)
 
 
 ToOpt = Annotated[list[str], typer.Option("--to", help="Recipient (repeat for several).")]
@@ -173,6 +189,14 @@ HtmlOpt = Annotated[Path | None, typer.Option("--html", help="HTML body file.")]
 TemplateOpt = Annotated[str | None, typer.Option(help="Template name instead of --text/--html.")]
 DataOpt = Annotated[Path | None, typer.Option(help="JSON data for --template.")]
 IdOpt = Annotated[str | None, typer.Option("--id", help="Idempotency key (default: from content).")]
+BccOpt = Annotated[
+    bool,
+    typer.Option(
+        "--bcc",
+        help="One message to all recipients, addresses only in the envelope (To: the list"
+        " address, else the sender). Default: one message per recipient.",
+    ),
+]
 
 
 @app.command()
@@ -184,13 +208,14 @@ def send(
     template: TemplateOpt = None,
     data: DataOpt = None,
     id: IdOpt = None,
+    bcc: BccOpt = False,
     config: ConfigOpt = None,
     spool: SpoolOpt = None,
     no_spool: NoSpoolOpt = False,
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Send one email: --text FILE (and/or --html FILE), or --template NAME --data FILE.json."""
-    spec: dict[str, Any] = {"to": to, "id": id}
+    spec: dict[str, Any] = {"to": to, "id": id, "bcc": bcc}
     if template is not None:
         if text is not None or html is not None:
             raise InputError("give --template and --data, or --text/--html, not both")
@@ -286,6 +311,8 @@ def outbox(
     from watcloud.notify.outbox import Outbox
 
     settings = _settings(config, spool, False)
+    if settings.spool is False:
+        raise WatcloudError("the spool is off (smtp.spool: false); nothing is kept")
     box = Outbox(settings.spool)
     try:
         rows = box.list_outbox()
@@ -295,9 +322,16 @@ def outbox(
         emit_json(rows)
         return
     print_table(
-        ["ID", "SUBJECT", "PENDING", "ATTEMPTS", "LAST ERROR"],
+        ["ID", "SUBJECT", "PENDING", "ATTEMPTS", "LAST ERROR", "HELD BY"],
         [
-            [r["id"][:12], r["subject"], ", ".join(r["pending"]), r["attempts"], r["last_error"]]
+            [
+                r["id"][:12],
+                r["subject"],
+                ", ".join(r["pending"]),
+                r["attempts"],
+                r["last_error"],
+                r["held_by"] or "",
+            ]
             for r in rows
         ],
     )

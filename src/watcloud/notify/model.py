@@ -16,7 +16,13 @@ class DeliveryError(Exception):
 
 @dataclass
 class Message:
-    """One email. `to` are the envelope and `To:` recipients.
+    """One email to `to`.
+
+    By default each recipient gets their own copy, with only their own address in `To:` (no
+    recipient sees another's address); each copy is delivered exactly once on its own. With
+    `bcc=True` one copy goes to every recipient at once, the recipients only in the SMTP
+    envelope and `To:` set to the configured `list_address` (else the sender): for mail to a
+    list of people who may know the message was shared, but never each other's addresses.
 
     `id` is the idempotency key: a message whose id was already sent (with a spool configured)
     is not sent again. When None it is derived from to+subject+text+html.
@@ -31,6 +37,7 @@ class Message:
     id: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     inline_images: dict[str, bytes] = field(default_factory=dict)
+    bcc: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.to, str):
@@ -55,7 +62,7 @@ def derive_id(to: list[str], subject: str, text: str | None, html: str | None) -
 class SendResult:
     """The outcome for one message.
 
-    status: "sent" (every recipient accepted, or some refused permanently is "failed"),
+    status: "sent" (every recipient accepted; some refused permanently is "failed"),
     "failed" (a permanent failure for at least one recipient, or transient failures that
     outlasted the retries with no spool), "spooled" (transient; kept in the outbox for the
     next run), "duplicate" (this id was already sent).
@@ -67,6 +74,9 @@ class SendResult:
     recipients: dict[str, str]
     attempts: int
     error: str | None = None
+    # Set when "sent" was concluded rather than seen: the run that sent it was killed while
+    # writing the final "." of its DATA, before the relay's reply was recorded.
+    note: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -80,6 +90,7 @@ class SendResult:
             "recipients": dict(self.recipients),
             "attempts": self.attempts,
             "error": self.error,
+            "note": self.note,
         }
 
 
@@ -94,7 +105,12 @@ class Rendered:
     inline_images: dict[str, bytes] = field(default_factory=dict)
 
     def to_message(
-        self, to: list[str] | str, *, id: str | None = None, headers: dict[str, str] | None = None
+        self,
+        to: list[str] | str,
+        *,
+        id: str | None = None,
+        headers: dict[str, str] | None = None,
+        bcc: bool = False,
     ) -> Message:
         return Message(
             to=[to] if isinstance(to, str) else list(to),
@@ -104,4 +120,5 @@ class Rendered:
             id=id,
             headers=dict(headers or {}),
             inline_images=dict(self.inline_images),
+            bcc=bcc,
         )

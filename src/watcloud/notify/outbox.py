@@ -1,22 +1,42 @@
 """The spool: a SQLite outbox of messages not yet delivered and a log of finished ids.
 
-Exactly once across runs: a message is written to `outbox` before its first attempt (with a
-lease, so two runs at the same time never both send it), deleted from `outbox` and written to
-`done` in one transaction when every recipient has a final answer. An id found in `done` is not
-sent again. A run that crashes leaves its rows leased until `lease_until`; after that the next
-run sends them.
+Exactly once across runs: a message is written to `outbox` before its first attempt, owned by
+this run, and moved from `outbox` to `done` in one transaction when every recipient has a final
+answer. An id found in `done` is not sent again.
+
+Ownership ends with the owner. Each run (`Outbox`) holds an exclusive `flock` on its own lock
+file, `<spool>.owners/<owner>.lock`, for as long as it is open: the kernel releases it when the
+process exits, however it exits (kill -9 included), and it works across PID namespaces
+(containers sharing the volume), where a pid would mean nothing. A row whose owner's lock can
+be taken belongs to a dead run and is taken over at once; a row whose owner still holds its lock
+is never touched. The lock file records the owner's pid and boot id, for people.
+
+Intent: the body of a DATA goes to the relay first, without its final "."; then the worker
+commits `state = 'sending'` with the recipients the relay accepted, and only then writes the
+three bytes ".\r\n" that make the relay take the message. A relay discards a transaction whose
+"." never came, so a row in state `queued` was never delivered and is sent; a row taken over in
+state `sending` had its "." written unless the process died in the microseconds between that
+commit and the next system call, and is finished as sent without sending it again
+(`SendResult.note` says so). See docs/notify.md, "Crashes", for what remains.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
+import secrets
 import sqlite3
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from watcloud.core.errors import WatcloudError
 from watcloud.core.state import open_db, transaction
 from watcloud.core.timez import now
 
@@ -44,7 +64,76 @@ MIGRATIONS = [
         finished_at TEXT NOT NULL
     );
     """,
+    # owner: the run holding the row (its lock file's name); state: queued | sending;
+    # sending: JSON list, the recipients of the DATA whose final "." is being written.
+    # (No comments inside: SQLite splices an added column's text into the CREATE TABLE.)
+    """
+    ALTER TABLE outbox ADD COLUMN owner TEXT;
+    ALTER TABLE outbox ADD COLUMN state TEXT NOT NULL DEFAULT 'queued';
+    ALTER TABLE outbox ADD COLUMN sending TEXT
+    """,
 ]
+
+
+def boot_id() -> str:
+    """This boot's id (`/proc/sys/kernel/random/boot_id`), or "" where there is none."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+class _Owner:
+    """This run's claim: an exclusive flock on `<dir>/<token>.lock`, held until `release`.
+
+    The file is created under a temporary name, locked, then renamed into place, so a lock file
+    with its final name is locked from the moment it can be seen until its owner is gone.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.dir = directory
+        self.token = f"{os.getpid()}-{secrets.token_hex(6)}"
+        tmp = directory / f".{self.token}.tmp"
+        # Readable by all (it holds a pid and a boot id): another user's run sharing the spool
+        # must be able to open it to try the lock.
+        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, f"pid {os.getpid()}\nboot_id {boot_id()}\n".encode())
+        os.rename(tmp, self.path(self.token))
+        self.fd: int | None = fd
+
+    def path(self, token: str) -> Path:
+        return self.dir / f"{token}.lock"
+
+    def alive(self, token: str) -> bool:
+        """Whether the run `token` still holds its lock (is still running)."""
+        if token == self.token:
+            return True
+        try:
+            fd = os.open(self.path(token), os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return False
+        except OSError:
+            return True  # cannot tell: never take a row that might be a live run's
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return True
+        # Dead: nobody can lock this name again (tokens are unique), so it can go.
+        with contextlib.suppress(OSError):
+            os.unlink(self.path(token))
+        os.close(fd)
+        return False
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.unlink(self.path(self.token))
+        os.close(self.fd)
+        self.fd = None
 
 
 @dataclass
@@ -57,6 +146,8 @@ class Spooled:
     subject: str
     attempts: int
     last_error: str | None
+    # Recipients whose copy a dead run was finishing ("." next) when it died (state 'sending').
+    sending: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -67,46 +158,91 @@ class DoneEntry:
     attempts: int
 
 
+def _open(path: Path) -> sqlite3.Connection:
+    """open_db, retried while another process holds the database while creating it (SQLite
+    answers "database is locked" at once there, without waiting for its busy timeout)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return open_db(path, MIGRATIONS, check_same_thread=False)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class Outbox:
-    """One run's view of the spool. Used from one thread (the pool reports to it)."""
+    """One run's view of the spool. Used from the calling thread and, for `mark_sending` and
+    `mark_unsent`, from the pool's workers: one connection, behind one lock."""
 
     def __init__(
-        self, path: Path, *, lease_seconds: float = 3600.0, keep_days: float | None = None
+        self, path: Path, *, lease_seconds: float | None = None, keep_days: float | None = None
     ) -> None:
+        # `lease_seconds` is accepted for compatibility and ignored: a row is held exactly as
+        # long as the run that owns it is alive (see the module docstring).
         self.path = Path(path)
-        self.db: sqlite3.Connection = open_db(self.path, MIGRATIONS)
-        self.lease_seconds = lease_seconds
+        # One connection for the run, shared by the calling thread and the pool's workers
+        # (their intent marks) behind `_lock`: two connections of one process would wait for
+        # each other in SQLite's busy handler (sleeps of milliseconds), 12x slower here.
+        self.db: sqlite3.Connection = _open(self.path)
+        self._lock = threading.RLock()
+        owners = self.path.with_name(self.path.name + ".owners")
+        try:
+            self._owner = _Owner(owners)
+        except OSError as exc:
+            self.db.close()
+            raise WatcloudError(f"{owners}: cannot create this run's lock: {exc}") from None
+        self.owner = self._owner.token
         if keep_days is not None:
             self.prune(keep_days)
 
     def prune(self, keep_days: float) -> int:
         """Forget finished ids older than `keep_days` (the same content may then go out again)."""
         cutoff = (now() - timedelta(days=keep_days)).isoformat()
-        with transaction(self.db):
+        with self._lock, transaction(self.db):
             cur = self.db.execute("DELETE FROM done WHERE finished_at < ?", (cutoff,))
         return cur.rowcount
 
     def close(self) -> None:
-        self.db.close()
+        """Release every row this run still holds (they go out on the next run), then the lock."""
+        with self._lock:
+            with contextlib.suppress(sqlite3.Error), transaction(self.db):
+                self.db.execute("UPDATE outbox SET owner = NULL WHERE owner = ?", (self.owner,))
+            self.db.close()
+        self._owner.release()
 
     def done(self, id: str) -> DoneEntry | None:
-        row = self.db.execute(
-            "SELECT id, status, outcome, attempts FROM done WHERE id = ?", (id,)
-        ).fetchone()
+        with self._lock:
+            row = self.db.execute(
+                "SELECT id, status, outcome, attempts FROM done WHERE id = ?", (id,)
+            ).fetchone()
         if row is None:
             return None
         return DoneEntry(row["id"], row["status"], json.loads(row["outcome"]), row["attempts"])
 
-    def claim_pending(self) -> list[Spooled]:
-        """Lease every outbox row no other run holds, oldest first."""
-        t = time.time()
-        with transaction(self.db):
-            rows = self.db.execute(
-                "SELECT * FROM outbox WHERE lease_until < ? ORDER BY queued_at, id", (t,)
-            ).fetchall()
-            self.db.execute(
-                "UPDATE outbox SET lease_until = ? WHERE lease_until < ?",
-                (t + self.lease_seconds, t),
+    def _free(self, owners: dict[str, bool], owner: str | None) -> bool:
+        if owner is None:
+            return True
+        if owner not in owners:
+            owners[owner] = not self._owner.alive(owner)
+        return owners[owner]
+
+    def claim_pending(self, ids: Collection[str] | None = None) -> list[Spooled]:
+        """Take every outbox row (or those of `ids`) no live run holds, oldest first: a dead
+        run's rows at once, a live run's never."""
+        owners: dict[str, bool] = {}  # owner -> free (dead)
+        wanted = None if ids is None else set(ids)
+        with self._lock, transaction(self.db):
+            rows = [
+                r
+                for r in self.db.execute(
+                    "SELECT * FROM outbox WHERE owner IS NULL OR owner != ? ORDER BY queued_at, id",
+                    (self.owner,),
+                ).fetchall()
+                if (wanted is None or r["id"] in wanted) and self._free(owners, r["owner"])
+            ]
+            self.db.executemany(
+                "UPDATE outbox SET owner = ? WHERE id = ?", [(self.owner, r["id"]) for r in rows]
             )
         return [
             Spooled(
@@ -118,24 +254,42 @@ class Outbox:
                 r["subject"],
                 r["attempts"],
                 r["last_error"],
+                json.loads(r["sending"]) if r["state"] == "sending" and r["sending"] else [],
             )
             for r in rows
         ]
 
-    def is_leased(self, id: str) -> bool:
-        row = self.db.execute("SELECT lease_until FROM outbox WHERE id = ?", (id,)).fetchone()
-        return row is not None
+    def holder(self, id: str) -> str | None:
+        """The live run holding outbox row `id` (not this one), else None."""
+        with self._lock:
+            row = self.db.execute("SELECT owner FROM outbox WHERE id = ?", (id,)).fetchone()
+        if row is None or row["owner"] in (None, self.owner):
+            return None
+        return None if self._free({}, row["owner"]) else str(row["owner"])
 
-    def add(self, items: list[Spooled]) -> None:
-        """Write new messages (leased to this run) before their first attempt."""
+    def is_leased(self, id: str) -> bool:
+        """Whether another live run holds row `id` (kept for callers of the old name)."""
+        return self.holder(id) is not None
+
+    def add(self, items: list[Spooled]) -> dict[str, str]:
+        """Write new messages (owned by this run) before their first attempt, in one
+        transaction. A message that another run finished or put in the outbox since this run
+        looked (two runs sending the same batch at once) is not written: returned as
+        id -> "done" or "held", and must not be sent by this run."""
         stamp = now().isoformat()
-        lease = time.time() + self.lease_seconds
-        with transaction(self.db):
-            self.db.executemany(
-                "INSERT INTO outbox (id, sender, pending, outcome, raw, subject, attempts,"
-                " last_error, queued_at, updated_at, lease_until)"
-                " VALUES (?, ?, ?, ?, ?, ?, 0, NULL, ?, ?, ?)",
-                [
+        skipped: dict[str, str] = {}
+        with self._lock, transaction(self.db):
+            for s in items:
+                if self.db.execute("SELECT 1 FROM done WHERE id = ?", (s.id,)).fetchone():
+                    skipped[s.id] = "done"
+                    continue
+                if self.db.execute("SELECT 1 FROM outbox WHERE id = ?", (s.id,)).fetchone():
+                    skipped[s.id] = "held"
+                    continue
+                self.db.execute(
+                    "INSERT INTO outbox (id, sender, pending, outcome, raw, subject, attempts,"
+                    " last_error, queued_at, updated_at, lease_until, owner, state)"
+                    " VALUES (?, ?, ?, ?, ?, ?, 0, NULL, ?, ?, 0, ?, 'queued')",
                     (
                         s.id,
                         s.sender,
@@ -145,17 +299,34 @@ class Outbox:
                         s.subject,
                         stamp,
                         stamp,
-                        lease,
-                    )
-                    for s in items
-                ],
-            )
+                        self.owner,
+                    ),
+                )
+        return skipped
+
+    def _mark(self, sql: str, args: tuple[Any, ...]) -> None:
+        with self._lock:
+            self.db.execute(sql, args)  # autocommit: one statement, one transaction
+
+    def mark_sending(self, id: str, recipients: list[str]) -> None:
+        """Intent, committed before the final "." of DATA for `recipients` (any thread)."""
+        self._mark(
+            "UPDATE outbox SET state = 'sending', sending = ? WHERE id = ? AND owner = ?",
+            (json.dumps(recipients), id, self.owner),
+        )
+
+    def mark_unsent(self, id: str) -> None:
+        """The relay did not take that DATA (an error reply, or no reply at all)."""
+        self._mark(
+            "UPDATE outbox SET state = 'queued', sending = NULL WHERE id = ? AND owner = ?",
+            (id, self.owner),
+        )
 
     def finish(
         self, id: str, status: str, outcome: dict[str, str], attempts: int, subject: str
     ) -> None:
         """Every recipient answered: move the message from the outbox to the done log."""
-        with transaction(self.db):
+        with self._lock, transaction(self.db):
             self.db.execute("DELETE FROM outbox WHERE id = ?", (id,))
             self.db.execute(
                 "INSERT OR REPLACE INTO done (id, status, outcome, attempts, subject, finished_at)"
@@ -166,19 +337,21 @@ class Outbox:
     def keep(
         self, id: str, pending: list[str], outcome: dict[str, str], attempts: int, error: str | None
     ) -> None:
-        """Still undeliverable: keep it for the next run (lease released)."""
-        with transaction(self.db):
+        """Still undeliverable: keep it for the next run (released by this run)."""
+        with self._lock, transaction(self.db):
             self.db.execute(
                 "UPDATE outbox SET pending = ?, outcome = ?, attempts = ?, last_error = ?,"
-                " updated_at = ?, lease_until = 0 WHERE id = ?",
+                " updated_at = ?, owner = NULL, state = 'queued', sending = NULL WHERE id = ?",
                 (json.dumps(pending), json.dumps(outcome), attempts, error, now().isoformat(), id),
             )
 
     def list_outbox(self) -> list[dict[str, Any]]:
-        rows = self.db.execute(
-            "SELECT id, subject, pending, attempts, last_error, queued_at, updated_at"
-            " FROM outbox ORDER BY queued_at, id"
-        ).fetchall()
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT id, subject, pending, attempts, last_error, queued_at, updated_at,"
+                " owner, state FROM outbox ORDER BY queued_at, id"
+            ).fetchall()
+        owners: dict[str, bool] = {}
         return [
             {
                 "id": r["id"],
@@ -188,6 +361,8 @@ class Outbox:
                 "last_error": r["last_error"],
                 "queued_at": r["queued_at"],
                 "updated_at": r["updated_at"],
+                "held_by": None if self._free(owners, r["owner"]) else r["owner"],
+                "state": r["state"],
             }
             for r in rows
         ]

@@ -35,7 +35,11 @@ ENV_KEYS = {
     "TIMEOUT": "timeout",
     "SPOOL": "spool",
     "LIST_UNSUBSCRIBE": "list_unsubscribe",
+    "REPLY_TO": "reply_to",
+    "LIST_ADDRESS": "list_address",
+    "AFTER_CRASH": "after_crash",
 }
+_OFF = {"off", "false", "no", "none"}
 
 
 class SmtpSettings(StrictModel):
@@ -69,10 +73,20 @@ class SmtpSettings(StrictModel):
     backoff_base: float = Field(default=1.0, ge=0)
     backoff_cap: float = Field(default=60.0, ge=0)
     jitter: float = Field(default=0.5, ge=0, le=1)  # delay * uniform(1 - jitter, 1 + jitter)
-    # Spool: SQLite outbox + sent log (exactly-once across runs). None: no spool.
-    spool: Path | None = None
+    # Spool: SQLite outbox + sent log (exactly-once across runs). On by default: None means
+    # `$XDG_STATE_HOME/watcloud/<tool>-outbox.sqlite` for the calling tool; only an explicit
+    # `false` (YAML `spool: false`, `WATCLOUD_SMTP_SPOOL=off`) turns it off.
+    spool: Path | Literal[False] | None = None
     spool_keep_days: float = Field(default=90.0, gt=0)  # how long a sent id stays "duplicate"
-    # Headers
+    # A copy a killed run was finishing (intent committed, its final "." maybe written): "sent"
+    # concludes it delivered (never twice, may lose it); "resend" sends it again (never lost,
+    # may be twice). See docs/notify.md, "Crashes".
+    after_crash: Literal["sent", "resend"] = "sent"
+    # Headers. `Auto-Submitted` (RFC 3834) stops vacation responders from answering.
+    auto_submitted: str = "auto-generated"
+    reply_to: str | None = None  # e.g. "WATcloud admins <admins@example.org>"
+    list_address: str | None = None  # names a list: List-Id, List-Unsubscribe, To: with bcc
+    list_id: str | None = None  # None: from list_address ("<announce.example.org>")
     list_unsubscribe: str | None = None  # e.g. "<mailto:unsub@example.org>, <https://...>"
     list_unsubscribe_post: bool = False  # RFC 8058 one-click (needs an https URL above)
     message_id_domain: str | None = None  # None: the domain of `from`
@@ -88,6 +102,46 @@ class SmtpSettings(StrictModel):
         if not address.isascii():
             raise ValueError("the 'from' address must be ASCII (the display name may not be)")
         return value
+
+    @field_validator("spool", mode="before")
+    @classmethod
+    def _spool_off(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in _OFF:
+            return False
+        if value is True:
+            return None  # `spool: true`: the default location
+        return value
+
+    @field_validator("reply_to", "list_address")
+    @classmethod
+    def _check_address(cls, value: str | None) -> str | None:
+        from email.utils import parseaddr
+
+        if value is not None and ("@" not in parseaddr(value)[1] or not value.isascii()):
+            raise ValueError("must be an ASCII email address like 'Admins <admins@example.org>'")
+        return value
+
+    @property
+    def list_id_header(self) -> str | None:
+        """`List-Id` (RFC 2919): `list_id`, else the list address with `@` made a dot."""
+        if self.list_id:
+            return self.list_id if "<" in self.list_id else f"<{self.list_id}>"
+        if self.list_address:
+            from email.utils import parseaddr
+
+            return "<" + parseaddr(self.list_address)[1].replace("@", ".") + ">"
+        return None
+
+    @property
+    def list_unsubscribe_header(self) -> str | None:
+        """`List-Unsubscribe`: `list_unsubscribe`, else a mailto: to the list address."""
+        if self.list_unsubscribe:
+            return self.list_unsubscribe
+        if self.list_address:
+            from email.utils import parseaddr
+
+            return f"<mailto:{parseaddr(self.list_address)[1]}?subject=unsubscribe>"
+        return None
 
     @property
     def effective_port(self) -> int:

@@ -2,31 +2,41 @@
 it reuses for up to `messages_per_connection` transactions and reopens when the server closes
 it. One rate limiter for the whole pool. Retries with capped exponential backoff and jitter on
 transient failures only (421, other 4xx, timeouts, dropped connections); 5xx are final, per
-recipient. With a spool, the outbox makes delivery exactly-once across runs.
+recipient. With a spool (on by default), the outbox makes delivery exactly-once across runs,
+crashes included. A message to several recipients goes out as one copy per recipient.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import queue
 import random
+import re
+import select
 import smtplib
+import socket
+import sqlite3
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from watcloud.core.backoff import backoff_delay
 from watcloud.core.ratelimit import RateLimiter
 from watcloud.notify import mime
 from watcloud.notify.model import Message, SendResult
-from watcloud.notify.outbox import Outbox, Spooled
+from watcloud.notify.outbox import DoneEntry, Outbox, Spooled
 from watcloud.notify.settings import SmtpSettings
 
 Sleep = Callable[[float], None]
 BUILD_CHUNK = 64  # messages built and written to the outbox per step
 Clock = Callable[[], float]
+Mark = Callable[[str, list[str]], None]
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 class _Fatal(Exception):
@@ -53,6 +63,7 @@ class _Job:
     prior_attempts: int = 0
     attempts: int = 0
     error: str | None = None
+    note: str | None = None
 
     @property
     def total_attempts(self) -> int:
@@ -95,9 +106,15 @@ class Pool:
         sleep: Sleep = time.sleep,
         clock: Clock = time.monotonic,
         rng: Callable[[], float] = random.random,
+        on_sending: Mark | None = None,
+        on_unsent: Callable[[str], None] | None = None,
     ) -> None:
         self.s = settings
         self.sleep = sleep
+        # Called by the worker between the body of DATA and its final "." (with the
+        # recipients it is for), and when the relay then did not take it: the spool's intent.
+        self.on_sending = on_sending
+        self.on_unsent = on_unsent
         self.rng = rng
         self.limiter = RateLimiter(
             settings.rate_per_second,
@@ -184,6 +201,11 @@ class Pool:
             _close(conn)
             self._connect_failed(f"connection setup failed: {exc}")
             raise _Drop(f"connection setup failed: {exc}") from None
+        if conn.sock is not None:
+            # The final "." of DATA goes out in its own small write (after the spool's intent):
+            # with Nagle's algorithm it would wait for the relay's delayed ACK, 40 ms a message.
+            with contextlib.suppress(OSError):
+                conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self._lock:
             self._connect_failures = 0
         return conn
@@ -237,7 +259,7 @@ class Pool:
                 _rset(conn)
                 return
             try:
-                code, resp = conn.data(job.raw)
+                code, resp = self._data(conn, job, accepted)
             except smtplib.SMTPDataError as exc:
                 code, resp = exc.smtp_code, exc.smtp_error
                 if code == 421:
@@ -263,6 +285,34 @@ class Pool:
             for rcpt in job.pending:
                 job.outcome[rcpt] = msg
             raise _Drop(msg) from None
+
+    def _data(self, conn: smtplib.SMTP, job: _Job, accepted: list[str]) -> tuple[int, bytes]:
+        """smtplib's `data()`, with the body and its final "." sent apart and the spool's
+        intent committed between them: the relay takes nothing before the "."."""
+        conn.putcmd("data")
+        code, resp = conn.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, resp)
+        body = _LEADING_DOT.sub(b"..", job.raw)
+        if not body.endswith(b"\r\n"):
+            body += b"\r\n"
+        if self.on_sending is None:
+            conn.send(body + b".\r\n")
+        else:
+            conn.send(body)
+            if conn.sock is not None:  # room in the socket buffer: the "." will not block
+                select.select([], [conn.sock], [], self.s.timeout)
+            self.on_sending(job.id, accepted)
+            conn.send(b".\r\n")
+        try:
+            code, resp = conn.getreply()
+        except BaseException:
+            if self.on_unsent is not None:
+                self.on_unsent(job.id)
+            raise
+        if not 200 <= code < 300 and self.on_unsent is not None:
+            self.on_unsent(job.id)
+        return code, resp
 
     @staticmethod
     def _all_pending(job: _Job, code: int, resp: bytes | str) -> None:
@@ -434,6 +484,46 @@ def _rset(conn: smtplib.SMTP) -> None:
 # -- the batch ----------------------------------------------------------------------------------
 
 
+TAKEN_OVER = (
+    "concluded sent, not sent again: the run sending it was killed while it finished the"
+    " message (its final '.' going out) and before the relay's reply was recorded"
+)
+
+
+RESENT = (
+    "sent again (after_crash: resend): the run sending it was killed while it finished the"
+    " message; if its final '.' had gone out, this is a second copy"
+)
+
+
+def calling_tool() -> str:
+    """The tool a library call comes from: the first `watcloud.<tool>` module on the stack
+    outside notify (`watcloud.outage.delivery` -> "outage"), else "notify"."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        parts = str(frame.f_globals.get("__name__", "")).split(".")
+        if len(parts) > 1 and parts[0] == "watcloud" and parts[1] not in _NOT_TOOLS:
+            return parts[1]
+        frame = frame.f_back  # type: ignore[assignment]
+    return "notify"
+
+
+_NOT_TOOLS = {"notify", "core", "cli", "__main__"}
+
+
+def spool_path(settings: SmtpSettings, tool: str | None = None) -> Path | None:
+    """Where the outbox is: `spool` from the settings; if unset, the calling tool's state
+    directory (`$XDG_STATE_HOME/watcloud/<tool>-outbox.sqlite`); None only when the settings
+    turn it off explicitly (`spool: false`)."""
+    if settings.spool is False:
+        return None
+    if settings.spool is not None:
+        return Path(settings.spool)
+    from watcloud.core.paths import state_dir
+
+    return state_dir() / f"{tool or calling_tool()}-outbox.sqlite"
+
+
 def deliver(
     messages: Iterable[Message],
     settings: SmtpSettings,
@@ -443,19 +533,90 @@ def deliver(
     rng: Callable[[], float] = random.random,
     on_result: Callable[[SendResult], None] | None = None,
     drain_spool: bool = True,
+    tool: str | None = None,
 ) -> BatchReport:
-    """Send `messages` (and, with a spool, what earlier runs left in it) through one pool."""
+    """Send `messages` (and, with a spool, what earlier runs left in it) through one pool.
+
+    `tool` names the calling tool, whose state directory holds the outbox when the settings
+    do not name one (default: guessed from the caller's module, see `calling_tool`)."""
     msgs = list(messages)
-    outbox = (
-        Outbox(settings.spool, keep_days=settings.spool_keep_days)
-        if settings.spool is not None
-        else None
-    )
+    path = spool_path(settings, tool or calling_tool())
+    from watcloud.core.errors import WatcloudError
+
+    try:
+        outbox = Outbox(path, keep_days=settings.spool_keep_days) if path is not None else None
+    except (sqlite3.Error, OSError) as exc:
+        raise WatcloudError(f"{path}: the spool cannot be used: {exc}") from None
     try:
         return _deliver(msgs, settings, outbox, sleep, clock, rng, on_result, drain_spool)
+    except sqlite3.Error as exc:  # busy for longer than its 30 s timeout, disk full, ...
+        raise WatcloudError(f"{path}: the spool failed: {exc}") from None
     finally:
         if outbox is not None:
-            outbox.close()
+            with contextlib.suppress(sqlite3.Error):
+                outbox.close()
+
+
+def copy_id(key: str, recipient: str) -> str:
+    """The idempotency key of one recipient's copy of message `key`."""
+    return f"{key}.{hashlib.sha256(recipient.lower().encode()).hexdigest()[:12]}"
+
+
+def copies(msg: Message, settings: SmtpSettings) -> list[tuple[str, Message, list[str]]]:
+    """(id, message as built, envelope recipients) for each copy of `msg` that goes out: one
+    per recipient with only that recipient in `To:`, or with `bcc` one for all, `To:` the list
+    address (else the sender). A one-recipient message keeps its own id."""
+    rcpts = list(dict.fromkeys(mime.addr_spec(r) for r in msg.to))
+    if msg.bcc:
+        header_to = [settings.list_address or settings.sender]
+        return [(msg.key, replace(msg, to=header_to, id=msg.key), rcpts)]
+    if len(rcpts) <= 1:
+        return [(msg.key, msg, rcpts)]
+    out: list[tuple[str, Message, list[str]]] = []
+    seen: set[str] = set()
+    for shown in msg.to:
+        rcpt = mime.addr_spec(shown)
+        if rcpt in seen:
+            continue
+        seen.add(rcpt)
+        cid = copy_id(msg.key, rcpt)
+        out.append((cid, replace(msg, to=[shown], id=cid), [rcpt]))
+    return out
+
+
+def _combine(key: str, parts: list[SendResult]) -> SendResult:
+    """One result for a message sent as several copies."""
+    if len(parts) == 1 and parts[0].id == key:
+        return parts[0]
+    statuses = {p.status for p in parts}
+    if "failed" in statuses:
+        status = "failed"
+    elif "spooled" in statuses:
+        status = "spooled"
+    elif statuses == {"duplicate"}:
+        status = "duplicate"
+    else:
+        status = "sent"
+    recipients: dict[str, str] = {}
+    for p in parts:
+        recipients.update(p.recipients)
+    errors = list(dict.fromkeys(p.error for p in parts if p.error and p.status != "sent"))
+    notes = list(dict.fromkeys(p.note for p in parts if p.note))
+    return SendResult(
+        key,
+        status,
+        recipients,
+        max((p.attempts for p in parts), default=0),
+        "; ".join(errors) if errors and status not in ("sent", "duplicate") else None,
+        "; ".join(notes) or None,
+    )
+
+
+def _from_done(id: str, prior: DoneEntry) -> SendResult:
+    """The result for a message an earlier run finished: not sent again."""
+    ok = prior.status == "sent"
+    error = None if ok else "refused permanently in an earlier run"
+    return SendResult(id, "duplicate" if ok else "failed", prior.outcome, 0, error)
 
 
 def _deliver(
@@ -469,13 +630,21 @@ def _deliver(
     drain_spool: bool,
 ) -> BatchReport:
     results: list[SendResult | None] = [None] * len(msgs)
-    jobs: dict[str, _Job] = {}
-    from_spool: list[str] = []
-    waiting: dict[str, list[int]] = {}  # job id -> input indexes answered by that job
+    parts_of: list[list[str]] = [[] for _ in msgs]  # input index -> its copies' ids
+    part_result: dict[str, SendResult] = {}
+    askers: dict[str, list[int]] = {}  # copy id -> input indexes it answers (first: sender)
+    left = [0] * len(msgs)  # copies of each input message still without a result
 
-    if outbox is not None and drain_spool:
-        for sp in outbox.claim_pending():
-            jobs[sp.id] = _Job(
+    plans: list[list[tuple[str, Message, list[str]]] | None] = []
+    for msg in msgs:
+        empty = not msg.to or (not msg.subject and msg.text is None and msg.html is None)
+        plans.append(None if empty else copies(msg, settings))
+
+    jobs: dict[str, _Job] = {}
+    if outbox is not None:
+        wanted = None if drain_spool else {c[0] for p in plans if p for c in p}
+        for sp in outbox.claim_pending(wanted):
+            job = _Job(
                 sp.id,
                 sp.sender,
                 sp.raw,
@@ -485,39 +654,72 @@ def _deliver(
                 prior_attempts=sp.attempts,
                 error=sp.last_error,
             )
-            from_spool.append(sp.id)
+            if sp.sending and settings.after_crash == "resend":
+                job.note = RESENT
+            for rcpt in sp.sending if settings.after_crash == "sent" else []:
+                if rcpt in job.pending:  # the dead run was ending this copy: the relay has it
+                    job.pending.remove(rcpt)
+                    job.outcome[rcpt] = "ok"
+                    job.note = TAKEN_OVER
+            if job.note is not None:
+                job.prior_attempts += 1  # the dead run's attempt, never recorded
+            jobs[sp.id] = job
 
-    to_build: list[tuple[Message, list[str]]] = []
+    def result_for(index: int) -> SendResult:
+        parts = []
+        for pid in parts_of[index]:
+            r = part_result[pid]
+            if r.status == "sent" and askers[pid][0] != index:  # the same copy twice: sent once
+                r = SendResult(pid, "duplicate", dict(r.recipients), 0, None)
+            parts.append(r)
+        return _combine(msgs[index].key, parts)
+
+    def complete(pid: str, result: SendResult) -> None:
+        part_result[pid] = result
+        for index in askers.get(pid, []):
+            left[index] -= 1
+            if left[index] == 0:
+                results[index] = done = result_for(index)
+                if on_result is not None:
+                    on_result(done)
+
+    to_build: list[tuple[str, Message, list[str]]] = []
     for i, msg in enumerate(msgs):
+        plan = plans[i]
         key = msg.key
-        if key in waiting or key in jobs:
-            waiting.setdefault(key, []).append(i)
-            continue
-        if outbox is not None:
-            prior = outbox.done(key)
-            if prior is not None:
-                results[i] = SendResult(
-                    key,
-                    "duplicate" if prior.status == "sent" else "failed",
-                    prior.outcome,
-                    0,
-                    None if prior.status == "sent" else "refused permanently in an earlier run",
-                )
-                continue
-            if outbox.is_leased(key):
-                results[i] = SendResult(
-                    key, "spooled", {}, 0, "in the spool, being sent by another run"
-                )
-                continue
-        rcpts = [mime.addr_spec(r) for r in msg.to]
-        if not rcpts or (not msg.subject and msg.text is None and msg.html is None):
+        if plan is None:
             results[i] = SendResult(key, "failed", {}, 0, "message has no recipients or content")
             continue
-        waiting.setdefault(key, []).append(i)
-        to_build.append((msg, list(dict.fromkeys(rcpts))))
+        if outbox is not None and len(plan) > 1 and (legacy := outbox.done(key)) is not None:
+            results[i] = _from_done(key, legacy)  # sent whole, to all at once, by 0.x
+            continue
+        for pid, built, rcpts in plan:
+            parts_of[i].append(pid)
+            if pid in askers:
+                askers[pid].append(i)
+                if pid not in part_result:
+                    left[i] += 1
+                continue
+            askers[pid] = [i]
+            if pid in jobs:
+                left[i] += 1
+                continue
+            if outbox is not None:
+                prior = outbox.done(pid)
+                if prior is not None:
+                    part_result[pid] = _from_done(pid, prior)
+                    continue
+                if outbox.holder(pid) is not None:
+                    part_result[pid] = SendResult(
+                        pid, "spooled", {}, 0, "in the spool, being sent by another run"
+                    )
+                    continue
+            left[i] += 1
+            to_build.append((pid, built, rcpts))
+        if left[i] == 0:
+            results[i] = result_for(i)
 
     drained: list[SendResult] = []
-    spool_ids = set(from_spool)
 
     def finished(job: _Job) -> None:
         if job.pending:
@@ -539,47 +741,59 @@ def _deliver(
                 outbox.keep(job.id, job.pending, job.outcome, job.total_attempts, job.error)
             else:
                 outbox.finish(job.id, status, job.outcome, job.total_attempts, job.subject)
-        result = SendResult(job.id, status, dict(job.outcome), job.total_attempts, error)
-        for n, idx in enumerate(waiting.get(job.id, [])):
-            if n == 0 or status != "sent":
-                results[idx] = result
-            else:  # the same id twice in one batch: delivered once
-                results[idx] = SendResult(job.id, "duplicate", dict(job.outcome), 0, None)
-        if job.id in spool_ids:
+        result = SendResult(job.id, status, dict(job.outcome), job.total_attempts, error, job.note)
+        if job.id in askers:
+            complete(job.id, result)
+        else:  # from an earlier run's spool, not in this batch
             drained.append(result)
-        if on_result is not None:
-            on_result(result)
+            if on_result is not None:
+                on_result(result)
 
     # Messages are built (MIME) and written to the outbox in chunks while the pool already
     # sends the earlier ones: the first message goes out after one chunk, not after all.
-    pool = Pool(settings, sleep=sleep, clock=clock, rng=rng)
-    pool.start(len(jobs) + len(to_build))
+    pool = Pool(
+        settings,
+        sleep=sleep,
+        clock=clock,
+        rng=rng,
+        on_sending=outbox.mark_sending if outbox is not None else None,
+        on_unsent=outbox.mark_unsent if outbox is not None else None,
+    )
+    ready = [j for j in jobs.values() if not j.pending]  # taken over, nothing left to send
+    pool.start(len(jobs) - len(ready) + len(to_build))
+    for job in ready:
+        finished(job)
     submitted = 0
     for job in jobs.values():
-        pool.submit(job)
-        submitted += 1
+        if job.pending:
+            pool.submit(job)
+            submitted += 1
     completed = 0
     for start in range(0, len(to_build), BUILD_CHUNK):
         chunk: list[_Job] = []
-        for msg, rcpts in to_build[start : start + BUILD_CHUNK]:
+        for pid, built, rcpts in to_build[start : start + BUILD_CHUNK]:
             try:
-                raw = mime.to_bytes(mime.build(msg, settings))
+                raw = mime.to_bytes(mime.build(built, settings))
             except ValueError as exc:
-                for idx in waiting.pop(msg.key):
-                    results[idx] = SendResult(msg.key, "failed", {}, 0, str(exc))
+                complete(pid, SendResult(pid, "failed", {}, 0, str(exc)))
                 continue
             refused = {r: why for r in rcpts if (why := _bad_address(r))}
             pending = [r for r in rcpts if r not in refused]
-            chunk.append(
-                _Job(msg.key, settings.envelope_sender, raw, msg.subject, pending, refused)
-            )
+            chunk.append(_Job(pid, settings.envelope_sender, raw, built.subject, pending, refused))
         if outbox is not None and chunk:
-            outbox.add(
+            skipped = outbox.add(
                 [
                     Spooled(j.id, j.sender, j.pending, j.outcome, j.raw, j.subject, 0, None)
                     for j in chunk
                 ]
             )
+            for pid, why in skipped.items():  # another run took it meanwhile
+                prior = outbox.done(pid) if why == "done" else None
+                if prior is not None:
+                    complete(pid, _from_done(pid, prior))
+                else:
+                    complete(pid, SendResult(pid, "spooled", {}, 0, "sent by another run"))
+            chunk = [j for j in chunk if j.id not in skipped]
         for job in chunk:
             pool.submit(job)
             submitted += 1

@@ -15,7 +15,10 @@ import time
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 @dataclass
@@ -57,6 +60,10 @@ class RelayBehaviour:
     idle_timeout: float = 30.0
     # AUTH: username -> password (None: no AUTH offered).
     users: dict[str, str] | None = None
+    # Called on the relay's thread at each stage: "MAIL", "RCPT", "DATA" (the message is
+    # stored, its 250 not yet sent) and "REPLIED" (right after that 250 was written). Tests use
+    # it to kill the client at exact points of the protocol.
+    on_event: Callable[[str], None] | None = None
 
 
 def _close_after_reply(server: Any) -> None:
@@ -85,6 +92,8 @@ class _Handler:
     ) -> str:
         await self._slow()
         relay, b = self.relay, self.relay.behaviour
+        if b.on_event is not None:
+            b.on_event("MAIL")
         with relay.lock:
             per_conn = getattr(session, "watcloud_messages", 0)
             if b.per_connection_limit is not None and per_conn >= b.per_connection_limit:
@@ -111,6 +120,8 @@ class _Handler:
     ) -> str:
         await self._slow()
         relay, b = self.relay, self.relay.behaviour
+        if b.on_event is not None:
+            b.on_event("RCPT")
         with relay.lock:
             left = b.drop_at_rcpt.get(address, 0)
             if left > 0:
@@ -156,6 +167,10 @@ class _Handler:
                     subject,
                 )
             )
+        if b.on_event is not None:
+            b.on_event("DATA")
+            # Runs after the reply below has been written (as `_close_after_reply` does).
+            asyncio.get_running_loop().call_soon(b.on_event, "REPLIED")
         return "250 2.0.0 Message accepted for delivery"
 
 
