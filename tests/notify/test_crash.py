@@ -217,7 +217,10 @@ def test_the_window_left_between_the_intent_and_the_final_dot(relay_factory, tmp
     counts = relay.deliveries_by_recipient()
     [(wid, _rcpt)] = expected_copies(notices(N)) - set(counts)
     assert set(counts.values()) == {1}
-    assert json.loads(out)["noted"] == [wid.rpartition(".")[0]]
+    # the copy in the window is concluded sent from its intent and said so; a copy the relay
+    # did take whose "done" commit the kill also beat (seen under load) is noted too, and
+    # was delivered once (the counts above)
+    assert wid.rpartition(".")[0] in json.loads(out)["noted"]
     assert _held(spool) == (0, [])
 
 
