@@ -6,14 +6,16 @@ import pytest
 
 from watcloud.core.config import parse_config
 from watcloud.core.errors import ConfigError
-from watcloud.dnsfailover.config import CheckConfig, Config
+from watcloud.dnsfailover.config import CheckConfig, DnsFailoverConfig
 from watcloud.dnsfailover.reconcile import Change, Desired, Record, RRSetView, apply_to_view, plan
 
 BASE = "provider: {kind: cloudflare, zone: Example.COM.}\nservices:\n"
 
 
 def test_defaults_and_normalisation() -> None:
-    cfg = parse_config(Config, BASE + "  - {fqdn: Svc.Example.com., hosts: [10.0.0.1]}\n", "t")
+    cfg = parse_config(
+        DnsFailoverConfig, BASE + "  - {fqdn: Svc.Example.com., hosts: [10.0.0.1]}\n", "t"
+    )
     s = cfg.services[0]
     assert cfg.provider.zone == "example.com" and s.fqdn == "svc.example.com"
     assert (s.type, s.ttl, s.down_after, s.up_after, s.min_records) == ("A", 60, 3, 2, 1)
@@ -60,15 +62,19 @@ def test_status_specs(spec: list[int | str], yes: list[int], no: list[int]) -> N
 )
 def test_invalid_services(service: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        parse_config(Config, BASE + f"  - {service}\n", "t")
+        parse_config(DnsFailoverConfig, BASE + f"  - {service}\n", "t")
 
 
 def test_duplicate_services_and_listen() -> None:
     with pytest.raises(ConfigError, match="listed twice"):
-        parse_config(Config, BASE + "  - {fqdn: a.example.com, hosts: [10.0.0.1]}\n" * 2, "t")
+        parse_config(
+            DnsFailoverConfig, BASE + "  - {fqdn: a.example.com, hosts: [10.0.0.1]}\n" * 2, "t"
+        )
     with pytest.raises(ConfigError, match="expected host:port"):
         parse_config(
-            Config, BASE + "  - {fqdn: a.example.com, hosts: [10.0.0.1]}\nlisten: nowhere\n", "t"
+            DnsFailoverConfig,
+            BASE + "  - {fqdn: a.example.com, hosts: [10.0.0.1]}\nlisten: nowhere\n",
+            "t",
         )
 
 

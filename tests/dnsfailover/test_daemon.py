@@ -10,7 +10,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.dnsfailover.conftest import WebServer
-from watcloud.dnsfailover.config import AnnounceConfig, Config
+from watcloud.dnsfailover.config import AnnounceConfig, DnsFailoverConfig
 from watcloud.dnsfailover.daemon import Daemon, Engine
 from watcloud.dnsfailover.lease import FileLock
 from watcloud.dnsfailover.probe import ProbeResult, probe_round
@@ -21,8 +21,8 @@ pytestmark = pytest.mark.integration
 NAME = "svc.example.com"
 
 
-def config(base: str, hosts: list[WebServer], tmp: Path, **svc: object) -> Config:
-    return Config.model_validate(
+def config(base: str, hosts: list[WebServer], tmp: Path, **svc: object) -> DnsFailoverConfig:
+    return DnsFailoverConfig.model_validate(
         {
             "provider": {
                 "kind": "cloudflare",
@@ -310,9 +310,9 @@ async def all_ok(services):  # type: ignore[no-untyped-def]
     return [ProbeResult(s.key, h, True, 0.0, "ok") for s in services for h in s.hosts]
 
 
-def mem_config(**extra: object) -> Config:
+def mem_config(**extra: object) -> DnsFailoverConfig:
     """One service, two hosts, fast rounds, no lock (for the `Mem` provider)."""
-    return Config.model_validate(
+    return DnsFailoverConfig.model_validate(
         {
             "provider": {"kind": "rfc2136", "server": "127.0.0.1", "zone": "example.com"},
             "services": [

@@ -136,7 +136,7 @@ def test_make_lock_needs_a_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_daemons_share_one_lease(kube: tuple, tmp_path: Path) -> None:  # type: ignore[type-arg]
     """Two daemons, one Lease: one works, one waits; SIGTERM hands over; a stolen Lease stops
     the holder with exit code 1."""
-    from watcloud.dnsfailover.config import Config
+    from watcloud.dnsfailover.config import DnsFailoverConfig
     from watcloud.dnsfailover.daemon import Daemon
     from watcloud.dnsfailover.reconcile import RRSetView
 
@@ -159,7 +159,7 @@ def test_daemons_share_one_lease(kube: tuple, tmp_path: Path) -> None:  # type: 
 
         return [ProbeResult(s.key, h, True, 0.0, "ok") for s in services for h in s.hosts]
 
-    cfg = Config.model_validate(
+    cfg = DnsFailoverConfig.model_validate(
         {
             "provider": {"kind": "rfc2136", "server": "127.0.0.1", "zone": "example.com"},
             "services": [

@@ -124,14 +124,14 @@ def test_leaving_fail_open_churns_no_record(knot: Knot, monkeypatch: pytest.Monk
     only the host that is still failing leaves."""
     import asyncio
 
-    from watcloud.dnsfailover.config import Config
+    from watcloud.dnsfailover.config import DnsFailoverConfig
     from watcloud.dnsfailover.daemon import Engine
     from watcloud.dnsfailover.probe import ProbeResult
 
     monkeypatch.setenv("TEST_TSIG", knot.secret)
     name = f"svc.{knot.zone}"
     hosts = ["10.1.0.1", "10.1.0.2", "10.1.0.3", "10.1.0.4"]
-    cfg = Config.model_validate(
+    cfg = DnsFailoverConfig.model_validate(
         {
             "provider": knot.provider_config(tsig_secret_env="TEST_TSIG", timeout=2),
             "services": [
@@ -197,14 +197,14 @@ def test_a_refused_rrset_does_not_hold_back_another_service(
     update is refused (and re-read next time), and service b's removal still goes through."""
     import asyncio
 
-    from watcloud.dnsfailover.config import Config
+    from watcloud.dnsfailover.config import DnsFailoverConfig
     from watcloud.dnsfailover.daemon import Engine
     from watcloud.dnsfailover.probe import ProbeResult
 
     monkeypatch.setenv("TEST_TSIG", knot.secret)
     names = [f"a.{knot.zone}", f"b.{knot.zone}"]
     hosts = ["10.1.0.1", "10.1.0.2"]
-    cfg = Config.model_validate(
+    cfg = DnsFailoverConfig.model_validate(
         {
             "provider": knot.provider_config(tsig_secret_env="TEST_TSIG", timeout=2),
             "services": [

@@ -12,9 +12,10 @@ import pytest
 from tests.outage.conftest import Site, listing_html, notice_html
 from watcloud.outage.analysis import analyze
 from watcloud.outage.config import WebSource
+from watcloud.outage.decide import plan
 from watcloud.outage.parse import parse_text
 from watcloud.outage.sources.plantops import PlantOps, SourceError, parse_listing
-from watcloud.outage.state import State, plan
+from watcloud.outage.state import State
 
 
 class FakeClock:

@@ -3,7 +3,7 @@ reminders, a failed channel retried, restarts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -239,3 +239,33 @@ def test_a_crashed_pass_is_finished_first_with_the_same_ids(tmp_path: Path) -> N
     assert w.state.sent_channels("plantops:9", "scheduled", "fp") == {"email"}
     w.run()
     assert len(rec.sent) == 1
+
+
+def test_any_source_is_polled_and_acknowledged_after_its_notice_is_recorded(
+    tmp_path: Path,
+) -> None:
+    """The sources interface (issue 21): the Watcher polls a source of one's own like the
+    built-in ones; a source resumed after a `Found` (where IMAP marks the message processed)
+    finds the notice already recorded; a `Problem` is a warning; `Fetched` counts pages."""
+    from watcloud.outage.sources import Event, Fetched, Found, Problem, Source
+
+    rec = Recorder()
+    clock = [datetime(2030, 1, 2, tzinfo=UTC)]
+    w = watcher(tmp_path, rec, clock)
+    notice = parse_text(TEXT.format(title="Electrical Shutdown - CPH"))
+    seen_at_ack: list[bool] = []
+
+    class Own:
+        def poll(self, at: datetime) -> Iterator[Event]:
+            yield Fetched(changed=False)
+            yield Found("plantops:77", "mail", notice, None)
+            seen_at_ack.append(w.state.notice("plantops:77") is not None)
+            yield Problem("own", "own source unhappy", "details")
+
+    own: Source = Own()
+    report = w.run(sources=[own])
+    assert seen_at_ack == [True]
+    assert (report.fetched, report.not_modified, report.new_versions) == (1, 1, 1)
+    assert report.warnings == ["own source unhappy: details"]
+    assert [s[0] for s in rec.sent] == ["email", "discord"]
+    assert w.run(sources=[own]).new_versions == 0

@@ -10,8 +10,8 @@ import pytest
 
 from watcloud.core.timez import CLUSTER_TZ
 from watcloud.outage.analysis import analyze
+from watcloud.outage.decide import plan
 from watcloud.outage.parse import parse_text
-from watcloud.outage.state import plan
 
 
 def _windows(text: str, posted: date, title: str | None = None) -> list[tuple[str, str]]:

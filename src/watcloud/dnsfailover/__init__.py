@@ -2,5 +2,38 @@
 
 `decide` is the pure state machine, `probe` the concurrent health checks, `reconcile` the
 smallest change between desired and published records, `providers/` the DNS back ends and
-`daemon` the loop around them.
+`daemon` the loop around them; `api` the library calls below, `report` their rendering.
+
+The library (see docs/dnsfailover.md, "Library"), imported lazily::
+
+    from watcloud.dnsfailover import DnsFailoverConfig, check_hosts, load, plan_changes
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from watcloud.dnsfailover.api import PlanReport, check_hosts, plan_changes, run_daemon
+    from watcloud.dnsfailover.config import DnsFailoverConfig, load
+
+__all__ = [
+    "DnsFailoverConfig",
+    "PlanReport",
+    "check_hosts",
+    "load",
+    "plan_changes",
+    "run_daemon",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("DnsFailoverConfig", "load"):
+        from watcloud.dnsfailover import config
+
+        return getattr(config, name)
+    if name in __all__:
+        from watcloud.dnsfailover import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'watcloud.dnsfailover' has no attribute {name!r}")

@@ -234,7 +234,7 @@ class AnnounceConfig(StrictModel):
     smtp_config: Path | None = None
 
 
-class Config(StrictModel):
+class DnsFailoverConfig(StrictModel):
     provider: Annotated[CloudflareConfig | Rfc2136Config, Field(discriminator="kind")]
     services: list[ServiceConfig] = Field(min_length=1)
     owner_id: str = Field(default="default", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
@@ -244,7 +244,7 @@ class Config(StrictModel):
     announce: AnnounceConfig = Field(default_factory=AnnounceConfig)
 
     @model_validator(mode="after")
-    def _unique(self) -> Config:
+    def _unique(self) -> DnsFailoverConfig:
         keys = [s.key for s in self.services]
         dupes = sorted({k for k in keys if keys.count(k) > 1})
         if dupes:
@@ -263,10 +263,14 @@ class Config(StrictModel):
         return host.strip("[]"), int(port)
 
 
-def load(path: Path | None) -> Config:
+# The name before issue 21 (one naming scheme: `<Tool>Config`); tests/deploy still uses it.
+Config = DnsFailoverConfig
+
+
+def load(path: Path | None) -> DnsFailoverConfig:
     default = default_config_path(TOOL)
     if path is None and not default.exists():
         from watcloud.core.errors import ConfigError
 
         raise ConfigError(f"no config: give --config FILE or create {default}")
-    return load_config(Config, path, default_path=default)
+    return load_config(DnsFailoverConfig, path, default_path=default)

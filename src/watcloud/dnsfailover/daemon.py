@@ -30,7 +30,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from watcloud.dnsfailover.config import Config, ServiceConfig
+from watcloud.dnsfailover.config import DnsFailoverConfig, ServiceConfig
 from watcloud.dnsfailover.decide import (
     HostState,
     Transition,
@@ -220,7 +220,7 @@ class Engine:
 
     def __init__(
         self,
-        config: Config,
+        config: DnsFailoverConfig,
         provider: Provider,
         *,
         announcer: Announcer | None = None,
@@ -410,6 +410,20 @@ class Engine:
             done += applied
         return SyncOutcome(done, p.warnings, error)
 
+    def plan_for(self, results: Sequence[ProbeResult]) -> SyncOutcome:
+        """What would change in DNS if these probe results persisted past each service's
+        thresholds: the states are set as if they had, then a dry-run sync (reads the
+        provider, writes nothing). Used by `dns-failover plan` (`api.plan_changes`)."""
+        for svc in self.config.services:
+            self.states[svc.key] = {
+                r.host: HostState(
+                    up=r.ok, fails=0 if r.ok else svc.down_after, oks=svc.up_after if r.ok else 0
+                )
+                for r in results
+                if r.service == svc.key
+            }
+        return self.sync_blocking(self.config.services, dry_run=True)
+
     async def sync(
         self, services: Sequence[ServiceConfig], where: str | Mapping[str, str] = ""
     ) -> SyncOutcome:
@@ -460,7 +474,7 @@ class Engine:
 class Daemon:
     def __init__(
         self,
-        config: Config,
+        config: DnsFailoverConfig,
         provider: Provider,
         *,
         probe: ProbeFn = probe_round,
@@ -685,7 +699,7 @@ class Daemon:
         self.stop.set()
 
 
-def notify_announcer(config: Config) -> Announcer | None:
+def notify_announcer(config: DnsFailoverConfig) -> Announcer | None:
     """Announce changes through watcloud.notify (email and/or Discord), if configured."""
     ann = config.announce
     if not ann.email_to and not ann.discord_webhook_env:

@@ -11,18 +11,20 @@ import hashlib
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from watcloud.core.timez import CLUSTER_TZ, now, parse_iso
+from watcloud.core.timez import CLUSTER_TZ, now
 from watcloud.outage import announce
 from watcloud.outage.analysis import Analysis, analyze
 from watcloud.outage.config import OutageConfig
+from watcloud.outage.decide import Plan, fingerprint, plan
 from watcloud.outage.delivery import Delivery, Sent
 from watcloud.outage.oncluster import ClusterView
-from watcloud.outage.parse import Notice, garbled, parse_html
-from watcloud.outage.sources.plantops import PlantOps, SourceError
-from watcloud.outage.state import OutboxItem, Plan, State, fingerprint, plan
+from watcloud.outage.parse import Notice
+from watcloud.outage.sources import Found, Notices, Problem, Source
+from watcloud.outage.sources.plantops import PlantOps
+from watcloud.outage.state import OutboxItem, State
 
 
 @dataclass
@@ -51,6 +53,7 @@ class Watcher:
         self.web = web
         self.clock = clock
         self.report = PassReport()
+        self.failed_inputs = 0  # inputs of this pass that could not be used (mail files)
         self.cluster = ClusterView(cfg)
 
     # --- warnings -------------------------------------------------------------------------
@@ -69,77 +72,38 @@ class Watcher:
     # --- one pass -------------------------------------------------------------------------
 
     def run(
-        self, mail: Iterable[tuple[str, Notice]] = (), *, skipped: Iterable[str] = ()
+        self,
+        mail: Iterable[tuple[str, Notice]] = (),
+        *,
+        skipped: Iterable[str] = (),
+        sources: Iterable[Source] = (),
     ) -> PassReport:
-        """One pass; `skipped` are mail inputs that could not be used (warned about here)."""
+        """One pass over the web source (`self.web`), then `sources`, then the notices in
+        hand (`mail`; `skipped` are mail inputs that could not be used, warned about here)."""
         self.report = PassReport()
+        self.failed_inputs = 0
         self.cluster = ClusterView(self.cfg)  # read the cluster afresh each pass
-        for problem in skipped:
-            self.warn(f"mail-file:{problem}", "mail file skipped", problem)
         # First finish what a pass that died left queued (same ids: nothing goes twice).
         self.flush()
-        if self.web is not None:
-            self._web_pass()
-        for key, notice in mail:
-            self.process(key, "mail", notice, notice.url)
+        in_hand = Notices(mail, skipped)
+        every: list[Source] = [in_hand] if in_hand.problems else []
+        every += [self.web] if self.web is not None else []
+        every += [*sources, *([in_hand] if in_hand.found else [])]
+        for source in every:
+            self.poll(source)
         return self.report
 
-    def _web_pass(self) -> None:
-        assert self.web is not None
-        at = self.clock()
-        listed_ids: list[str] = []
-        try:
-            page, listed = self.web.listing()
-            self.report.fetched += 1
-            self.report.not_modified += not page.changed
-            if not listed:
-                self.warn(
-                    "listing-shape",
-                    "PlantOps listing changed shape",
-                    f"no notices (a.w3-leftbar -> notice.php?ID=N) found on {page.url}; "
-                    "nothing was announced from the web this time",
-                )
-            listed_ids = [x.id for x in listed]
-        except SourceError as exc:
-            self.warn("listing-fetch", "PlantOps listing unavailable", str(exc))
-        # Every listed notice is asked (conditionally: an unchanged page is a 304), also when its
-        # event is over: PlantOps edits notices in place, and a postponed one gets a new date on
-        # the same page. A known notice that left the listing is asked until its event is over.
-        grace = timedelta(days=self.cfg.web.refetch_days_after_event)
-
-        def over(row: Any) -> bool:
-            return row["event_end"] is not None and parse_iso(row["event_end"]) + grace < at
-
-        ids = list(dict.fromkeys(listed_ids))
-        on_listing = set(listed_ids)
-        for row in self.state.notices("plantops"):
-            nid = row["key"].split(":", 1)[1]
-            if nid in on_listing or over(row):
-                continue
-            if row["event_end"] is None and parse_iso(row["first_seen"]) + timedelta(days=60) < at:
-                continue
-            ids.append(nid)
-        for nid in ids:
-            key = f"plantops:{nid}"
-            url = self.web.notice_url(nid)
-            try:
-                page = self.web.get(url)
-            except SourceError as exc:
-                self.warn(f"notice-fetch:{nid}", f"PlantOps notice {nid} unavailable", str(exc))
-                continue
-            self.report.fetched += 1
-            if not page.changed:
-                self.report.not_modified += 1
-            notice = parse_html(page.body, id=nid, url=url)
-            why = garbled(notice)
-            if why is not None:
-                self.warn(
-                    f"garbled:{nid}",
-                    f"PlantOps notice {nid} could not be read (garbled notice)",
-                    f"{url}: {why}; not announced",
-                )
-                continue
-            self.process(key, "plantops", notice, url)
+    def poll(self, source: Source) -> None:
+        """Every notice of one source into this pass's report."""
+        for event in source.poll(self.clock()):
+            if isinstance(event, Found):
+                self.process(event.key, event.source, event.notice, event.url)
+            elif isinstance(event, Problem):
+                self.failed_inputs += event.failed_input
+                self.warn(event.key, event.subject, event.body)
+            else:
+                self.report.fetched += 1
+                self.report.not_modified += not event.changed
 
     def posted_for(self, key: str, notice: Notice) -> date:
         if notice.posted is not None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from watcloud.dnsfailover.config import Config
+    from watcloud.dnsfailover.config import DnsFailoverConfig
     from watcloud.dnsfailover.reconcile import Provider
 
 
-def make_provider(config: Config) -> Provider:
+def make_provider(config: DnsFailoverConfig) -> Provider:
     """The provider the config names (its SDK imported only now)."""
     from watcloud.dnsfailover.config import CloudflareConfig
 

@@ -16,12 +16,14 @@ import re
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from watcloud.core.config import read_secret
 from watcloud.core.errors import ConfigError, InputError
-from watcloud.outage.config import ImapSource
+from watcloud.outage.config import ImapSource as ImapConfig
 from watcloud.outage.parse import Notice, garbled, notice_id_from_url, parse_email
+from watcloud.outage.sources import Event, Found, Notices, Problem
 
 PROCESSED_FLAG = "$WatcloudOutage"
 
@@ -42,6 +44,16 @@ def key_for(notice: Notice, raw: bytes) -> str:
 def from_bytes(raw: bytes) -> tuple[str, Notice]:
     notice = parse_email(raw)
     return key_for(notice, raw), notice
+
+
+def files(paths: list[Path]) -> Notices:
+    """A source of the notices in `.eml` and mbox files (bad ones are its problems)."""
+    return Notices(*read_files(paths))
+
+
+def stdin(raw: bytes) -> Notices:
+    """A source of the one notice email piped to standard input."""
+    return Notices([from_bytes(raw)])
 
 
 def read_files(paths: list[Path]) -> tuple[list[tuple[str, Notice]], list[str]]:
@@ -103,7 +115,7 @@ class ImapItem:
 
 
 class ImapMailbox:
-    def __init__(self, cfg: ImapSource) -> None:
+    def __init__(self, cfg: ImapConfig) -> None:
         self.cfg = cfg
         self.conn: imaplib.IMAP4 | None = None
 
@@ -171,6 +183,23 @@ class ImapMailbox:
             typ, data = self.conn.uid("STORE", uid, "+FLAGS", f"({PROCESSED_FLAG} \\Seen)")
             if typ != "OK":
                 raise MailError(f"imap: cannot flag message {uid}: {data!r}")
+
+
+class ImapFolder:
+    """The IMAP folder as a source: each unprocessed message is marked processed once the
+    watcher has handled its notice; a mailbox that cannot be read is a problem."""
+
+    def __init__(self, cfg: ImapConfig) -> None:
+        self.cfg = cfg
+
+    def poll(self, at: datetime) -> Iterator[Event]:
+        try:
+            with ImapMailbox(self.cfg) as box:
+                for item in box.unprocessed():
+                    yield Found(item.key, "mail", item.notice, item.notice.url)
+                    box.mark_processed(item.uid)
+        except MailError as exc:
+            yield Problem("imap", "mailbox unavailable", str(exc))
 
 
 def _quote(folder: str) -> str:

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from watcloud.core.http import make_client, request_with_retries
 from watcloud.core.ratelimit import RateLimiter
+from watcloud.core.timez import parse_iso
 from watcloud.outage.config import WebSource
+from watcloud.outage.parse import garbled, parse_html
+from watcloud.outage.sources import Event, Fetched, Found, Problem
 
 if TYPE_CHECKING:
     import httpx
@@ -157,3 +161,58 @@ class PlantOps:
 
     def notice_url(self, notice_id: str) -> str:
         return urljoin(self.base, f"notice.php?ID={notice_id}")
+
+    def poll(self, at: datetime) -> Iterator[Event]:
+        """The listing, then every listed notice (conditionally: an unchanged page is a 304),
+        also when its event is over: PlantOps edits notices in place, and a postponed one gets
+        a new date on the same page. A known notice that left the listing is asked until its
+        event is over."""
+        listed_ids: list[str] = []
+        try:
+            page, listed = self.listing()
+            yield Fetched(page.changed)
+            if not listed:
+                yield Problem(
+                    "listing-shape",
+                    "PlantOps listing changed shape",
+                    f"no notices (a.w3-leftbar -> notice.php?ID=N) found on {page.url}; "
+                    "nothing was announced from the web this time",
+                )
+            listed_ids = [x.id for x in listed]
+        except SourceError as exc:
+            yield Problem("listing-fetch", "PlantOps listing unavailable", str(exc))
+        for nid in self._to_ask(listed_ids, at):
+            url = self.notice_url(nid)
+            try:
+                page = self.get(url)
+            except SourceError as exc:
+                yield Problem(f"notice-fetch:{nid}", f"PlantOps notice {nid} unavailable", str(exc))
+                continue
+            yield Fetched(page.changed)
+            notice = parse_html(page.body, id=nid, url=url)
+            why = garbled(notice)
+            if why is not None:
+                yield Problem(
+                    f"garbled:{nid}",
+                    f"PlantOps notice {nid} could not be read (garbled notice)",
+                    f"{url}: {why}; not announced",
+                )
+                continue
+            yield Found(f"plantops:{nid}", "plantops", notice, url)
+
+    def _to_ask(self, listed_ids: list[str], at: datetime) -> list[str]:
+        grace = timedelta(days=self.cfg.refetch_days_after_event)
+
+        def over(row: Any) -> bool:
+            return row["event_end"] is not None and parse_iso(row["event_end"]) + grace < at
+
+        ids = list(dict.fromkeys(listed_ids))
+        on_listing = set(listed_ids)
+        for row in self.state.notices("plantops"):
+            nid = row["key"].split(":", 1)[1]
+            if nid in on_listing or over(row):
+                continue
+            if row["event_end"] is None and parse_iso(row["first_seen"]) + timedelta(days=60) < at:
+                continue
+            ids.append(nid)
+        return ids
