@@ -19,9 +19,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Literal
+
+from watcloud.core.backoff import parse_retry_after
 
 API_DEFAULT = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -75,18 +76,6 @@ class RateLimited:
         return f" until {self.reset:%Y-%m-%d %H:%M} UTC" if self.reset else ""
 
 
-def _retry_after(value: str, now: float) -> float:
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return SECONDARY_DEFAULT_WAIT
-    return max(0.0, when.timestamp() - now)
-
-
 def rate_limit(
     status: int, headers: Mapping[str, str], now: float, message: str = ""
 ) -> RateLimited | None:
@@ -97,7 +86,8 @@ def rate_limit(
         return None
     retry_after = headers.get("retry-after")
     if retry_after is not None:
-        return RateLimited("secondary", _retry_after(retry_after.strip(), now))
+        wait = parse_retry_after(retry_after.strip(), SECONDARY_DEFAULT_WAIT, now)
+        return RateLimited("secondary", wait)
     if headers.get("x-ratelimit-remaining") == "0":
         limit = headers.get("x-ratelimit-limit")
         try:
