@@ -98,6 +98,13 @@ def _progress() -> Iterator[tuple[Callable[[int], None] | None, Callable[[str], 
         )
 
 
+def _skip_no_dns(if_no_dns: str | None, cfg: LinksConfig) -> bool:
+    """--if-no-dns (else the config's if_no_dns) is `skip`."""
+    if if_no_dns not in (None, "fail", "skip"):
+        raise InputError(f"--if-no-dns: expected 'fail' or 'skip' (got {if_no_dns!r})")
+    return (if_no_dns or cfg.external.if_no_dns) == "skip"
+
+
 def _no_dns(
     exc: NoDnsError, *, json_out: bool, skip: bool, state: Path | None, cfg: LinksConfig
 ) -> None:
@@ -181,9 +188,7 @@ def external(
     from watcloud.links.external import NoDnsError
 
     cfg = cfgmod.load(config)
-    if if_no_dns not in (None, "fail", "skip"):
-        raise InputError(f"--if-no-dns: expected 'fail' or 'skip' (got {if_no_dns!r})")
-    skip_no_dns = (if_no_dns or cfg.external.if_no_dns) == "skip"
+    skip_no_dns = _skip_no_dns(if_no_dns, cfg)
     try:
         with _progress() as (on_start, on_done):
             result, sites = check_links(
