@@ -159,6 +159,8 @@ class Api:
     files: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (repo, path, ref)
     rate_limited: bool = False
     secondary_limit_once: bool = False
+    # one refusal shaped by the test: (status, message, headers), answered to the next request
+    refuse_once: tuple[int, str, dict[str, str]] | None = None
     requests: list[str] = field(default_factory=list)
     auth: list[str | None] = field(default_factory=list)
 
@@ -200,6 +202,11 @@ def make_handler(api: Api) -> type[BaseHTTPRequestHandler]:
             parts = url.path.strip("/").split("/")
             api.requests.append(self.path)
             api.auth.append(self.headers.get("Authorization"))
+            if api.refuse_once is not None:
+                status, message, headers = api.refuse_once
+                api.refuse_once = None
+                self._send(status, {"message": message}, headers)
+                return
             if api.secondary_limit_once:
                 api.secondary_limit_once = False
                 self._send(

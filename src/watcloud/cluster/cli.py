@@ -52,21 +52,10 @@ def status(
     failed source is named, and the exit code stays 0.
     """
     from watcloud.cluster import config as cluster_config
-    from watcloud.cluster.sources import collect
-    from watcloud.cluster.status import build_report
+    from watcloud.cluster.api import status_report
 
     cfg = cluster_config.load(config)
-    got = collect(cfg, refresh=refresh)
-    report = build_report(
-        now=now(),
-        machines=got.machines,
-        checks=got.checks,
-        nodes=got.nodes,
-        reservations=got.reservations,
-        sources=got.sources,
-        show_all=show_all,
-        notes=got.notes,
-    )
+    report = status_report(cfg, refresh=refresh, show_all=show_all)
     if output is OutputFormat.json:
         text = to_json(report.as_json()) + "\n"
     else:
@@ -99,27 +88,10 @@ def quota_list(output: OutputOpt = OutputFormat.text, config: ConfigOpt = None) 
     CPU and memory: cgroup v2 limits, a SLURM job's allocation, else the login-node quotas
     from machine-info. GPUs: the job's allocation and `nvidia-smi`. Unknown stays unknown.
     """
-    import os
-    import socket
-    from pathlib import Path
-
     from watcloud.cluster import config as cluster_config
-    from watcloud.cluster.quota import QuotaContext, collect
-    from watcloud.cluster.sources import fetch_machine_info
+    from watcloud.cluster.api import quotas
 
-    cfg = cluster_config.load(config)
-    ctx = QuotaContext(
-        home=cfg.home or Path.home(),
-        sysfs_root=cfg.sysfs_root,
-        proc_root=cfg.proc_root,
-        tmp_dir=cfg.tmp_dir,
-        env=dict(os.environ),
-        hostname=cfg.hostname or socket.gethostname(),
-        timeout=cfg.source_timeout,
-        cpu_sample_seconds=cfg.cpu_sample_seconds,
-        machine_info=lambda: fetch_machine_info(cfg),
-    )
-    rows, notes = collect(ctx)
+    rows, notes = quotas(cluster_config.load(config))
     if output is OutputFormat.json:
         emit_json({"generated_at": now(), "rows": [r.as_json() for r in rows], "notes": notes})
         return
@@ -139,13 +111,10 @@ def daemon_status(output: OutputOpt = OutputFormat.text, config: ConfigOpt = Non
 
     Exit code 0 when every configured daemon runs, 1 otherwise.
     """
-    import os
-
     from watcloud.cluster import config as cluster_config
-    from watcloud.cluster.daemon import status as probe
+    from watcloud.cluster.api import daemon_reports
 
-    cfg = cluster_config.load(config)
-    reports = [probe(spec, os.environ, cfg.source_timeout) for spec in cfg.daemons]
+    reports = daemon_reports(cluster_config.load(config))
     if output is OutputFormat.json:
         emit_json({"daemons": [r.as_json() for r in reports]})
     else:
@@ -217,6 +186,10 @@ def config_unset(
 # ---- watcloud daemon start --------------------------------------------------------------------
 
 
+def _say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
 @daemon_app.command("start")
 def daemon_start(
     name: Annotated[
@@ -236,43 +209,21 @@ def daemon_start(
     there is one; on a login node where Docker runs only inside jobs, how to get a job.
     Exit 0 when it answers, 1 when it could not be started here.
     """
-    import os
-    import shutil
-
     from watcloud.cluster import config as cluster_config
-    from watcloud.cluster.daemon import observe, plan_start, run_start, wait_running
-    from watcloud.core.errors import InputError
-    from watcloud.core.paths import state_dir
+    from watcloud.cluster.api import start_daemon
 
-    cfg = cluster_config.load(config)
-    specs = [d for d in cfg.daemons if name is None or d.name == name]
-    if not specs:
-        known = ", ".join(d.name for d in cfg.daemons) or "none"
-        raise InputError(f"no daemon named {name!r} in the config (configured: {known})")
-    spec, env = specs[0], dict(os.environ)
-    report, unit, script = observe(spec, env, cfg.source_timeout)
-    plan = plan_start(
-        spec,
-        report,
-        unit,
-        in_slurm_job=bool(env.get("SLURM_JOB_ID")),
-        slurm_start_found=script,
-        srun_found=shutil.which("srun") is not None,
-    )
-    sys.stdout.write(plan.message + "\n")
-    if plan.command is None:
+    got = start_daemon(cluster_config.load(config), name, dry_run=dry_run, wait=wait, announce=_say)
+    spec, report, env = got.spec, got.report, got.env
+    if got.plan.command is None:
         raise typer.Exit(0 if report.state == "running" else 1)
-    if dry_run:
-        sys.stdout.write(f"would run: {' '.join(plan.command)}\n")
+    if not got.ran:
+        sys.stdout.write(f"would run: {' '.join(got.plan.command)}\n")
         return
-    log = state_dir() / f"{spec.name}-start.log"
-    problem = run_start(plan, str(log), timeout=max(wait, cfg.source_timeout))
-    if problem is not None:
-        sys.stderr.write(f"watcloud daemon start: {problem}\n")
+    if got.problem is not None:
+        sys.stderr.write(f"watcloud daemon start: {got.problem}\n")
         raise typer.Exit(1)
-    report = wait_running(spec, env, wait, probe_timeout=cfg.source_timeout)
     if report.state != "running":
-        where = f"; its output is in {log}" if plan.detach else ""
+        where = f"; its output is in {got.log}" if got.plan.detach else ""
         sys.stderr.write(
             f"watcloud daemon start: {spec.name} is {report.state} after {wait:g} s{where}\n"
         )
@@ -300,16 +251,10 @@ def slurm_capacity(
     nodes: Annotated[bool, typer.Option("--nodes", help="Also list every node.")] = False,
 ) -> None:
     """Free CPUs, memory and GPUs per partition (and node), and what can start now."""
-    from watcloud.cluster import capacity as cap_mod
     from watcloud.cluster import config as cluster_config
-    from watcloud.cluster import slurm
-    from watcloud.core.errors import InputError
+    from watcloud.cluster.api import capacity
 
-    cfg = cluster_config.load(config)
-    try:
-        cap = cap_mod.collect(cfg.source_timeout)
-    except slurm.SlurmError as exc:
-        raise InputError(f"cannot read the SLURM nodes: {exc}") from None
+    cap = capacity(cluster_config.load(config))
     if output is OutputFormat.json:
         emit_json({"generated_at": now(), **cap.as_json()})
         return
@@ -335,30 +280,12 @@ def slurm_notify(
     Runs in the foreground (use `&`, tmux or nohup). Exit 0 when the mail went out,
     1 when it could not be delivered, 2 for an unknown job or a bad setting.
     """
-    import re
-
     from watcloud.cluster import config as cluster_config
-    from watcloud.cluster import jobwatch, slurm
-    from watcloud.core.errors import InputError
+    from watcloud.cluster.api import notify_job_end
+    from watcloud.notify import raise_if_relay_unusable
 
-    if not re.fullmatch(r"\d+(_\d+)?", job_id):
-        raise InputError(f"{job_id!r} is not a SLURM job id (digits, or ARRAYID_TASK)")
     cfg = cluster_config.load(config)
-    address = to or cfg.notify_email
-    if not address:
-        raise InputError(
-            "no address: give --to ADDRESS or `watcloud config set notify_email ADDRESS`"
-        )
-    from watcloud.notify import deliver, load_smtp_settings, raise_if_relay_unusable
-
-    settings = load_smtp_settings(cfg.smtp_config)  # a bad SMTP config fails before waiting
-    try:
-        job = jobwatch.watch(job_id, interval=interval, timeout=cfg.source_timeout)
-    except jobwatch.JobNotFound:
-        raise InputError(f"SLURM does not know job {job_id}") from None
-    except slurm.SlurmError as exc:
-        raise InputError(f"cannot read job {job_id}: {exc}") from None
-    report = deliver([jobwatch.end_message(job, address)], settings)
+    job, address, report = notify_job_end(cfg, job_id, to, interval=interval)
     result = report.results[0]
     if output is OutputFormat.json:
         emit_json({"job": job.as_json(), "to": address, "mail": result.status})

@@ -33,3 +33,21 @@ def backoff_delays(
     """The `attempts - 1` delays of a whole retry loop (none after the last try)."""
     for attempt in range(1, attempts):
         yield backoff_delay(attempt, base, cap, jitter, rng)
+
+
+def parse_retry_after(value: str | None, default: float, now: float) -> float:
+    """Seconds from a `Retry-After` value (delta-seconds or HTTP date; `now` in epoch
+    seconds), else `default` when absent or unreadable."""
+    if not value:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    return max(0.0, when.timestamp() - now)

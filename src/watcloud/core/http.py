@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
 from watcloud import __version__
-from watcloud.core.backoff import backoff_delays
+from watcloud.core.backoff import backoff_delays, parse_retry_after
 from watcloud.core.timez import now
 
 CONTACT = "https://cloud.watonomous.ca"
@@ -92,18 +91,7 @@ def make_async_client(
 
 def retry_after_seconds(response: httpx.Response, default: float) -> float:
     """Seconds from a `Retry-After` header (delta-seconds or HTTP date), else `default`."""
-    value = response.headers.get("Retry-After")
-    if not value:
-        return default
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return default
-    return max(0.0, (when - now()).total_seconds())
+    return parse_retry_after(response.headers.get("Retry-After"), default, now().timestamp())
 
 
 def request_with_retries(

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import base64
-import math
 import os
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from watcloud.core import github as gh
 from watcloud.core.errors import WatcloudError
-from watcloud.core.http import make_client, retry_after_seconds
+from watcloud.core.http import make_client
 
-DEFAULT_API = "https://api.github.com"
+DEFAULT_API = gh.API_DEFAULT
 MAX_RETRY_AFTER_S = 60.0
 
 
@@ -39,14 +38,9 @@ class GitHub:
         timeout: float = 20.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.base_url = (base_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API).rstrip("/")
+        self.base_url = gh.api_url(base_url)
         token = token if token is not None else os.environ.get("GITHUB_TOKEN")
-        headers = {
-            "Accept": "application/vnd.github+json",
-            "X-GitHub-Api-Version": "2022-11-28",
-        }
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
+        headers = gh.headers(token)
         self.has_token = bool(token)
         self._client = make_client("gha", timeout=timeout, headers=headers)
         self._sleep = sleep
@@ -68,36 +62,35 @@ class GitHub:
                 resp = self._client.get(url, params=params)
             except httpx.HTTPError as exc:
                 raise GitHubError(f"GitHub API at {self.base_url} unreachable: {exc}") from None
-            if resp.status_code in (403, 429):
-                wait = self._rate_limit_wait(resp)
-                if wait is not None:
-                    self._sleep(wait)
-                    continue
+            wait = self._rate_limit_wait(resp)
+            if wait is not None:
+                self._sleep(wait)
+                continue
             return self._check(resp)
         raise GitHubError(f"GitHub API still rate limiting after retries: {url}")
 
     def _rate_limit_wait(self, resp: httpx.Response) -> float | None:
-        """Seconds to wait for a short secondary limit; raises for an exhausted primary limit."""
-        if resp.headers.get("x-ratelimit-remaining") == "0":
-            reset = resp.headers.get("x-ratelimit-reset", "")
-            when = ""
-            if reset.isdigit():
-                at = datetime.fromtimestamp(int(reset), UTC)
-                secs = max(0, int(at.timestamp() - time.time()))
-                when = f"; it resets at {at:%H:%M:%S} UTC (in {secs} s)"
-            limit = resp.headers.get("x-ratelimit-limit", "?")
-            hint = "" if self.has_token else "; set GITHUB_TOKEN for a higher limit"
-            raise GitHubError(f"GitHub API rate limit of {limit} requests exhausted{when}{hint}")
-        wait = retry_after_seconds(resp, default=math.inf)  # no header: not a short limit
-        return wait if wait <= MAX_RETRY_AFTER_S else None
+        """Seconds to wait for a rate limit within MAX_RETRY_AFTER_S (None: not a rate limit);
+        raises for a limit that lasts longer."""
+        if resp.status_code not in (403, 429):
+            return None
+        limited = gh.rate_limit(resp.status_code, resp.headers, time.time(), _message(resp))
+        if limited is None or limited.wait <= MAX_RETRY_AFTER_S:
+            return None if limited is None else limited.wait
+        if limited.kind == "secondary":
+            raise GitHubError(f"GitHub API secondary rate limit: retry after {limited.wait:.0f} s")
+        when = ""
+        if limited.reset is not None:
+            when = f"; it resets at {limited.reset:%H:%M:%S} UTC (in {int(limited.wait)} s)"
+        hint = "" if self.has_token else "; set GITHUB_TOKEN for a higher limit"
+        raise GitHubError(
+            f"GitHub API rate limit of {limited.limit or '?'} requests exhausted{when}{hint}"
+        )
 
     def _check(self, resp: httpx.Response) -> httpx.Response:
         if resp.is_success:
             return resp
-        try:
-            message = str(resp.json().get("message", ""))
-        except ValueError:
-            message = resp.text[:100]
+        message = _message(resp)
         path = resp.request.url.path
         if resp.status_code == 404:
             hint = "" if self.has_token else " (private? set GITHUB_TOKEN)"
@@ -136,7 +129,7 @@ class GitHub:
                 raise GitHubError(
                     f"GitHub API: malformed jobs page at {resp.request.url}"
                 ) from None
-            url = resp.links.get("next", {}).get("url")
+            url = gh.next_link(resp.headers.get("link"))
             params = None  # the next link carries its own query
         return jobs
 
@@ -149,6 +142,15 @@ class GitHub:
 
     def file(self, repo: str, path: str, ref: str) -> str:
         return decode_contents(self.contents(repo, path, ref), repo, path)
+
+
+def _message(resp: httpx.Response) -> str:
+    """The JSON `message` of an error answer (or the start of a non-JSON body)."""
+    try:
+        data = resp.json()
+    except ValueError:
+        return resp.text[:100]
+    return str(data.get("message", "")) if isinstance(data, dict) else ""
 
 
 def decode_contents(data: dict[str, Any], repo: str, path: str) -> str:

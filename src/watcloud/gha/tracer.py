@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 
 from watcloud.core.errors import InputError, WatcloudError
 from watcloud.gha.analysis import Summary, summarize
@@ -103,3 +104,49 @@ def _called_workflow(
     except WatcloudError as exc:
         notes.append(f"reusable workflow {uses!r} not read ({exc}): its inner `needs:` are unknown")
         return None
+
+
+def trace(
+    target: str,
+    run_id: str | None = None,
+    *,
+    attempt: int | None = None,
+    token: str | None = None,
+    token_file: Path | None = None,
+    save_dir: Path | None = None,
+    from_dir: Path | None = None,
+) -> Result:
+    """Trace one run: `target` is OWNER/REPO (with `run_id`) or a run URL. From the GitHub
+    API (`token`, else $GITHUB_TOKEN, else the first line of `token_file`), also saving every
+    answer under `save_dir`; or from the answers a save run left in `from_dir` (no network)."""
+    from watcloud.core.timez import now
+    from watcloud.gha.saved import Recorder, SavedApi
+
+    repo, rid, url_attempt = parse_target(target, run_id)
+    if attempt is not None and attempt < 1:
+        raise InputError("--attempt must be 1 or more")
+    if from_dir is not None and save_dir is not None:
+        raise InputError("give --from-dir or --save-dir, not both")
+    if from_dir is not None:
+        saved = SavedApi(from_dir)
+        return trace_run(saved, repo, rid, attempt or url_attempt, fetched_at=saved.fetched_at())
+    from watcloud.core.github import token as env_token
+    from watcloud.gha.github import GitHub
+
+    with GitHub(token=token or env_token(token_file) or "") as gh:
+        fetched = now()
+        src: Source = gh if save_dir is None else Recorder(gh, save_dir, fetched_at=fetched)
+        return trace_run(src, repo, rid, attempt or url_attempt, fetched_at=fetched)
+
+
+def write_trace(result: Result, fmt: str = "proto", out: Path | None = None) -> Path:
+    """Write the trace as `proto` (Perfetto) or `json` (Chrome trace events) to `out`
+    (default run-ID-ATTEMPT.pftrace or .json); returns the path written."""
+    from watcloud.core.fsutil import atomic_write
+    from watcloud.gha.trace import to_chrome_json, to_perfetto
+
+    run = result.run
+    path = out or Path(f"run-{run.id}-{run.attempt}.{'pftrace' if fmt == 'proto' else 'json'}")
+    data = to_perfetto(result.model) if fmt == "proto" else to_chrome_json(result.model)
+    atomic_write(path, data)
+    return path

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app
 from watcloud.core.errors import InputError
 from watcloud.core.output import OutputFormat, console, emit_json
+
+if TYPE_CHECKING:
+    from watcloud.links.config import LinksConfig
+    from watcloud.links.external import NoDnsError
 
 app = new_app("Broken internal links (with fragments) and external links (with a grace period).")
 
@@ -33,6 +36,34 @@ BasePathOpt = Annotated[
     str | None,
     typer.Option(
         "--base-path", help="Next.js basePath, e.g. /docs (default: from the config, else none)."
+    ),
+]
+
+
+CheckFragmentsOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--check-fragments/--no-check-fragments",
+        help="Check #fragments on external HTML pages (default: from the config, else off).",
+    ),
+]
+StateOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--state",
+        help="SQLite state (default: from the config, else "
+        "$XDG_STATE_HOME/watcloud/links.sqlite3).",
+    ),
+]
+ShowOkOpt = Annotated[bool, typer.Option("--show-ok", help="List ok links too.")]
+IfNoDnsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--if-no-dns",
+        help="When not one host name resolves (a runner without DNS): 'fail' (exit 2) or "
+        "'skip' (a warning, exit 0). Nothing is recorded either way. Default: from the "
+        "config, else fail.",
+        metavar="fail|skip",
     ),
 ]
 
@@ -67,6 +98,32 @@ def _progress() -> Iterator[tuple[Callable[[int], None] | None, Callable[[str], 
         )
 
 
+def _skip_no_dns(if_no_dns: str | None, cfg: LinksConfig) -> bool:
+    """--if-no-dns (else the config's if_no_dns) is `skip`."""
+    if if_no_dns not in (None, "fail", "skip"):
+        raise InputError(f"--if-no-dns: expected 'fail' or 'skip' (got {if_no_dns!r})")
+    return (if_no_dns or cfg.external.if_no_dns) == "skip"
+
+
+def _no_dns(
+    exc: NoDnsError, *, json_out: bool, skip: bool, state: Path | None, cfg: LinksConfig
+) -> None:
+    """Render a run where no host name resolved: the JSON document, then fail or warn."""
+    from watcloud.core.timez import now
+    from watcloud.links import report as rep
+    from watcloud.links.external import default_state_path
+
+    if json_out:
+        state_file = state or cfg.external.state_path or default_state_path()
+        doc = rep.external_no_dns_json(
+            exc, checked_at=now(), state_path=str(state_file), skipped=skip
+        )
+        emit_json(doc)
+    if not skip:
+        raise exc
+    print(f"warning: {exc}; skipped (--if-no-dns skip)", file=sys.stderr)
+
+
 @app.command()
 def internal(
     site_dir: Annotated[Path, typer.Argument(help="The exported site (e.g. out/).")],
@@ -87,18 +144,16 @@ def internal(
 ) -> None:
     """Check every link between the pages of a built site, fragments included. Exit 1 when any
     link is broken."""
-    from watcloud.links import config as cfgmod
     from watcloud.links import report as rep
-    from watcloud.links.internal import check_site
+    from watcloud.links.api import check_internal
 
-    cfg = cfgmod.load(config).internal
-    result = check_site(
+    result = check_internal(
         site_dir,
-        base_path=cfg.base_path if base_path is None else base_path,
-        ignore=[*cfg.ignore, *(ignore or [])],
-        site_hosts=cfg.site_hosts,
-        check_fragments=cfg.check_fragments and not no_fragments,
-        jobs=cfg.jobs if jobs is None else jobs,
+        config=config,
+        base_path=base_path,
+        ignore=ignore or [],
+        check_fragments=not no_fragments,
+        jobs=jobs,
     )
     if output is OutputFormat.json:
         emit_json(rep.internal_json(result))
@@ -115,33 +170,11 @@ def internal(
 @app.command()
 def external(
     targets: Annotated[list[str], typer.Argument(help="Exported site directories and/or URLs.")],
-    check_fragments: Annotated[
-        bool | None,
-        typer.Option(
-            "--check-fragments/--no-check-fragments",
-            help="Check #fragments on external HTML pages (default: from the config, else off).",
-        ),
-    ] = None,
-    state: Annotated[
-        Path | None,
-        typer.Option(
-            "--state",
-            help="SQLite state (default: from the config, else "
-            "$XDG_STATE_HOME/watcloud/links.sqlite3).",
-        ),
-    ] = None,
+    check_fragments: CheckFragmentsOpt = None,
+    state: StateOpt = None,
     base_path: BasePathOpt = None,
-    show_ok: Annotated[bool, typer.Option("--show-ok", help="List ok links too.")] = False,
-    if_no_dns: Annotated[
-        str | None,
-        typer.Option(
-            "--if-no-dns",
-            help="When not one host name resolves (a runner without DNS): 'fail' (exit 2) or "
-            "'skip' (a warning, exit 0). Nothing is recorded either way. Default: from the "
-            "config, else fail.",
-            metavar="fail|skip",
-        ),
-    ] = None,
+    show_ok: ShowOkOpt = False,
+    if_no_dns: IfNoDnsOpt = None,
     github_annotations: AnnotationsOpt = False,
     markdown: MarkdownOpt = None,
     config: ConfigOpt = None,
@@ -149,59 +182,26 @@ def external(
 ) -> None:
     """Check external links; a link fails the build only once it has failed past the grace
     period (or N runs in a row). Exit 1 when any link does."""
-    from watcloud.core.config import read_secret
     from watcloud.links import config as cfgmod
     from watcloud.links import report as rep
-    from watcloud.links.external import NoDnsError, check_external, default_state_path
-    from watcloud.links.internal import Where, check_site
+    from watcloud.links.api import check_links
+    from watcloud.links.external import NoDnsError
 
     cfg = cfgmod.load(config)
-    if if_no_dns not in (None, "fail", "skip"):
-        raise InputError(f"--if-no-dns: expected 'fail' or 'skip' (got {if_no_dns!r})")
-    skip_no_dns = (if_no_dns or cfg.external.if_no_dns) == "skip"
-    found: dict[str, list[Where]] = {}
-    sites = []
-    for target in targets:
-        if target.startswith(("http://", "https://")):
-            found.setdefault(target, []).append(Where("<command line>", 0, "", "", target))
-        elif Path(target).is_dir():
-            sites.append(target)
-            site = check_site(
-                Path(target),
-                base_path=cfg.internal.base_path if base_path is None else base_path,
-                site_hosts=[*cfg.internal.site_hosts, *cfg.external.site_hosts],
-                check_fragments=False,
-                collect_external=True,
-                jobs=cfg.internal.jobs,
-            )
-            for url, where in site.external.items():
-                found.setdefault(url, []).extend(where)
-        else:
-            raise InputError(f"{target}: neither a directory nor an http(s) URL")
+    skip_no_dns = _skip_no_dns(if_no_dns, cfg)
     try:
         with _progress() as (on_start, on_done):
-            result = check_external(
-                found,
-                cfg.external,
-                state_path=state,
+            result, sites = check_links(
+                targets,
+                config=cfg,
+                state=state,
                 check_fragments=check_fragments,
-                github_token=read_secret("GITHUB_TOKEN"),
-                github_api=os.environ.get("GITHUB_API_URL") or None,
+                base_path=base_path,
                 progress=on_done,
                 on_start=on_start,
             )
     except NoDnsError as exc:
-        from watcloud.core.timez import now
-
-        if output is OutputFormat.json:
-            state_file = state or cfg.external.state_path or default_state_path()
-            doc = rep.external_no_dns_json(
-                exc, checked_at=now(), state_path=str(state_file), skipped=skip_no_dns
-            )
-            emit_json(doc)
-        if not skip_no_dns:
-            raise
-        print(f"warning: {exc}; skipped (--if-no-dns skip)", file=sys.stderr)
+        _no_dns(exc, json_out=output is OutputFormat.json, skip=skip_no_dns, state=state, cfg=cfg)
         return
     if output is OutputFormat.json:
         emit_json(rep.external_json(result))

@@ -11,12 +11,14 @@ import socket
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from watcloud.core.errors import ConfigError, InputError, WatcloudError
+from watcloud.core.github import headers as github_headers
+from watcloud.core.github import rate_limit
 from watcloud.core.ratelimit import RateLimiter
 from watcloud.core.timez import now as utc_now
 from watcloud.core.timez import parse_iso
@@ -33,7 +35,7 @@ from watcloud.links.classify import (
     retryable,
 )
 from watcloud.links.config import ExternalConfig
-from watcloud.links.github import API_DEFAULT, API_HEADERS, ApiCheck, api_check
+from watcloud.links.github import API_DEFAULT, ApiCheck, api_check
 from watcloud.links.internal import Where
 
 if TYPE_CHECKING:
@@ -407,7 +409,7 @@ class Checker:
     async def _check_github(
         self, client: httpx.AsyncClient, url: str, check: ApiCheck
     ) -> LinkResult:
-        headers = {**API_HEADERS, "Authorization": f"Bearer {self.token}"}
+        headers = github_headers(self.token)
         attempts = 0
         last: _Outcome | None = None
         for path in check.paths:
@@ -422,11 +424,14 @@ class Checker:
         res = _result(url, last)
         res.attempts, res.via, res.final_url, res.redirect_to = attempts, "github-api", None, None
         code = res.http_status
+        limited = None
+        if last.response is not None:
+            limited = rate_limit(code or 0, last.response.headers, self.clock().timestamp())
         if code == 401:
             res.detail = "GitHub token rejected (HTTP 401): check GITHUB_TOKEN"
-        elif code in (403, 429) and last.response is not None and _exhausted(last.response):
+        elif limited is not None:
             res.status = Status.transient
-            res.detail = "GitHub API rate limit exhausted" + _reset_text(last.response)
+            res.detail = "GitHub API rate limit exhausted" + limited.reset_text()
         elif code == 403:
             res.detail = "GitHub token lacks access (HTTP 403)"
         elif code == 404:
@@ -438,35 +443,10 @@ class Checker:
         return res
 
     def _github_rate_limit(self, resp: httpx.Response) -> float | None:
-        """Seconds to wait for a GitHub rate limit (primary: x-ratelimit-reset; secondary:
-        retry-after), None when the response is not a rate limit."""
-        if resp.status_code not in (403, 429):
-            return None
-        if "retry-after" in resp.headers:
-            from watcloud.core.http import retry_after_seconds
-
-            return retry_after_seconds(resp, self.cfg.backoff)
-        if _exhausted(resp):
-            try:
-                reset = float(resp.headers.get("x-ratelimit-reset", ""))
-            except ValueError:
-                return self.cfg.max_retry_after + 1
-            return max(0.0, reset - self.clock().timestamp())
-        return None
-
-
-def _exhausted(resp: httpx.Response) -> bool:
-    return resp.headers.get("x-ratelimit-remaining") == "0" or (
-        "retry-after" in resp.headers and resp.status_code in (403, 429)
-    )
-
-
-def _reset_text(resp: httpx.Response) -> str:
-    try:
-        reset = datetime.fromtimestamp(float(resp.headers["x-ratelimit-reset"]), UTC)
-    except (KeyError, ValueError):
-        return ""
-    return f" until {reset:%Y-%m-%d %H:%M} UTC"
+        """Seconds to wait for a GitHub rate limit (the shared decision in core.github), None
+        when the response is not one."""
+        limited = rate_limit(resp.status_code, resp.headers, self.clock().timestamp())
+        return None if limited is None else limited.wait
 
 
 def _transport_detail(exc: Exception) -> str:

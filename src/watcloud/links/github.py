@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-API_DEFAULT = "https://api.github.com"
-API_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+from watcloud.core.github import API_DEFAULT
+
+__all__ = ["API_DEFAULT", "ApiCheck", "api_check"]
 
 # First path segments of github.com that are not users or organisations.
 _RESERVED = frozenset(
