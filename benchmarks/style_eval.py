@@ -99,14 +99,30 @@ NODEJS_SAMPLE = 20
 # any change for it) at the start of the session that tuned on dev-d; not looked at again
 # until the final measurement.
 PACKAGES += [
-    *(("heldout", "npm", n, v) for n, v in (
-        ("axios", "1.21.1"), ("chalk", "5.6.2"), ("execa", "9.6.1"), ("express", "5.3.0"),
-        ("got", "14.6.6"), ("ky", "1.14.3"), ("ws", "8.23.1"), ("yargs", "18.2.0"),
-    )),
-    *(("heldout", "pypi", n, v) for n, v in (
-        ("httpx", "0.28.1"), ("mkdocs", "1.6.1"), ("poetry", "2.5.1"), ("sqlmodel", "0.0.50"),
-        ("typer", "0.29.2"), ("uvicorn", "0.32.0"),
-    )),
+    *(
+        ("heldout", "npm", n, v)
+        for n, v in (
+            ("axios", "1.21.1"),
+            ("chalk", "5.6.2"),
+            ("execa", "9.6.1"),
+            ("express", "5.3.0"),
+            ("got", "14.6.6"),
+            ("ky", "1.14.3"),
+            ("ws", "8.23.1"),
+            ("yargs", "18.2.0"),
+        )
+    ),
+    *(
+        ("heldout", "pypi", n, v)
+        for n, v in (
+            ("httpx", "0.28.1"),
+            ("mkdocs", "1.6.1"),
+            ("poetry", "2.5.1"),
+            ("sqlmodel", "0.0.50"),
+            ("typer", "0.29.2"),
+            ("uvicorn", "0.32.0"),
+        )
+    ),
 ]
 SPLITS = ("dev", "dev-b", "dev-c", "dev-d", "heldout")
 LABELS = Path(__file__).parent / "data" / "style_labels.jsonl"

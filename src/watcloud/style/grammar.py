@@ -971,6 +971,8 @@ def _starts_sentence(word: str, speller: Any) -> bool:
     if w in SENTENCE_STARTERS or not speller.dict.check(w):
         return True
     return w.endswith(("ly", "ing", "ed")) or (w.endswith("s") and not w.endswith("ss"))
+
+
 _TOKEN_BEFORE = re.compile(r"(?:(?<![\w.@/\\§'’])[a-z]{2,}|\)|[\"”’])$")
 
 

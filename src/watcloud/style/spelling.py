@@ -248,17 +248,15 @@ class Speller:
             for st in stems:
                 if st in self.vocab or self.words.get(st, 0) >= PREFIX_BASE_FREQ:
                     return True
-                if len(st) >= (5 if suffix[:2] in ("iz", "is", "le") else 6) and self.dict.check(st):
+                shortest = 5 if suffix[:2] in ("iz", "is", "le") else 6
+                if len(st) >= shortest and self.dict.check(st):
                     return True  # "canonicalized", "daemonize": Hunspell knows the stem
         return False
 
     def _compound(self, w: str) -> bool:
         """Two common words of four letters or more written as one: "threadsafe",
         "lockless", "truecolor" (a glued small word, "aspectis", is not a compound)."""
-        for i in range(4, len(w) - 3):
-            if self._common(w[:i]) and self._common(w[i:]):
-                return True
-        return False
+        return any(self._common(w[:i]) and self._common(w[i:]) for i in range(4, len(w) - 3))
 
     def suggest(self, word: str) -> str | None:
         """The correction, or None when nothing is close enough to be sure it is a typo.
