@@ -323,3 +323,35 @@ def test_style_help_leaves_the_checker_unloaded() -> None:
     loaded = set(proc.stdout.split())
     assert "watcloud.style.cli" in loaded
     assert not loaded & {"pydantic", "yaml", "watcloud.style.rules", "watcloud.style.grammar"}
+
+
+def test_changelog_like_files_excluded_by_default(tmp_path: Path) -> None:
+    """Changelogs, history and release notes are records, full of names, handles and
+    identifiers; they are not read by default (issue 17: nodejs's CHANGELOG_V12.md ...)."""
+    from watcloud.style.config import StyleSettings
+    from watcloud.style.workflow import discover
+
+    names = [
+        "CHANGELOG.md",
+        "doc/changelogs/CHANGELOG_V12.md",
+        "doc/changelogs/CHANGELOG_ARCHIVE.md",
+        "Changelog.md",
+        "changelog.mdx",
+        "HISTORY.md",
+        "History.md",
+        "NEWS.md",
+        "RELEASE_NOTES.md",
+        "docs/release-notes.md",
+        "docs/guide.md",
+        "docs/history/hatchling.md",
+        "README.md",
+    ]
+    for n in names:
+        _write(tmp_path, n, BAD)
+    s = StyleSettings()
+    found = discover([], tmp_path, s.include, s.exclude)
+    assert {p.relative_to(tmp_path).as_posix() for p in found} == {
+        "docs/guide.md",
+        "docs/history/hatchling.md",
+        "README.md",
+    }

@@ -21,7 +21,19 @@ DEFAULT_EXCLUDE = [
     "**/build/**",
     "**/dist/**",
     "**/.next/**",
-    "**/CHANGELOG.md",
+    # Changelog-like files: history, full of names, handles and identifiers, not edited
+    "**/CHANGELOG*",
+    "**/Changelog*",
+    "**/changelog*",
+    "**/HISTORY*",
+    "**/History*",
+    "**/history.md",
+    "**/NEWS*",
+    "**/News.md",
+    "**/news.md",
+    "**/RELEASE*NOTES*",
+    "**/Release*Notes*",
+    "**/release*notes*",
 ]
 DEFAULT_COMMENT_INCLUDE = [
     "**/*.py",

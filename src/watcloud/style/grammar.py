@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from watcloud.style.lexicon import Lexicon
 from watcloud.style.spelling import Speller
@@ -178,7 +178,7 @@ def is_acronym(word: str) -> bool:
 
 
 def _word_sound(w: str) -> bool | None:
-    if w.startswith(VOWEL_CONSONANT):
+    if w.startswith(VOWEL_CONSONANT) and not w.startswith("oner"):  # "an onerror", "onerous"
         return False
     if len(w) > 1 and w[0] not in "aeiou" and w[1] not in "aeiouy" and w[:2] not in ONSETS:
         return None  # "rspack", "npm", "mkdocs", "html": letters or a name, sound uncertain
@@ -946,6 +946,33 @@ def missing_verb(text: str, ctx: Context) -> Iterator[Match]:
 # --- punctuation --------------------------------------------------------------------------
 
 _MISSING_SPACE = re.compile(r"[.!?](?=([A-Z][a-z]+)(?![\w(./:@§-]))")
+# Words that start sentences (pronouns, determiners, conjunctions, prepositions, sentence
+# adverbs, common imperatives): "there.You", "object.The". A capitalised noun after the dot
+# ("net.Server", "storage.Image", "global.Buffer") is an identifier, not a new sentence.
+SENTENCE_STARTERS = frozenset(
+    """the this that these those it its you your we our they their he she his her i if when
+    once then in on for to see use run a an each every all some most many no not note but
+    and or so as after before while since because however also there here what which who
+    how why where please by with at from otherwise now finally first next make set add
+    try just only both either neither my me us one any other another such instead even
+    still yet thus therefore hence although though unless until do does did is are was
+    were be can could will would should may might must let keep check click open go select
+    enter install create read visit follow choose type press copy paste start stop sign log
+    below above currently sometimes""".split()
+)
+
+
+def _starts_sentence(word: str, speller: Any) -> bool:
+    """Could `word` (capitalised, after a dot with no space) begin a new sentence? Yes for
+    sentence starters, adverbs and participles ("Currently", "Redirecting"), plurals and
+    names unknown to the dictionary ("Partitions", "Terraform"); no for a singular noun or
+    adjective ("net.Server", "storage.Image", "stream.Readable": a module and a class)."""
+    w = word.lower()
+    if w in SENTENCE_STARTERS or not speller.dict.check(w):
+        return True
+    return w.endswith(("ly", "ing", "ed")) or (w.endswith("s") and not w.endswith("ss"))
+
+
 _TOKEN_BEFORE = re.compile(r"(?:(?<![\w.@/\\§'’])[a-z]{2,}|\)|[\"”’])$")
 
 
@@ -959,6 +986,8 @@ def missing_space(text: str, ctx: Context) -> Iterator[Match]:
         word = before.group()
         if word.isalpha() and not ctx.speller.dict.check(word):
             continue  # "semver.Range": an identifier, not the end of a sentence
+        if not _starts_sentence(m.group(1), ctx.speller):
+            continue  # "net.Server", "storage.Image": a module and a class
         yield Match(p, p + 1, f"{m.group()} {m.group(1)}", m.group() + " ")
 
 
@@ -1027,4 +1056,6 @@ def spelling(text: str, ctx: Context) -> Iterator[Match]:
         suggestion = sp.suggest(word)
         if suggestion is None:
             continue
+        if len(word) == 4 and sorted(word) != sorted(suggestion.lower()):
+            continue  # "zlib", "noop", "reqs", "quic": four letters are names and abbreviations
         yield Match(m.start(1), m.end(1), suggestion)

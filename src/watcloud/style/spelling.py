@@ -116,6 +116,49 @@ BRITISH = (
     ("lling", "ling"),
     ("ence", "ense"),
 )
+# Inflections: the stem must be known in any source.
+INFLECTIONS = (
+    ("'s", ""),
+    ("ies", "y"),
+    ("able", ""),
+    ("s", ""),
+    ("es", ""),
+    ("ed", ""),
+    ("ed", "e"),
+    ("ing", ""),
+    ("ing", "e"),
+    ("er", ""),
+    ("ers", ""),
+    ("ly", ""),
+)
+# Derivations (agent nouns, -ize/-ization, -ish, -less, ...): the stem must be a common
+# word, a vocabulary word or a Hunspell word of five letters or more.
+DERIVATIONS = (
+    ("ors", "e"),
+    ("or", "e"),
+    ("ors", ""),
+    ("or", ""),
+    ("rs", ""),
+    ("r", ""),
+    ("ers", ""),
+    ("er", ""),
+    ("izations", ""),
+    ("ization", ""),
+    ("ization", "ize"),
+    ("ations", "e"),
+    ("ation", "e"),
+    ("izes", ""),
+    ("ized", ""),
+    ("izing", ""),
+    ("ize", ""),
+    ("ish", ""),
+    ("less", ""),
+    ("ness", ""),
+    ("able", "e"),
+    ("ables", "e"),
+    ("ancy", "ant"),
+    ("ency", "ent"),
+)
 # Small words that get glued to the word before them ("aspectis", "configurationof").
 GLUED = ("is", "in", "it", "of", "to", "on", "as", "at", "be", "by", "or", "an", "and", "the")
 
@@ -180,27 +223,40 @@ class Speller:
                     self.words.get(rest, 0) >= PREFIX_BASE_FREQ
                     or rest in self.vocab
                     or self.dict.check(rest)
+                    or self._derived(rest)
                 ):
-                    return True  # "precheck", "uplink", "deduplication", "unwritable"
-        for suffix, repl in (
-            ("'s", ""),
-            ("ies", "y"),
-            ("able", ""),
-            ("s", ""),
-            ("es", ""),
-            ("ed", ""),
-            ("ed", "e"),
-            ("ing", ""),
-            ("ing", "e"),
-            ("er", ""),
-            ("ers", ""),
-            ("ly", ""),
-        ):
+                    return True  # "precheck", "uplink", "deduplication", "uncatchable"
+        if len(w) >= 5 and w.endswith("fs") and w[-3] not in "aeiouf":
+            return True  # "shiftfs", "overlayfs", "tmpfs": file system names
+        return self._derived(w) or self._compound(w)
+
+    def _derived(self, w: str) -> bool:
+        """An inflected or derived form of a known word: "validators" (validate),
+        "bootstrapper" (bootstrap), "canonicalization" (canonical), "nullish" (null)."""
+        for suffix, repl in INFLECTIONS:
             if w.endswith(suffix) and len(w) - len(suffix) >= 3:
                 stem = w[: -len(suffix)] + repl
                 if stem in self.vocab or stem in self.words:
                     return True
+        for suffix, repl in DERIVATIONS:
+            if not w.endswith(suffix) or len(w) - len(suffix) < 4:
+                continue
+            stem = w[: -len(suffix)] + repl
+            stems = [stem]
+            if len(stem) >= 6 and stem[-1] == stem[-2] and stem[-1] not in "aeiouls":
+                stems.append(stem[:-1])  # "bootstrapper" -> "bootstrapp" -> "bootstrap"
+            for st in stems:
+                if st in self.vocab or self.words.get(st, 0) >= PREFIX_BASE_FREQ:
+                    return True
+                shortest = 5 if suffix[:2] in ("iz", "is", "le") else 6
+                if len(st) >= shortest and self.dict.check(st):
+                    return True  # "canonicalized", "daemonize": Hunspell knows the stem
         return False
+
+    def _compound(self, w: str) -> bool:
+        """Two common words of four letters or more written as one: "threadsafe",
+        "lockless", "truecolor" (a glued small word, "aspectis", is not a compound)."""
+        return any(self._common(w[:i]) and self._common(w[i:]) for i in range(4, len(w) - 3))
 
     def suggest(self, word: str) -> str | None:
         """The correction, or None when nothing is close enough to be sure it is a typo.
@@ -248,4 +304,6 @@ class Speller:
             key = (cand[:1] == w[:1], freq, cand)
             if best is None or key > best:
                 best = key
-        return None if best is None else best[2]
+        if best is None or best[2] == w[1:]:
+            return None  # "lchown", "dtrace", "gprof": a letter before a word is an identifier
+        return best[2]
