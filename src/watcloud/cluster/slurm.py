@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from watcloud.core.timez import CLUSTER_TZ
+from watcloud.core.timez import parse_cluster_time as parse_time
 
 _KEY = re.compile(r"(?:^|\s)([A-Za-z][A-Za-z0-9_/:.]*)=")
 _MEM_UNITS = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024, "P": 1024**3}
@@ -118,17 +119,6 @@ def _split_top_level(expr: str) -> list[str]:
             cur += ch
     parts.append(cur)
     return [p for p in parts if p]
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """`2024-09-10T07:00:00` (cluster local time) -> aware datetime; `None`, `Unknown` -> None."""
-    if not value or value in ("None", "Unknown", "(null)", "N/A"):
-        return None
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=CLUSTER_TZ)
 
 
 @dataclass(frozen=True)

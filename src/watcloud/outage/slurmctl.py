@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from watcloud.core.timez import CLUSTER_TZ
+from watcloud.core.timez import parse_cluster_time as parse_time
 from watcloud.outage.impact import Job, SlurmNode
 from watcloud.outage.reserve import Action, Reservation
 
@@ -166,16 +167,6 @@ def records(text: str) -> list[dict[str, str]]:
         if rec:
             out.append(rec)
     return out
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value or value in ("N/A", "None", "Unknown", "(null)"):
-        return None
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=CLUSTER_TZ)
 
 
 def slurm_time(dt: datetime) -> str:
