@@ -11,7 +11,9 @@ The library (see docs/dnsfailover.md, "Library"), imported lazily::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from watcloud.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from watcloud.dnsfailover.api import PlanReport, check_hosts, plan_changes, run_daemon
@@ -27,13 +29,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in ("DnsFailoverConfig", "load"):
-        from watcloud.dnsfailover import config
-
-        return getattr(config, name)
-    if name in __all__:
-        from watcloud.dnsfailover import api
-
-        return getattr(api, name)
-    raise AttributeError(f"module 'watcloud.dnsfailover' has no attribute {name!r}")
+__getattr__ = lazy_exports(
+    __name__,
+    {name: "config" if name in ("DnsFailoverConfig", "load") else "api" for name in __all__},
+)

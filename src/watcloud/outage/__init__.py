@@ -13,7 +13,9 @@ cheap::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from watcloud.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from watcloud.outage.api import (
@@ -44,13 +46,6 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in ("OutageConfig", "load"):
-        from watcloud.outage import config
-
-        return getattr(config, name)
-    if name in __all__:
-        from watcloud.outage import api
-
-        return getattr(api, name)
-    raise AttributeError(f"module 'watcloud.outage' has no attribute {name!r}")
+__getattr__ = lazy_exports(
+    __name__, {name: "config" if name in ("OutageConfig", "load") else "api" for name in __all__}
+)
