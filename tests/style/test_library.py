@@ -121,3 +121,25 @@ def test_unknown_name_is_an_attribute_error() -> None:
 
     with pytest.raises(AttributeError):
         watcloud.style.no_such_function  # noqa: B018
+
+
+def test_the_library_section_examples_run(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every code example of docs/style.md's Library section runs as written, and every name
+    the package exports is shown there."""
+    import re
+
+    import watcloud.style
+
+    page = (Path(__file__).resolve().parents[2] / "docs/style.md").read_text()
+    section = page[page.index("\n## Library") : page.index("\n## ", page.index("\n## Library") + 1)]
+    examples = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(examples) == 4
+    for code in examples:
+        exec(compile(code, "docs/style.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "docs/bad.mdx:4:8 repeated-word" in out and "exit code 1" in out
+    assert "1 5 a-an an SSH" in out and "['heading-case']" in out
+    for name in watcloud.style.__all__:
+        assert re.search(rf"\b{name}\b", section), name
