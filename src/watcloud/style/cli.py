@@ -27,40 +27,49 @@ FormatOpt = Annotated[
 ]
 
 
+PathsArg = Annotated[
+    list[Path] | None, typer.Argument(help="Files or directories (default: the project root).")
+]
+CommentsOpt = Annotated[
+    bool, typer.Option("--comments", help="Also check comments and docstrings of source files.")
+]
+FixOpt = Annotated[
+    bool,
+    typer.Option(
+        "--fix",
+        help="Apply the fixes of error-grade rules in place (one per span, never overlapping).",
+    ),
+]
+BaselineOpt = Annotated[
+    Path | None, typer.Option("--baseline", help="Accept the findings listed in this file.")
+]
+WriteBaselineOpt = Annotated[
+    Path | None,
+    typer.Option("--write-baseline", help="Write today's findings to this baseline file."),
+]
+ChangedSinceOpt = Annotated[
+    str | None, typer.Option("--changed-since", help="Only lines changed since this git ref.")
+]
+HarperOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--harper/--no-harper",
+        help="Also run harper-py (default: the config's harper.enabled, off).",
+    ),
+]
+
+
 @app.command()
 def check(
-    paths: Annotated[
-        list[Path] | None, typer.Argument(help="Files or directories (default: the project root).")
-    ] = None,
+    paths: PathsArg = None,
     config: ConfigOpt = None,
     output: FormatOpt = Format.text,
-    comments: Annotated[
-        bool, typer.Option("--comments", help="Also check comments and docstrings of source files.")
-    ] = False,
-    fix: Annotated[
-        bool,
-        typer.Option(
-            "--fix",
-            help="Apply the fixes of error-grade rules in place (one per span, never overlapping).",
-        ),
-    ] = False,
-    baseline: Annotated[
-        Path | None, typer.Option("--baseline", help="Accept the findings listed in this file.")
-    ] = None,
-    write_baseline_to: Annotated[
-        Path | None,
-        typer.Option("--write-baseline", help="Write today's findings to this baseline file."),
-    ] = None,
-    changed_since: Annotated[
-        str | None, typer.Option("--changed-since", help="Only lines changed since this git ref.")
-    ] = None,
-    harper: Annotated[
-        bool | None,
-        typer.Option(
-            "--harper/--no-harper",
-            help="Also run harper-py (default: the config's harper.enabled, off).",
-        ),
-    ] = None,
+    comments: CommentsOpt = False,
+    fix: FixOpt = False,
+    baseline: BaselineOpt = None,
+    write_baseline_to: WriteBaselineOpt = None,
+    changed_since: ChangedSinceOpt = None,
+    harper: HarperOpt = None,
 ) -> None:
     """Check PATHS; exit 1 when a finding of severity error remains."""
     from watcloud.style.report import render
