@@ -47,7 +47,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from style_common import run_peers
-from watcloud.style.config import StyleSettings
+from watcloud.style.config import StyleConfig
 from watcloud.style.engine import Checker
 from watcloud.style.workflow import blocks, matches
 
@@ -167,7 +167,7 @@ def fetch(registry: str, name: str, version: str, base: Path) -> Path:
     return dest
 
 
-DEFAULTS = StyleSettings()
+DEFAULTS = StyleConfig()
 
 
 def docs(root: Path) -> list[Path]:

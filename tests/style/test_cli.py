@@ -328,7 +328,7 @@ def test_style_help_leaves_the_checker_unloaded() -> None:
 def test_changelog_like_files_excluded_by_default(tmp_path: Path) -> None:
     """Changelogs, history and release notes are records, full of names, handles and
     identifiers; they are not read by default (issue 17: nodejs's CHANGELOG_V12.md ...)."""
-    from watcloud.style.config import StyleSettings
+    from watcloud.style.config import StyleConfig
     from watcloud.style.workflow import discover
 
     names = [
@@ -348,7 +348,7 @@ def test_changelog_like_files_excluded_by_default(tmp_path: Path) -> None:
     ]
     for n in names:
         _write(tmp_path, n, BAD)
-    s = StyleSettings()
+    s = StyleConfig()
     found = discover([], tmp_path, s.include, s.exclude)
     assert {p.relative_to(tmp_path).as_posix() for p in found} == {
         "docs/guide.md",

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from watcloud.core.errors import WatcloudError
-from watcloud.style.config import HARPER_NOISY, HarperSettings, StyleSettings
+from watcloud.style.config import HARPER_NOISY, HarperSettings, StyleConfig
 
 harper = pytest.importorskip("harper") if os.environ.get("CI") != "true" else __import__("harper")
 
@@ -26,7 +26,7 @@ def test_noisy_rules_are_real_harper_rules() -> None:
 
 
 def test_harper_adds_findings_and_skips_technical_spelling() -> None:
-    checker = Checker(StyleSettings(harper=HarperSettings(enabled=True)))
+    checker = Checker(StyleConfig(harper=HarperSettings(enabled=True)))
     text = "Run kubectl on the rootless dockerd node.\n\nIn the worst case scenario, it fails.\n"
     found = checker.check_text(text, "t.md")
     rules = {f.rule for f in found}

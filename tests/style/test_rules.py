@@ -6,11 +6,11 @@ import pytest
 import yaml
 
 from watcloud.core.errors import ConfigError
-from watcloud.style.config import StyleSettings, settings_from_dict
+from watcloud.style.config import StyleConfig, settings_from_dict
 from watcloud.style.engine import Checker
 from watcloud.style.rules import default_rules, parse_rules
 
-ALL_ON = Checker(StyleSettings(enable=["heading-case"]))
+ALL_ON = Checker(StyleConfig(enable=["heading-case"]))
 RULES = list(default_rules())
 
 

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 
 from tests.style.test_cli import _in
-from watcloud.style.config import StyleSettings
+from watcloud.style.config import StyleConfig
 from watcloud.style.engine import Checker
 from watcloud.style.rules import ERROR_MIN_FINDINGS, ERROR_PRECISION, default_rules
 from watcloud.style.workflow import apply_fixes, blocks
 
 CHECKER = Checker()
 ALL_ERRORS = Checker(
-    StyleSettings(
+    StyleConfig(
         severity={r.code: "error" for r in default_rules() if r.kind in ("builtin", "repetition")}
     )
 )
@@ -49,7 +49,7 @@ def test_fix_only_applies_error_grade_rules() -> None:
     # missing-space has fix data but is a warning (6% measured): shown, never applied.
     warn = CHECKER.check_text("Log in there.You will see it.", "t.md")
     assert [(f.rule, f.severity, f.fix) for f in warn] == [("missing-space", "warning", None)]
-    promoted = Checker(StyleSettings(severity={"missing-space": "error"}))
+    promoted = Checker(StyleConfig(severity={"missing-space": "error"}))
     assert [f.fix for f in promoted.check_text("Log in there.You will see it.", "t.md")] == [". "]
 
 
@@ -169,7 +169,7 @@ def test_project_vocabulary_extends_spelling() -> None:
     text = "Run the wattool command."
     assert [r for r, _ in _rules(text)] == []  # no close English word: not reported
     assert _rules("The clsuter is down.") == [("spelling", "clsuter")]
-    own = Checker(StyleSettings.model_validate({"vocabulary": {"accept": ["clsuter"]}}))
+    own = Checker(StyleConfig.model_validate({"vocabulary": {"accept": ["clsuter"]}}))
     assert _rules("The clsuter is down.", own) == []
 
 

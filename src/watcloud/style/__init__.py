@@ -1,8 +1,59 @@
 """watcloud.style: grammar and house style of Markdown/MDX docs (and code comments).
 
-The library: `check_text(text, path)` returns findings for one document;
-`Checker` holds a loaded configuration and checks many files. The command line is
-`watcloud style check` (see `cli.py` and docs/style.md).
+The library (what `watcloud style` calls; see docs/style.md, "Library"):
+
+- `check_paths(paths, config=..., fix=..., baseline=...)` -> `CheckResult`: `watcloud style check`
+  without the printing;
+- `check_text(text, path)` -> findings for one document given as text;
+- `rule_states(config)` -> every rule and whether it is on (`watcloud style rules`);
+- `Checker(StyleConfig(...))`: a loaded configuration that checks many documents;
+- `load_settings(path)` -> (`StyleConfig`, project root); `render(fmt, findings, rules)`.
+
+The names load on first use: importing `watcloud.style` does not load the grammar engine.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from watcloud.style.config import StyleConfig, load_settings
+    from watcloud.style.engine import Checker
+    from watcloud.style.model import Finding
+    from watcloud.style.report import Format, render
+    from watcloud.style.runner import CheckResult, check_paths, check_text, rule_states
+
+_WHERE = {
+    "check_paths": "runner",
+    "check_text": "runner",
+    "rule_states": "runner",
+    "CheckResult": "runner",
+    "Checker": "engine",
+    "StyleConfig": "config",
+    "load_settings": "config",
+    "Finding": "model",
+    "Format": "report",
+    "render": "report",
+}
+
+__all__ = [
+    "CheckResult",
+    "Checker",
+    "Finding",
+    "Format",
+    "StyleConfig",
+    "check_paths",
+    "check_text",
+    "load_settings",
+    "render",
+    "rule_states",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'watcloud.style' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"watcloud.style.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value

@@ -96,7 +96,7 @@ class CommentSettings(StrictModel):
     include: list[str] = Field(default_factory=lambda: list(DEFAULT_COMMENT_INCLUDE))
 
 
-class StyleSettings(StrictModel):
+class StyleConfig(StrictModel):
     include: list[str] = Field(default_factory=lambda: list(DEFAULT_INCLUDE))
     exclude: list[str] = Field(default_factory=lambda: list(DEFAULT_EXCLUDE))
     default_style: bool = True
@@ -120,16 +120,16 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def load_settings(path: Path | None, cwd: Path | None = None) -> tuple[StyleSettings, Path]:
+def load_settings(path: Path | None, cwd: Path | None = None) -> tuple[StyleConfig, Path]:
     """Settings and the project root (the config file's directory, else `cwd`)."""
     cwd = cwd or Path.cwd()
     if path is None:
         path = find_config(cwd)
     if path is None:
-        return StyleSettings(), cwd.resolve()
-    settings = load_config(StyleSettings, path)
+        return StyleConfig(), cwd.resolve()
+    settings = load_config(StyleConfig, path)
     return settings, Path(path).resolve().parent
 
 
-def settings_from_dict(data: dict[str, Any]) -> StyleSettings:
-    return StyleSettings.model_validate(data)
+def settings_from_dict(data: dict[str, Any]) -> StyleConfig:
+    return StyleConfig.model_validate(data)

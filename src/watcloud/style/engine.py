@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from watcloud.core.errors import ConfigError
-from watcloud.style.config import StyleSettings
+from watcloud.style.config import StyleConfig
 from watcloud.style.grammar import Context
 from watcloud.style.model import Finding, Hit
 from watcloud.style.prose import BREAK, TOKEN, Directive, Prose, placeholder_spans
@@ -20,10 +20,8 @@ MARKDOWN_SUFFIXES = (".md", ".mdx", ".markdown")
 class Checker:
     """Checks documents against the configured rules. Build once, reuse for many files."""
 
-    def __init__(
-        self, settings: StyleSettings | None = None, *, harper: bool | None = None
-    ) -> None:
-        self.settings = settings or StyleSettings()
+    def __init__(self, settings: StyleConfig | None = None, *, harper: bool | None = None) -> None:
+        self.settings = settings or StyleConfig()
         s = self.settings
         rules: list[Rule] = list(default_rules()) if s.default_style else []
         own_codes = {r.code for r in s.rules}
