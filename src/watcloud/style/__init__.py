@@ -14,8 +14,9 @@ The names load on first use: importing `watcloud.style` does not load the gramma
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from watcloud.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from watcloud.style.config import StyleConfig, load_settings
@@ -51,9 +52,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module 'watcloud.style' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"watcloud.style.{_WHERE[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _WHERE)
