@@ -111,3 +111,22 @@ def test_no_import_circle() -> None:
         if v not in index:
             visit(v)
     assert circles == []
+
+
+MAX_COMMAND_BODY = 40  # lines from a function's first statement (its docstring) to its end
+
+
+def test_commands_are_thin() -> None:
+    """A tool's `cli.py` parses options, makes one library call and renders: no function in it
+    has a body over MAX_COMMAND_BODY lines (the option declarations of the signature are not
+    counted: Typer wants them there)."""
+    long = []
+    for path in sorted(PACKAGE.glob("*/cli.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                body = (node.end_lineno or 0) - node.body[0].lineno + 1
+                if body > MAX_COMMAND_BODY:
+                    long.append(
+                        f"{path.parent.name}/cli.py:{node.lineno} {node.name}: {body} lines"
+                    )
+    assert long == []
