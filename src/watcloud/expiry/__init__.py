@@ -12,7 +12,6 @@ from typing import Any
 from watcloud.expiry.service import (
     ScanFailed,
     WarningsOutcome,
-    default_processes,
     delete_report,
     load_expiry_config,
     scan_report,
@@ -23,7 +22,6 @@ __all__ = [
     "ExpiryConfig",
     "ScanFailed",
     "WarningsOutcome",
-    "default_processes",
     "delete_report",
     "load_expiry_config",
     "scan_report",

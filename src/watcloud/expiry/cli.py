@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -57,6 +58,22 @@ ListFilesOpt = Annotated[
 ]
 
 
+def _progress(path: Path) -> Callable[[int, float], None] | None:
+    """A one-line progress display on stderr when it is a terminal, else None."""
+    from watcloud.core.clikit import show_progress
+    from watcloud.expiry.report import printable
+
+    if not show_progress():
+        return None
+    shown = printable(os.path.abspath(path))
+
+    def progress(pending: int, elapsed: float) -> None:
+        sys.stderr.write(f"\rscanning {shown}: {elapsed:.0f} s, {pending:,} directories pending ")
+        sys.stderr.flush()
+
+    return progress
+
+
 @app.command()
 def scan(
     path: PathArg,
@@ -73,19 +90,10 @@ def scan(
     config: ConfigOpt = None,
 ) -> None:
     """Scan PATH (metadata only, no atime touched) and report expired files per user."""
-    from watcloud.core.clikit import show_progress
     from watcloud.expiry import load_expiry_config, scan_report
     from watcloud.expiry.report import dumps, printable, text_summary
 
-    shown = os.path.abspath(path)
-
-    def progress(pending: int, elapsed: float) -> None:
-        sys.stderr.write(
-            f"\rscanning {printable(shown)}: {elapsed:.0f} s, {pending:,} directories pending "
-        )
-        sys.stderr.flush()
-
-    interactive = show_progress()
+    progress = _progress(path)
     report = scan_report(
         path,
         load_expiry_config(config),
@@ -98,9 +106,9 @@ def scan(
         threads=threads,
         list_files=list_files,
         on_warning=lambda w: warn(printable(w)),
-        progress=progress if interactive else None,
+        progress=progress,
     )
-    if interactive:
+    if progress is not None:
         sys.stderr.write("\r\033[K")
     text = dumps(report)
     if save is not None:
@@ -122,9 +130,13 @@ def notify(
     from watcloud.expiry import load_expiry_config, send_warnings
     from watcloud.expiry.report import load_report, printable
 
-    outcome = send_warnings(load_report(report_path), load_expiry_config(config), dry_run=dry_run)
-    for s in outcome.skipped:
-        warn(printable(s))
+    cfg = load_expiry_config(config)
+    outcome = send_warnings(
+        load_report(report_path),
+        cfg,
+        dry_run=dry_run,
+        on_skipped=lambda s: warn(printable(s)),
+    )
     if output == OutputFormat.json:
         emit_json(_warnings_json(outcome, dry_run))
     else:

@@ -172,11 +172,16 @@ class WarningsOutcome:
 
 
 def send_warnings(
-    report: dict[str, Any], cfg: ExpiryConfig | None = None, *, dry_run: bool = False
+    report: dict[str, Any],
+    cfg: ExpiryConfig | None = None,
+    *,
+    dry_run: bool = False,
+    on_skipped: Callable[[str], None] | None = None,
 ) -> WarningsOutcome:
     """Email each user of a scan report the list of their expired files and the deletion date,
     through notify's outbox (spool: <state>/expiry-outbox.sqlite); `dry_run` sends nothing.
-    `watcloud.notify.exit_code(outcome.batch)` gives notify's exit convention."""
+    `watcloud.notify.exit_code(outcome.batch)` gives notify's exit convention. `on_skipped`
+    gets each user left out (no address) before anything is sent."""
     from watcloud.expiry.config import ExpiryConfig
     from watcloud.expiry.warn import plan_warnings
 
@@ -189,6 +194,9 @@ def send_warnings(
         max_items=cfg.notify_max_items,
     )
     outcome = WarningsOutcome(plan.warnings, [], list(plan.skipped))
+    for skipped in plan.skipped:
+        if on_skipped is not None:
+            on_skipped(skipped)
     if dry_run or not plan.warnings:
         outcome.rows = [
             {"user": w.user, "to": w.to, "status": "planned", "error": None} for w in plan.warnings

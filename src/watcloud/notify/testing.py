@@ -32,7 +32,13 @@ class Delivered:
     data: bytes
     message_id: str
     watcloud_id: str
-    subject: str  # decoded (RFC 2047) and unfolded
+    raw_subject: str  # as on the wire (RFC 2047 encoded words, folding)
+
+    @property
+    def subject(self) -> str:
+        """The subject decoded (RFC 2047) and unfolded (parsed on use: the relay's reply
+        timing stays what it was, which the crash tests depend on)."""
+        return _decoded_subject(self.data)
 
     @property
     def message(self) -> EmailMessage:
@@ -185,7 +191,7 @@ class _Handler:
                     data,
                     str(msg.get("Message-ID", "")),
                     str(msg.get("X-Watcloud-Id", "")),
-                    _decoded_subject(data),
+                    subject,
                 )
             )
         if b.on_event is not None:
