@@ -6,7 +6,6 @@ import enum
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -43,7 +42,7 @@ def test_other_forms_fall_back_to_typer(argv: list[str]) -> None:
     assert fast(argv) is None
 
 
-def test_fast_path_matches_typer_output(tmp_path: Path, run_watcloud: Any) -> None:
+def test_fast_path_matches_typer_output(tmp_path: Path) -> None:
     root_a = make_root(tmp_path / "a")
     root_b = make_root(tmp_path / "b")
     config = write_config(tmp_path / "c.json", small_config())
@@ -51,6 +50,12 @@ def test_fast_path_matches_typer_output(tmp_path: Path, run_watcloud: Any) -> No
     def patched(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-c", PATCHED, "users", *args], capture_output=True, text=True
+        )
+
+    def run_watcloud(*args: str) -> subprocess.CompletedProcess[str]:
+        # the Typer app alone: the installed `watcloud` would take the fast entry too
+        return subprocess.run(
+            [sys.executable, "-c", TYPER_ONLY, *args], capture_output=True, text=True
         )
 
     for args in (["plan", "-c", str(config)], ["plan", f"--config={config}", "-o", "json"]):
