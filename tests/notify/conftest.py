@@ -33,9 +33,9 @@ def relay_factory() -> Iterator[Callable[..., object]]:
 
 @pytest.fixture
 def settings_for(tmp_path: Path) -> Callable[..., object]:
-    from watcloud.notify.settings import SmtpSettings
+    from watcloud.notify.config import NotifyConfig
 
-    def make(relay: object, **overrides: object) -> SmtpSettings:
+    def make(relay: object, **overrides: object) -> NotifyConfig:
         base: dict[str, object] = {
             "host": "127.0.0.1",
             "port": relay.port,  # type: ignore[attr-defined]
@@ -49,7 +49,7 @@ def settings_for(tmp_path: Path) -> Callable[..., object]:
             "spool": False,
         }
         base.update(overrides)
-        return SmtpSettings(**base)  # type: ignore[arg-type]
+        return NotifyConfig(**base)  # type: ignore[arg-type]
 
     return make
 

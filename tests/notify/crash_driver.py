@@ -48,8 +48,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--after-crash", choices=["sent", "resend"], default="sent")
     args = ap.parse_args(argv)
 
+    from watcloud.notify.config import NotifyConfig
     from watcloud.notify.outbox import Outbox
-    from watcloud.notify.settings import SmtpSettings
     from watcloud.notify.smtp import deliver
 
     if args.kill:
@@ -68,7 +68,7 @@ def main(argv: list[str]) -> int:
 
         setattr(Outbox, name, killing)
 
-    settings = SmtpSettings(
+    settings = NotifyConfig(
         host="127.0.0.1",
         port=args.port,
         security="none",

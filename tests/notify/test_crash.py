@@ -22,7 +22,7 @@ import pytest
 
 from tests.notify.conftest import expected_copies
 from tests.notify.crash_driver import notices
-from watcloud.notify.settings import SmtpSettings
+from watcloud.notify.config import NotifyConfig
 from watcloud.notify.smtp import deliver
 from watcloud.notify.testing import RelayBehaviour
 
@@ -258,7 +258,7 @@ def test_a_live_run_keeps_its_rows_until_it_dies(relay_factory, tmp_path):
     stopper.proc = proc
     try:
         assert stopper.fired.wait(60)
-        settings = SmtpSettings(
+        settings = NotifyConfig(
             host="127.0.0.1",
             port=relay.port,
             security="none",

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from watcloud.notify import Message, SmtpSettings, mime
+from watcloud.notify import Message, NotifyConfig, mime
 
 NAMES = st.sampled_from(["Subject", "To", "From", "Message-ID", "X-Watcloud-Id", "Content-Type"])
 # printable ASCII plus tabs and runs of spaces; some values fold, some do not, some are not ASCII
@@ -54,7 +54,7 @@ def test_the_shortcut_is_taken_only_for_short_single_line_ascii() -> None:
 
 
 def test_a_whole_message_serialises_as_compat32_does() -> None:
-    settings = SmtpSettings(sender="WATcloud Ops <ops@watcloud.test>", list_unsubscribe="<x@y>")
+    settings = NotifyConfig(sender="WATcloud Ops <ops@watcloud.test>", list_unsubscribe="<x@y>")
     msg = Message(
         to=["Ünïcode Person <a@example.org>", "b@example.org"],
         subject="Planned outage – " + "long subject words " * 6,
@@ -87,7 +87,7 @@ def test_bare_addresses_skip_the_parser_without_changing_anything(address: str) 
 def test_addresses_with_names_still_go_through_the_parser() -> None:
     assert mime.addr_spec("Alice Example <alice@example.org>") == "alice@example.org"
     assert mime.addr_spec('"Bob, Jr." <bob@example.org>') == "bob@example.org"
-    settings = SmtpSettings(sender="WATcloud Ops <ops@watcloud.test>")
+    settings = NotifyConfig(sender="WATcloud Ops <ops@watcloud.test>")
     em = mime.build(
         Message(
             to=["Ünï <u@example.org>", "b@example.org", "c@x.org, d@y.org"], subject="s", text="t"
@@ -104,7 +104,7 @@ def test_addresses_with_names_still_go_through_the_parser() -> None:
 
 
 def test_the_boundary_is_in_no_body_and_the_message_parses_back() -> None:
-    settings = SmtpSettings(sender="ops@watcloud.test")
+    settings = NotifyConfig(sender="ops@watcloud.test")
     em = mime.build(
         Message(
             to=["a@example.org"], subject="s", text="plain --=_watcloud_ text", html="<p>h</p>"

@@ -11,7 +11,7 @@ from email.parser import BytesHeaderParser
 
 import pytest
 
-from watcloud.notify import Message, deliver, load_smtp_settings, send_batch
+from watcloud.notify import Message, deliver, load_notify_config, send_batch
 
 pytestmark = pytest.mark.integration
 
@@ -95,7 +95,7 @@ def test_automatic_mail_headers_from_the_config_file(relay_factory, tmp_path):
         "  list_address: announce@watcloud.test\n"
         "  spool: false\n"
     )
-    settings = load_smtp_settings(cfg)
+    settings = load_notify_config(cfg)
     send_batch([Message(to=["a@example.org"], subject="s", text="t")], settings)
     [d] = relay.delivered
     h = BytesHeaderParser().parsebytes(d.data)
@@ -126,6 +126,6 @@ def test_header_config_is_validated(tmp_path):
     cfg = tmp_path / "notify.yaml"
     cfg.write_text("smtp:\n  reply_to: not an address\n")
     with pytest.raises(ConfigError, match="reply_to"):
-        load_smtp_settings(cfg)
+        load_notify_config(cfg)
     cfg.write_text("smtp:\n  list_id: WATcloud news <news.watcloud.test>\n")
-    assert load_smtp_settings(cfg).list_id_header == "WATcloud news <news.watcloud.test>"
+    assert load_notify_config(cfg).list_id_header == "WATcloud news <news.watcloud.test>"

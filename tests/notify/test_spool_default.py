@@ -6,16 +6,16 @@ from __future__ import annotations
 import pytest
 
 from watcloud.core.paths import state_dir
-from watcloud.notify import Message, load_smtp_settings, send_batch
+from watcloud.notify import Message, load_notify_config, send_batch
+from watcloud.notify.config import NotifyConfig
 from watcloud.notify.outbox import Outbox
-from watcloud.notify.settings import SmtpSettings
 from watcloud.notify.testing import RelayBehaviour
 
 pytestmark = pytest.mark.integration
 
 
-def _settings(relay, **kw) -> SmtpSettings:
-    return SmtpSettings(
+def _settings(relay, **kw) -> NotifyConfig:
+    return NotifyConfig(
         host="127.0.0.1",
         port=relay.port,
         security="none",
@@ -75,7 +75,7 @@ def test_only_explicit_config_turns_it_off(relay_factory, tmp_path, monkeypatch,
     else:
         monkeypatch.setenv("WATCLOUD_SMTP_SPOOL", "off")
     cfg.write_text(lines)
-    settings = load_smtp_settings(cfg)
+    settings = load_notify_config(cfg)
     assert settings.spool is False
     [r] = send_batch([Message(to=["a@example.org"], subject="s", text="t")], settings)
     assert r.status == "failed"  # nowhere to keep it
@@ -87,8 +87,8 @@ def test_after_crash_setting(tmp_path, monkeypatch):
 
     cfg = tmp_path / "notify.yaml"
     cfg.write_text("smtp:\n  after_crash: resend\n")
-    assert load_smtp_settings(cfg).after_crash == "resend"
-    assert SmtpSettings().after_crash == "sent"  # the default: never twice
+    assert load_notify_config(cfg).after_crash == "resend"
+    assert NotifyConfig().after_crash == "sent"  # the default: never twice
     monkeypatch.setenv("WATCLOUD_SMTP_AFTER_CRASH", "sometimes")
     with pytest.raises(ConfigError, match="after_crash"):
-        load_smtp_settings(cfg)
+        load_notify_config(cfg)

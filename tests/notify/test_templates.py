@@ -113,7 +113,7 @@ def test_bad_data_is_input_error(name: str, data: dict, needle: str):
 
 
 def test_a_spec_subject_replaces_the_template_subject_and_its_derived_id():
-    from watcloud.notify.cli import message_from_spec
+    from watcloud.notify import message_from_spec
 
     spec = {"to": "a@example.org", "template": "announcement", "data": load("announcement")}
     default = message_from_spec(spec, "spec")
@@ -141,10 +141,10 @@ def test_rendered_message_carries_the_logo_to_the_wire():
     from email import message_from_bytes
 
     from watcloud.notify import mime
-    from watcloud.notify.settings import SmtpSettings
+    from watcloud.notify.config import NotifyConfig
 
     msg = render("announcement", load("announcement")).to_message("a@example.org")
-    em = message_from_bytes(mime.to_bytes(mime.build(msg, SmtpSettings(sender="x@watcloud.test"))))
+    em = message_from_bytes(mime.to_bytes(mime.build(msg, NotifyConfig(sender="x@watcloud.test"))))
     types = [p.get_content_type() for p in em.walk()]
     assert types == [
         "multipart/alternative",
@@ -156,7 +156,7 @@ def test_rendered_message_carries_the_logo_to_the_wire():
     # A caller that builds its own Message from .html still gets the logo attached.
     bare = Message(to=["a@example.org"], subject="s", html=msg.html)
     em2 = message_from_bytes(
-        mime.to_bytes(mime.build(bare, SmtpSettings(sender="x@watcloud.test")))
+        mime.to_bytes(mime.build(bare, NotifyConfig(sender="x@watcloud.test")))
     )
     assert "image/png" in [p.get_content_type() for p in em2.walk()]
     assert (

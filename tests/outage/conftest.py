@@ -3,88 +3,17 @@ HTTP site (listing + notice pages with ETags, editable between polls, plus a web
 
 from __future__ import annotations
 
-import asyncio
-import email
-import email.policy
 import hashlib
 import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
-
-@dataclass
-class Mail:
-    rcpt: list[str]
-    msg: EmailMessage
-
-    @property
-    def subject(self) -> str:
-        return str(self.msg["Subject"])
-
-    def body(self, subtype: str = "plain") -> str:
-        part = self.msg.get_body(preferencelist=(subtype,))
-        return "" if part is None else str(part.get_content())
-
-
-class SmtpServer:
-    """aiosmtpd on 127.0.0.1, ephemeral port, in a thread; collects what it receives."""
-
-    def __init__(self) -> None:
-        self.received: list[Mail] = []
-        self.port = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self.lock = threading.Lock()
-
-    def start(self) -> SmtpServer:
-        from aiosmtpd.smtp import SMTP
-
-        server_self = self
-
-        class Handler:
-            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-                msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-                assert isinstance(msg, EmailMessage)
-                with server_self.lock:
-                    server_self.received.append(Mail(list(envelope.rcpt_tos), msg))
-                return "250 OK"
-
-        ready = threading.Event()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            self._loop = loop
-            srv = loop.run_until_complete(
-                loop.create_server(lambda: SMTP(Handler(), hostname="test"), "127.0.0.1", 0)
-            )
-            self.port = srv.sockets[0].getsockname()[1]
-            ready.set()
-            loop.run_forever()
-            srv.close()
-            loop.run_until_complete(srv.wait_closed())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, daemon=True)
-        self._thread.start()
-        assert ready.wait(10), "SMTP server did not start"
-        return self
-
-    def stop(self) -> None:
-        if self._loop is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
-
-    def take(self) -> list[Mail]:
-        with self.lock:
-            out, self.received = self.received, []
-        return out
+from watcloud.notify.testing import SmtpRelay as SmtpServer
 
 
 @dataclass
@@ -114,9 +43,9 @@ class Site:
 
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
+    """notify's test relay (aiosmtpd on 127.0.0.1); `take()` returns what it received."""
+    with SmtpServer() as server:
+        yield server
 
 
 @pytest.fixture

@@ -98,9 +98,9 @@ def test_killed_at_each_step_then_restarted_sends_each_recipient_exactly_once(
 
     got: Counter[tuple[str, str]] = Counter()
     for m in before + after:
-        assert len(m.rcpt) == 1, "one message per recipient: nobody sees another's address"
-        assert m.msg["To"] and m.rcpt[0] in str(m.msg["To"])
-        got[(m.rcpt[0], m.subject)] += 1
+        assert len(m.rcpt_tos) == 1, "one message per recipient: nobody sees another's address"
+        assert m.message["To"] and m.rcpt_tos[0] in str(m.message["To"])
+        got[(m.rcpt_tos[0], m.subject)] += 1
     subjects = {s for _, s in got}
     assert len(subjects) == 1 and next(iter(subjects)).startswith("Power outage in CPH on ")
     assert sorted(r for r, _ in got) == sorted(RECIPIENTS)

@@ -97,7 +97,7 @@ def test_two_polls_announce_exactly_what_changed(
     assert "6 hours" in text and "trpro-slurm1" in text and "notice.php?ID=101" in text
     assert "replacement of the main breaker" in text.lower()
     assert m101.body("html"), "the HTML part comes from notify's outage template"
-    assert m101.rcpt == ["cluster-users@example.org"]
+    assert m101.rcpt_tos == ["cluster-users@example.org"]
     assert len(site.webhooks) == 2 and all(w["path"].startswith("/webhook/") for w in site.webhooks)
     # Polite: a User-Agent naming WATcloud, and one listing + three notices.
     assert all("WATcloud" in r["ua"] for r in site.log)
@@ -181,7 +181,7 @@ def test_garbled_listing_and_notice_warn_and_the_next_poll_continues(
     assert r.returncode == 0, r.stderr
     assert "listing changed shape" in r.stderr
     mails = smtp_server.take()
-    assert [m.rcpt for m in mails] == [["admins@example.org"]], "only the admins hear about it"
+    assert [m.rcpt_tos for m in mails] == [["admins@example.org"]], "only the admins hear about it"
     assert "listing changed shape" in mails[0].subject
 
     # Next poll: the listing is back, one notice is garbled, one is good.
@@ -204,8 +204,8 @@ def test_garbled_listing_and_notice_warn_and_the_next_poll_continues(
     assert sorted(a["channel"] for a in report["announcements"]) == ["discord", "email"]
     assert any("201" in w for w in report["warnings"])
     mails = smtp_server.take()
-    users = [m for m in mails if m.rcpt == ["cluster-users@example.org"]]
-    admins = [m for m in mails if m.rcpt == ["admins@example.org"]]
+    users = [m for m in mails if m.rcpt_tos == ["cluster-users@example.org"]]
+    admins = [m for m in mails if m.rcpt_tos == ["admins@example.org"]]
     assert [m.subject for m in users] == [f"Power outage in CPH on {d1.isoformat()}"]
     assert len(admins) == 1 and "201" in admins[0].subject
 
@@ -226,7 +226,7 @@ def test_binary_notice_page_gets_the_garbled_notice_warning(
     assert r.returncode == 0, r.stderr
     assert "garbled notice" in r.stderr and "binary or garbled text" in r.stderr
     mails = smtp_server.take()
-    assert [m.rcpt for m in mails] == [["admins@example.org"]]
+    assert [m.rcpt_tos for m in mails] == [["admins@example.org"]]
     assert "garbled notice" in mails[0].subject
 
 

@@ -4,187 +4,117 @@ from __future__ import annotations
 
 import os
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app
-from watcloud.core.errors import ConfigError, InputError
 from watcloud.core.fsutil import atomic_write
 from watcloud.core.output import OutputFormat, emit_json, warn
-from watcloud.core.paths import default_config_path
 
 if TYPE_CHECKING:
-    from watcloud.expiry.config import ExpiryConfig
+    from watcloud.expiry.service import WarningsOutcome
 
 app = new_app("Files on scratch nobody used for a long time: scan, warn, delete.")
 
 
-def _config(path: Path | None) -> ExpiryConfig:
-    # pydantic and YAML load here, not at import: `watcloud expiry --help` stays light.
-    from watcloud.core.config import load_config
-    from watcloud.expiry.config import ExpiryConfig
+PathArg = Annotated[Path, typer.Argument(help="Root of the tree to scan (e.g. /scratch).")]
+ThresholdOpt = Annotated[
+    str | None, typer.Option(help="Age after which an unused entry expires (default: 70d).")
+]
+TimeFieldOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--time",
+        help="Which time is 'last used': newest (of atime, mtime, ctime), atime, mtime, "
+        "ctime (default: newest; on a noatime mount the newest of mtime and ctime).",
+    ),
+]
+ExcludeOpt = Annotated[
+    list[str] | None, typer.Option(help="Glob never to expire (repeatable; adds to config).")
+]
+ProtectOpt = Annotated[
+    list[str] | None, typer.Option(help="Path never to expire (repeatable; adds to config).")
+]
+GentleOpt = Annotated[bool, typer.Option(help="Lower CPU (nice 19) and I/O priority (idle class).")]
+SaveOpt = Annotated[
+    Path | None, typer.Option(help="Also write the JSON report to this file (atomically).")
+]
+ProcessesOpt = Annotated[
+    int | None, typer.Option(help="Worker processes (default: usable CPUs, at most 8).", min=1)
+]
+ThreadsOpt = Annotated[
+    int | None,
+    typer.Option(help="Directory-reading threads per process (default: 1).", min=1),
+]
+ListFilesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Write one line per entry (atime_ns mtime_ns ctime_ns size blocks uid inode "
+        "path) to this file, for checking against find.",
+    ),
+]
 
-    return load_config(ExpiryConfig, path, default_path=default_config_path("expiry"))
 
+def _progress(path: Path) -> Callable[[int, float], None] | None:
+    """A one-line progress display on stderr when it is a terminal, else None."""
+    from watcloud.core.clikit import show_progress
+    from watcloud.expiry.report import printable
 
-def _default_processes() -> int:
-    """The CPUs this process may run on (not the host's count, in a container), at most 8."""
-    try:
-        n = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        n = os.cpu_count() or 1
-    return max(1, min(8, n))
+    if not show_progress():
+        return None
+    shown = printable(os.path.abspath(path))
+
+    def progress(pending: int, elapsed: float) -> None:
+        sys.stderr.write(f"\rscanning {shown}: {elapsed:.0f} s, {pending:,} directories pending ")
+        sys.stderr.flush()
+
+    return progress
 
 
 @app.command()
 def scan(
-    path: Annotated[Path, typer.Argument(help="Root of the tree to scan (e.g. /scratch).")],
-    threshold: Annotated[
-        str | None, typer.Option(help="Age after which an unused entry expires (default: 70d).")
-    ] = None,
-    time_field: Annotated[
-        str | None,
-        typer.Option(
-            "--time",
-            help="Which time is 'last used': newest (of atime, mtime, ctime), atime, mtime, "
-            "ctime (default: newest; on a noatime mount the newest of mtime and ctime).",
-        ),
-    ] = None,
-    exclude: Annotated[
-        list[str] | None, typer.Option(help="Glob never to expire (repeatable; adds to config).")
-    ] = None,
-    protect: Annotated[
-        list[str] | None, typer.Option(help="Path never to expire (repeatable; adds to config).")
-    ] = None,
-    gentle: Annotated[
-        bool, typer.Option(help="Lower CPU (nice 19) and I/O priority (idle class).")
-    ] = False,
-    save: Annotated[
-        Path | None, typer.Option(help="Also write the JSON report to this file (atomically).")
-    ] = None,
-    processes: Annotated[
-        int | None, typer.Option(help="Worker processes (default: usable CPUs, at most 8).", min=1)
-    ] = None,
-    threads: Annotated[
-        int | None,
-        typer.Option(help="Directory-reading threads per process (default: 1).", min=1),
-    ] = None,
-    list_files: Annotated[
-        Path | None,
-        typer.Option(
-            help="Write one line per entry (atime_ns mtime_ns ctime_ns size blocks uid inode "
-            "path) to this file, for checking against find.",
-        ),
-    ] = None,
+    path: PathArg,
+    threshold: ThresholdOpt = None,
+    time_field: TimeFieldOpt = None,
+    exclude: ExcludeOpt = None,
+    protect: ProtectOpt = None,
+    gentle: GentleOpt = False,
+    save: SaveOpt = None,
+    processes: ProcessesOpt = None,
+    threads: ThreadsOpt = None,
+    list_files: ListFilesOpt = None,
     output: OutputOpt = OutputFormat.text,
     config: ConfigOpt = None,
 ) -> None:
     """Scan PATH (metadata only, no atime touched) and report expired files per user."""
-    from watcloud.expiry.mountinfo import (
-        atime_semantics,
-        effective_time_field,
-        find_mount,
-        parse_mountinfo,
+    from watcloud.expiry import load_expiry_config, scan_report
+    from watcloud.expiry.report import dumps, printable, text_summary
+
+    progress = _progress(path)
+    report = scan_report(
+        path,
+        load_expiry_config(config),
+        threshold=threshold,
+        time_field=time_field,
+        exclude=exclude or (),
+        protect=protect or (),
+        gentle=gentle,
+        processes=processes,
+        threads=threads,
+        list_files=list_files,
+        on_warning=lambda w: warn(printable(w)),
+        progress=progress,
     )
-    from watcloud.expiry.policy import Policy, parse_duration
-    from watcloud.expiry.report import build_report, dumps, text_summary
-    from watcloud.expiry.scan import scan as run_scan
-
-    cfg = _config(config)
-    warnings: list[str] = []
-    if gentle:
-        from watcloud.expiry.gentle import be_gentle
-
-        warnings += be_gentle()
-    try:
-        threshold_s = parse_duration(threshold or cfg.threshold)
-    except ValueError as exc:
-        raise InputError(f"--threshold: {exc}") from None
-    requested = time_field or cfg.time
-    root = os.path.abspath(path)
-    try:
-        st = os.lstat(root)
-    except OSError as exc:
-        raise InputError(f"{root}: cannot scan: {exc.strerror}") from None
-    import stat as stat_mod
-
-    if not stat_mod.S_ISDIR(st.st_mode):
-        raise InputError(f"{root}: not a directory (a symlink is not followed)")
-    try:
-        with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as fh:
-            mounts = parse_mountinfo(fh.read())
-    except OSError:
-        mounts = []
-        warnings.append("cannot read /proc/self/mountinfo: atime semantics unknown")
-    mount = find_mount(mounts, os.path.realpath(root), (os.major(st.st_dev), os.minor(st.st_dev)))
-    info = atime_semantics(mount.all_options if mount else ())
-    try:
-        effective, time_warnings = effective_time_field(requested, info)
-    except ValueError as exc:
-        raise InputError(f"--time: {exc}") from None
-    warnings += time_warnings
-    started = time.time()
-    try:
-        policy = Policy.make(
-            root=root,
-            threshold_seconds=threshold_s,
-            now=started,
-            time_field=effective,
-            exclude=[*cfg.exclude, *(exclude or [])],
-            protected=[*cfg.protected, *(protect or [])],
-        )
-    except ValueError as exc:
-        raise ConfigError(f"protected: {exc}") from None
-    from watcloud.expiry.report import printable
-
-    for w in warnings:
-        warn(printable(w))
-    from watcloud.core.clikit import show_progress
-
-    def progress(pending: int, elapsed: float) -> None:
-        sys.stderr.write(
-            f"\rscanning {printable(root)}: {elapsed:.0f} s, {pending:,} directories pending "
-        )
-        sys.stderr.flush()
-
-    interactive = show_progress()
-    try:
-        result = run_scan(
-            root,
-            policy,
-            processes=processes or cfg.processes or _default_processes(),
-            threads=threads or cfg.threads,
-            oldest_n=cfg.oldest_files_per_user,
-            listing_path=str(list_files) if list_files else None,
-            progress=progress if interactive else None,
-        )
-    except RuntimeError as exc:  # a worker failed: say so on one line, exit 1
-        sys.stderr.write(f"watcloud expiry: error: {printable(exc)}\n")
-        raise typer.Exit(1) from None
-    except OSError as exc:  # the root itself, or the --list-files file
-        raise InputError(f"{exc.filename or root}: {exc.strerror}") from None
-    if interactive:
+    if progress is not None:
         sys.stderr.write("\r\033[K")
-    report = build_report(
-        result,
-        policy,
-        started=started,
-        finished=time.time(),
-        mount=mount,
-        atime=info,
-        requested_time=requested,
-        warnings=warnings,
-    )
     text = dumps(report)
     if save is not None:
         atomic_write(save, text)
-    if output == OutputFormat.json:
-        sys.stdout.write(text)
-    else:
-        sys.stdout.write(text_summary(report))  # escapes what it takes from the disk
+    # text_summary escapes what it takes from the disk
+    sys.stdout.write(text if output == OutputFormat.json else text_summary(report))
 
 
 @app.command()
@@ -197,70 +127,59 @@ def notify(
     config: ConfigOpt = None,
 ) -> None:
     """Email each user the list of their expired files and the deletion date."""
-    from watcloud.expiry.report import human_bytes, load_report, printable
-    from watcloud.expiry.warn import plan_warnings
+    from watcloud.expiry import load_expiry_config, send_warnings
+    from watcloud.expiry.report import load_report, printable
 
-    cfg = _config(config)
-    report = load_report(report_path)
-    plan = plan_warnings(
-        report,
-        grace_days=cfg.grace_days,
-        email_domain=cfg.email_domain,
-        overrides=cfg.email_overrides,
-        max_items=cfg.notify_max_items,
+    cfg = load_expiry_config(config)
+    outcome = send_warnings(
+        load_report(report_path),
+        cfg,
+        dry_run=dry_run,
+        on_skipped=lambda s: warn(printable(s)),
     )
-    for s in plan.skipped:
-        warn(printable(s))
-    results: list[dict[str, Any]] = []
-    batch = None
-    if not dry_run and plan.warnings:
-        from watcloud.notify import deliver, load_smtp_settings, render
-
-        settings = load_smtp_settings(cfg.smtp_config)
-        messages = [
-            render("expiry-warning", w.data).to_message(w.to, id=w.id) for w in plan.warnings
-        ]
-        batch = deliver(messages, settings, tool="expiry")  # spool: <state>/expiry-outbox.sqlite
-        for w, res in zip(plan.warnings, batch.results, strict=True):
-            results.append({"user": w.user, "to": w.to, "status": res.status, "error": res.error})
-    else:
-        results = [
-            {"user": w.user, "to": w.to, "status": "planned", "error": None} for w in plan.warnings
-        ]
     if output == OutputFormat.json:
-        emit_json(
-            {
-                "dry_run": dry_run,
-                "messages": [
-                    row
-                    | {
-                        "deletion_date": w.data["deletion_date"],
-                        "items": len(w.data["items"]),
-                        "total_bytes": w.data["total_bytes"],
-                    }
-                    for row, w in zip(results, plan.warnings, strict=True)
-                ],
-                "skipped": plan.skipped,
-            }
-        )
+        emit_json(_warnings_json(outcome, dry_run))
     else:
-        if not plan.warnings:
-            print(
-                "No warning to send"
-                + (f" ({len(plan.skipped)} users without an address)." if plan.skipped else ".")
-            )
-        for row, w in zip(results, plan.warnings, strict=True):
-            print(
-                f"{row['status']:<9} {printable(w.to)}: {len(w.data['items'])} items, "
-                f"{human_bytes(w.data['total_bytes'])}, deletion on {w.data['deletion_date']}"
-                + (f" ({printable(row['error'])})" if row["error"] else "")
-            )
-    if batch is not None:
+        _print_warnings(outcome)
+    if outcome.batch is not None:
         from watcloud.notify import exit_code
 
         # notify's convention: 2 (raised) relay unusable; 1 a message failed; 0 sent/spooled
-        if code := exit_code(batch):
+        if code := exit_code(outcome.batch):
             raise typer.Exit(code)
+
+
+def _warnings_json(outcome: WarningsOutcome, dry_run: bool) -> dict[str, Any]:
+    return {
+        "dry_run": dry_run,
+        "messages": [
+            row
+            | {
+                "deletion_date": w.data["deletion_date"],
+                "items": len(w.data["items"]),
+                "total_bytes": w.data["total_bytes"],
+            }
+            for row, w in zip(outcome.rows, outcome.warnings, strict=True)
+        ],
+        "skipped": outcome.skipped,
+    }
+
+
+def _print_warnings(outcome: WarningsOutcome) -> None:
+    from watcloud.expiry.report import human_bytes, printable
+
+    if not outcome.warnings:
+        skipped = outcome.skipped
+        print(
+            "No warning to send"
+            + (f" ({len(skipped)} users without an address)." if skipped else ".")
+        )
+    for row, w in zip(outcome.rows, outcome.warnings, strict=True):
+        print(
+            f"{row['status']:<9} {printable(w.to)}: {len(w.data['items'])} items, "
+            f"{human_bytes(w.data['total_bytes'])}, deletion on {w.data['deletion_date']}"
+            + (f" ({printable(row['error'])})" if row["error"] else "")
+        )
 
 
 @app.command()
@@ -280,20 +199,12 @@ def delete(
     config: ConfigOpt = None,
 ) -> None:
     """Delete what the report listed and is still expired now (re-checked, no symlink followed)."""
-    from watcloud.expiry.delete import delete as run_delete
+    from watcloud.expiry import delete_report, load_expiry_config
     from watcloud.expiry.report import dumps, human_bytes, load_report, printable
 
-    cfg = _config(config)
-    report = load_report(report_path)
+    cfg = load_expiry_config(config)
+    outcome = delete_report(load_report(report_path), cfg, dry_run=dry_run, log=log)
     log_path = log or cfg.deletion_log
-    if log_path is None and not dry_run:
-        # no quiet default: run as root from a shell, a default under the invoking user's state
-        # directory would put the record of what was deleted where nobody looks for it
-        raise ConfigError(
-            "no deletion log: set deletion_log in the expiry config or give --log FILE "
-            "(nothing was deleted)"
-        )
-    outcome = run_delete(report, dry_run=dry_run, log_path=log_path)
     if output == OutputFormat.json:
         sys.stdout.write(dumps(outcome.to_json()))
     else:

@@ -4,10 +4,10 @@ dark-mode HTML email templates.
 Importing this package is cheap (stdlib dataclasses only): Jinja2, the CSS inliner, pydantic
 and httpx are imported inside the functions that need them, so tools can import it at top level.
 
-    from watcloud.notify import Message, load_smtp_settings, send_batch, render
+    from watcloud.notify import Message, load_notify_config, send_batch, render
 
     r = render("announcement", {"title": "Hello", "body": "First.\\n\\nSecond.", "link": None})
-    results = send_batch([r.to_message(["a@example.org"])], load_smtp_settings())
+    results = send_batch([r.to_message(["a@example.org"])], load_notify_config())
 """
 
 from __future__ import annotations
@@ -19,43 +19,79 @@ from typing import TYPE_CHECKING, Any
 from watcloud.notify.model import Message, Rendered, SendResult
 
 if TYPE_CHECKING:
-    from watcloud.notify.settings import SmtpSettings
+    from watcloud.notify.config import NotifyConfig
     from watcloud.notify.smtp import BatchReport
 
 __all__ = [
     "Message",
+    "NotifyConfig",
     "Rendered",
     "SendResult",
     "SmtpSettings",
+    "contrast_report",
     "deliver",
     "exit_code",
+    "load_notify_config",
     "load_smtp_settings",
+    "message_from_spec",
+    "messages_from_jsonl",
     "raise_if_relay_unusable",
     "render",
     "send_batch",
     "send_discord",
+    "template_embed",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    # SmtpSettings is a pydantic model: imported on first use, not with the package.
-    if name == "SmtpSettings":
-        from watcloud.notify.settings import SmtpSettings
+    # NotifyConfig is a pydantic model: imported on first use, not with the package.
+    if name in ("NotifyConfig", "SmtpSettings"):  # SmtpSettings: the old name
+        from watcloud.notify.config import NotifyConfig
 
-        return SmtpSettings
+        return NotifyConfig
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def load_smtp_settings(path: Path | None = None) -> SmtpSettings:
+def load_notify_config(path: Path | None = None) -> NotifyConfig:
     """SMTP settings from a YAML file (`path`, else ~/.config/watcloud/notify.yaml when it
     exists), with `WATCLOUD_SMTP_*` environment variables filling in or overriding keys."""
-    from watcloud.notify.settings import load_smtp_settings as _load
+    from watcloud.notify.config import load_notify_config as _load
 
     return _load(path)
 
 
+load_smtp_settings = load_notify_config  # the old name (outage, cluster, dnsfailover use it)
+
+
+def message_from_spec(spec: Any, where: str = "message") -> Message:
+    """A `Message` from a JSON-like object: `to` (an address or a list), `subject`, `text`
+    and/or `html`, or `template` + `data`; optional `id`, `headers`, `bcc`. Raises
+    `InputError` naming `where` on a bad key or value."""
+    from watcloud.notify.spec import message_from_spec as _from_spec
+
+    return _from_spec(spec, where)
+
+
+def messages_from_jsonl(text: str, where: str = "<stdin>") -> list[Message]:
+    """One `Message` per non-blank line of a JSONL text (see `message_from_spec`); an error
+    names `where:LINE`."""
+    from watcloud.notify.spec import messages_from_jsonl as _from_jsonl
+
+    return _from_jsonl(text, where)
+
+
+def contrast_report(
+    out_dir: Path | None = None, chromium: str | None = None
+) -> list[dict[str, Any]]:
+    """Every bundled template in headless Chromium, light and dark: one row per template and
+    scheme with the lowest WCAG contrast and its `problems` (empty when it passes)."""
+    from watcloud.notify.browser import contrast_report as _report
+
+    return _report(out_dir=out_dir, chromium=chromium)
+
+
 def send_batch(
-    messages: Iterable[Message], settings: SmtpSettings, **kwargs: Any
+    messages: Iterable[Message], settings: NotifyConfig, **kwargs: Any
 ) -> list[SendResult]:
     """Send `messages` through the SMTP pool; one result per message, in order.
 
@@ -69,7 +105,7 @@ def send_batch(
     return deliver(messages, settings, **kwargs).results
 
 
-def deliver(messages: Iterable[Message], settings: SmtpSettings, **kwargs: Any) -> BatchReport:
+def deliver(messages: Iterable[Message], settings: NotifyConfig, **kwargs: Any) -> BatchReport:
     """Like `send_batch`, but the whole report: results, spool drained, pool stats and `fatal`
     (set when the relay could not be used at all: unreachable, authentication or TLS refused)."""
     from watcloud.notify.smtp import deliver as _deliver
@@ -121,3 +157,11 @@ def send_discord(
     from watcloud.notify.discord import send_discord as _send
 
     _send(webhook_url, content=content, embeds=embeds, **kwargs)
+
+
+def template_embed(template: str, data: Any) -> dict[str, Any]:
+    """A bundled template rendered as one Discord embed (link from `notice_url` or `link`,
+    colour from `status`), for `send_discord(url, embeds=[...])`."""
+    from watcloud.notify.discord import template_embed as _embed
+
+    return _embed(template, data)

@@ -284,3 +284,36 @@ def sample_data() -> dict[str, dict[str, Any]]:
 
     base = resources.files("watcloud.notify").joinpath("samples")
     return {t: json.loads(base.joinpath(f"{t}.json").read_text("utf-8")) for t in TEMPLATES}
+
+
+def contrast_report(
+    *, out_dir: Path | None = None, chromium: str | None = None
+) -> list[dict[str, Any]]:
+    """`check_templates` on the bundled samples, one JSON-ready row per template and scheme;
+    `WatcloudError` when Chromium is missing or fails."""
+    from watcloud.core.errors import WatcloudError
+
+    exe = chromium or find_chromium()
+    if exe is None:
+        raise WatcloudError("chromium not found (install the Debian package `chromium`)")
+    try:
+        checks = check_templates(sample_data(), out_dir=out_dir, chromium=exe)
+    except (RuntimeError, OSError) as exc:
+        raise WatcloudError(str(exc)) from None
+    rows: list[dict[str, Any]] = []
+    for name, c in checks:
+        worst = c.worst
+        rows.append(
+            {
+                "template": name,
+                "scheme": c.scheme,
+                "scheme_applied": c.dark_matched == (c.scheme == "dark"),
+                "background": "#{:02x}{:02x}{:02x}".format(*(int(v) for v in c.body_bg)),
+                "texts": len(c.texts),
+                "min_contrast": round(c.min_ratio, 2),
+                "worst": (worst.cls.split()[0] if worst.cls else worst.tag) if worst else "",
+                "screenshot": str(c.screenshot) if c.screenshot else None,
+                "problems": c.problems,
+            }
+        )
+    return rows

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app, show_progress
 from watcloud.core.errors import InputError, WatcloudError
 from watcloud.core.fsutil import read_text
 from watcloud.core.output import OutputFormat, console, emit_json, print_table, warn
-from watcloud.notify import exit_code
+from watcloud.notify import exit_code, message_from_spec, messages_from_jsonl
 from watcloud.notify.model import Message, SendResult
 
 app = new_app("Send email and Discord notifications.")
@@ -34,10 +33,10 @@ NoSpoolOpt = Annotated[
 
 
 def _settings(config: Path | None, spool: Path | None, no_spool: bool) -> Any:
-    from watcloud.notify.settings import load_smtp_settings
+    from watcloud.notify.config import load_notify_config
     from watcloud.notify.smtp import spool_path
 
-    settings = load_smtp_settings(config)
+    settings = load_notify_config(config)
     if no_spool:
         return settings.model_copy(update={"spool": False})
     if spool is None and settings.spool is False:
@@ -56,60 +55,6 @@ def _read_json(path: Path) -> Any:
         raise InputError(f"{path}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
 
 
-SPEC_KEYS = {"to", "subject", "text", "html", "template", "data", "id", "headers", "bcc"}
-
-
-def message_from_spec(spec: Any, where: str) -> Message:
-    """A Message from a JSON object: to, subject, text and/or html, or template + data; id."""
-    from watcloud.notify.templating import render
-
-    if not isinstance(spec, dict):
-        raise InputError(f"{where}: expected a JSON object")
-    unknown = set(spec) - SPEC_KEYS
-    if unknown:
-        raise InputError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
-    to = spec.get("to")
-    if isinstance(to, str):
-        to = [to]
-    if not to or not isinstance(to, list) or not all(isinstance(t, str) and "@" in t for t in to):
-        raise InputError(f"{where}: 'to' must be an address or a list of addresses")
-    headers = spec.get("headers") or {}
-    if not isinstance(headers, dict):
-        raise InputError(f"{where}: 'headers' must be an object")
-    bcc = spec.get("bcc", False)
-    if not isinstance(bcc, bool):
-        raise InputError(f"{where}: 'bcc' must be true or false")
-    msg_id = spec.get("id")
-    if msg_id is not None and not isinstance(msg_id, str):
-        msg_id = str(msg_id)
-    if "template" in spec:
-        if "text" in spec or "html" in spec:
-            raise InputError(f"{where}: give 'template' and 'data', or 'text'/'html', not both")
-        try:
-            rendered = render(str(spec["template"]), spec.get("data") or {})
-        except InputError as exc:
-            raise InputError(f"{where}: {exc}") from None
-        msg = rendered.to_message(to, id=msg_id, headers=headers, bcc=bcc)
-        if spec.get("subject"):
-            # A new subject changes the content-derived id (re-derived when none was given).
-            msg = dataclasses.replace(msg, subject=str(spec["subject"]), id=msg_id)
-        return msg
-    if not spec.get("subject"):
-        raise InputError(f"{where}: 'subject' is required (or use 'template')")
-    text, html = spec.get("text"), spec.get("html")
-    if text is None and html is None:
-        raise InputError(f"{where}: give 'text' and/or 'html' (or 'template' and 'data')")
-    return Message(
-        to=list(to),
-        subject=str(spec["subject"]),
-        text=text,
-        html=html,
-        id=msg_id,
-        headers={str(k): str(v) for k, v in headers.items()},
-        bcc=bcc,
-    )
-
-
 def _report(
     results: list[SendResult],
     drained: list[SendResult],
@@ -126,25 +71,7 @@ def _report(
             }
         )
     else:
-        rows = []
-        for tag, group in (("", results), ("spool", drained)):
-            for r in group:
-                bad = {k: v for k, v in r.recipients.items() if v != "ok"}
-                detail = r.error or (", ".join(r.recipients) if not bad else "")
-                if r.note:
-                    detail = f"{detail} ({r.note})"
-                rows.append(
-                    [r.id[:12], r.status + (f" ({tag})" if tag else ""), r.attempts, detail]
-                )
-        print_table(["ID", "STATUS", "ATTEMPTS", "RECIPIENTS / ERROR"], rows)
-        con = console()
-        con.print(
-            f"{sum(r.status == 'sent' for r in results + drained)} sent, "
-            f"{sum(r.status == 'duplicate' for r in results)} duplicate, "
-            f"{sum(r.status == 'spooled' for r in results + drained)} spooled, "
-            f"{sum(r.status == 'failed' for r in results + drained)} failed; "
-            f"{stats.connections_opened} connection(s), {stats.retries} retries"
-        )
+        _print_results(results, drained, stats)
     if fatal is None and any(r.status == "spooled" for r in results + drained):
         warn("some messages are kept in the spool; the next run sends them")
     concluded = sum(bool(r.note) for r in results + drained)
@@ -153,6 +80,26 @@ def _report(
             f"{concluded} message(s) taken over from a run that was killed while sending them"
             " were concluded sent, not sent again (see docs/notify.md, Crashes)"
         )
+
+
+def _print_results(results: list[SendResult], drained: list[SendResult], stats: Any) -> None:
+    rows = []
+    for tag, group in (("", results), ("spool", drained)):
+        for r in group:
+            bad = {k: v for k, v in r.recipients.items() if v != "ok"}
+            detail = r.error or (", ".join(r.recipients) if not bad else "")
+            if r.note:
+                detail = f"{detail} ({r.note})"
+            rows.append([r.id[:12], r.status + (f" ({tag})" if tag else ""), r.attempts, detail])
+    print_table(["ID", "STATUS", "ATTEMPTS", "RECIPIENTS / ERROR"], rows)
+    con = console()
+    con.print(
+        f"{sum(r.status == 'sent' for r in results + drained)} sent, "
+        f"{sum(r.status == 'duplicate' for r in results)} duplicate, "
+        f"{sum(r.status == 'spooled' for r in results + drained)} spooled, "
+        f"{sum(r.status == 'failed' for r in results + drained)} failed; "
+        f"{stats.connections_opened} connection(s), {stats.retries} retries"
+    )
 
 
 def _send(messages: list[Message], settings: Any, output: OutputFormat) -> None:
@@ -249,18 +196,7 @@ def send_batch_cmd(
     output: OutputOpt = OutputFormat.text,
 ) -> None:
     """Send every message of a JSONL file; prints a result per message, exit 1 if any failed."""
-    text = _read_text(messages)
-    batch: list[Message] = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            spec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{messages}:{n}: invalid JSON: {exc.msg}") from None
-        batch.append(message_from_spec(spec, f"{messages}:{n}"))
-    if not batch:
-        raise InputError(f"{messages}: no messages")
+    batch = messages_from_jsonl(_read_text(messages), str(messages))
     _send(batch, _settings(config, spool, no_spool), output)
 
 
@@ -349,7 +285,7 @@ def discord(
 ) -> None:
     """Post to a Discord webhook (a template becomes an embed); waits out 429s."""
     from watcloud.core.config import read_secret
-    from watcloud.notify.discord import embed_for, send_discord
+    from watcloud.notify.discord import send_discord, template_embed
     from watcloud.notify.model import DeliveryError
 
     url = read_secret(webhook_env, webhook_file, required=True)
@@ -358,17 +294,9 @@ def discord(
         raise InputError("the Discord webhook URL must start with https://")
     embeds = None
     if template is not None:
-        from watcloud.notify.templating import render
-
         if data is None:
             raise InputError("--template needs --data FILE.json")
-        payload = _read_json(data)
-        rendered = render(template, payload)
-        link = (
-            payload.get("notice_url") or payload.get("link") if isinstance(payload, dict) else None
-        )
-        status = payload.get("status") if isinstance(payload, dict) else None
-        embeds = [embed_for(rendered, url=link or None, status=status)]
+        embeds = [template_embed(template, _read_json(data))]
     if not content and not embeds:
         raise InputError("give --content or --template/--data")
     try:
@@ -391,31 +319,9 @@ def check(
 ) -> None:
     """Check every template in headless Chromium, light and dark: WCAG contrast of all text
     (>= 4.5) and of the logo (>= 3), with screenshots. Exit 1 on a problem."""
-    from watcloud.notify.browser import check_templates, find_chromium, sample_data
+    from watcloud.notify import contrast_report
 
-    exe = chromium or find_chromium()
-    if exe is None:
-        raise WatcloudError("chromium not found (install the Debian package `chromium`)")
-    try:
-        checks = check_templates(sample_data(), out_dir=out_dir, chromium=exe)
-    except (RuntimeError, OSError) as exc:
-        raise WatcloudError(str(exc)) from None
-    rows: list[dict[str, Any]] = []
-    for name, c in checks:
-        worst = c.worst
-        rows.append(
-            {
-                "template": name,
-                "scheme": c.scheme,
-                "scheme_applied": c.dark_matched == (c.scheme == "dark"),
-                "background": "#{:02x}{:02x}{:02x}".format(*(int(v) for v in c.body_bg)),
-                "texts": len(c.texts),
-                "min_contrast": round(c.min_ratio, 2),
-                "worst": (worst.cls.split()[0] if worst.cls else worst.tag) if worst else "",
-                "screenshot": str(c.screenshot) if c.screenshot else None,
-                "problems": c.problems,
-            }
-        )
+    rows = contrast_report(out_dir=out_dir, chromium=chromium)
     if output is OutputFormat.json:
         emit_json(rows)
     else:

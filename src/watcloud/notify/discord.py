@@ -102,3 +102,14 @@ def embed_for(
     if url:
         embed["url"] = url
     return embed
+
+
+def template_embed(template: str, data: Any) -> dict[str, Any]:
+    """A bundled template rendered as one Discord embed: its link is `notice_url` (else
+    `link`) and its colour follows `status` when the data has them."""
+    from watcloud.notify.templating import render
+
+    rendered = render(template, data)
+    link = data.get("notice_url") or data.get("link") if isinstance(data, dict) else None
+    status = data.get("status") if isinstance(data, dict) else None
+    return embed_for(rendered, url=link or None, status=status)

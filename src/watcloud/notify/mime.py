@@ -25,10 +25,10 @@ from email.policy import Compat32
 from email.utils import format_datetime, formataddr, getaddresses, parseaddr
 
 from watcloud.core.timez import now
+from watcloud.notify.assets import LOGO_CID, logo_png
+from watcloud.notify.config import NotifyConfig
 from watcloud.notify.model import Message
-from watcloud.notify.settings import SmtpSettings
 
-LOGO_CID = "watcloud-logo"
 _RESERVED = {
     "from",
     "to",
@@ -44,7 +44,7 @@ _UTF8_QP.header_encoding = _charset.QP
 _UTF8_QP.body_encoding = _charset.QP
 
 
-def message_id(msg: Message, settings: SmtpSettings) -> str:
+def message_id(msg: Message, settings: NotifyConfig) -> str:
     """A stable Message-ID from the idempotency key: a retried or re-spooled message keeps it,
     so a receiving system can recognise a copy."""
     domain = settings.message_id_domain or settings.envelope_sender.rpartition("@")[2]
@@ -108,7 +108,7 @@ def _text(body: str, subtype: str) -> MIMENonMultipart:
     return MIMEText(body, subtype, _UTF8_QP)  # type: ignore[arg-type]  # a Charset works
 
 
-def build(msg: Message, settings: SmtpSettings) -> MIMEBase:
+def build(msg: Message, settings: NotifyConfig) -> MIMEBase:
     """The message as it goes on the wire (headers the caller set win, except the reserved)."""
     text = msg.text
     if text is None and msg.html is not None:
@@ -120,8 +120,6 @@ def build(msg: Message, settings: SmtpSettings) -> MIMEBase:
         html_part: MIMEBase = _text(msg.html, "html")
         images = dict(msg.inline_images)
         if f"cid:{LOGO_CID}" in msg.html and LOGO_CID not in images:
-            from watcloud.notify.templating import logo_png
-
             images[LOGO_CID] = logo_png()
         if images:
             related = MIMEMultipart("related", boundary=_boundary(msg.html))

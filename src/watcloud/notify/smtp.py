@@ -27,10 +27,10 @@ from pathlib import Path
 
 from watcloud.core.backoff import backoff_delay
 from watcloud.core.ratelimit import RateLimiter
-from watcloud.notify import mime
+from watcloud.notify.config import NotifyConfig
+from watcloud.notify.mime import addr_spec, build, to_bytes
 from watcloud.notify.model import Message, SendResult
 from watcloud.notify.outbox import DoneEntry, Outbox, Spooled
-from watcloud.notify.settings import SmtpSettings
 
 Sleep = Callable[[float], None]
 BUILD_CHUNK = 64  # messages built and written to the outbox per step
@@ -101,7 +101,7 @@ class Pool:
 
     def __init__(
         self,
-        settings: SmtpSettings,
+        settings: NotifyConfig,
         *,
         sleep: Sleep = time.sleep,
         clock: Clock = time.monotonic,
@@ -511,7 +511,7 @@ def calling_tool() -> str:
 _NOT_TOOLS = {"notify", "core", "cli", "__main__"}
 
 
-def spool_path(settings: SmtpSettings, tool: str | None = None) -> Path | None:
+def spool_path(settings: NotifyConfig, tool: str | None = None) -> Path | None:
     """Where the outbox is: `spool` from the settings; if unset, the calling tool's state
     directory (`$XDG_STATE_HOME/watcloud/<tool>-outbox.sqlite`); None only when the settings
     turn it off explicitly (`spool: false`)."""
@@ -526,7 +526,7 @@ def spool_path(settings: SmtpSettings, tool: str | None = None) -> Path | None:
 
 def deliver(
     messages: Iterable[Message],
-    settings: SmtpSettings,
+    settings: NotifyConfig,
     *,
     sleep: Sleep = time.sleep,
     clock: Clock = time.monotonic,
@@ -562,11 +562,11 @@ def copy_id(key: str, recipient: str) -> str:
     return f"{key}.{hashlib.sha256(recipient.lower().encode()).hexdigest()[:12]}"
 
 
-def copies(msg: Message, settings: SmtpSettings) -> list[tuple[str, Message, list[str]]]:
+def copies(msg: Message, settings: NotifyConfig) -> list[tuple[str, Message, list[str]]]:
     """(id, message as built, envelope recipients) for each copy of `msg` that goes out: one
     per recipient with only that recipient in `To:`, or with `bcc` one for all, `To:` the list
     address (else the sender). A one-recipient message keeps its own id."""
-    rcpts = list(dict.fromkeys(mime.addr_spec(r) for r in msg.to))
+    rcpts = list(dict.fromkeys(addr_spec(r) for r in msg.to))
     if msg.bcc:
         header_to = [settings.list_address or settings.sender]
         return [(msg.key, replace(msg, to=header_to, id=msg.key), rcpts)]
@@ -575,7 +575,7 @@ def copies(msg: Message, settings: SmtpSettings) -> list[tuple[str, Message, lis
     out: list[tuple[str, Message, list[str]]] = []
     seen: set[str] = set()
     for shown in msg.to:
-        rcpt = mime.addr_spec(shown)
+        rcpt = addr_spec(shown)
         if rcpt in seen:
             continue
         seen.add(rcpt)
@@ -621,7 +621,7 @@ def _from_done(id: str, prior: DoneEntry) -> SendResult:
 
 def _deliver(
     msgs: list[Message],
-    settings: SmtpSettings,
+    settings: NotifyConfig,
     outbox: Outbox | None,
     sleep: Sleep,
     clock: Clock,
@@ -773,7 +773,7 @@ def _deliver(
         chunk: list[_Job] = []
         for pid, built, rcpts in to_build[start : start + BUILD_CHUNK]:
             try:
-                raw = mime.to_bytes(mime.build(built, settings))
+                raw = to_bytes(build(built, settings))
             except ValueError as exc:
                 complete(pid, SendResult(pid, "failed", {}, 0, str(exc)))
                 continue

@@ -3,15 +3,13 @@ the `<style>` block kept for dark mode) and plain text. Imported only when a tem
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from watcloud.core.errors import InputError
-from watcloud.notify.mime import LOGO_CID
+from watcloud.notify.assets import LOGO_CID, logo_data_uri, logo_png
 from watcloud.notify.model import Rendered
 
 TEMPLATES = ("outage", "expiry-warning", "expiry-deletion", "announcement")
@@ -55,16 +53,6 @@ def paragraphs(text: Any) -> list[str]:
     """Paragraphs separated by blank lines; single newlines become spaces."""
     parts = re.split(r"\n\s*\n", str(text or "").strip())
     return [" ".join(p.split()) for p in parts if p.strip()]
-
-
-@cache
-def logo_png() -> bytes:
-    """The WATcloud logo: a badge with its own opaque background, visible on light and dark."""
-    return resources.files("watcloud.notify").joinpath("assets/logo.png").read_bytes()
-
-
-def logo_data_uri() -> str:
-    return "data:image/png;base64," + base64.b64encode(logo_png()).decode()
 
 
 @cache

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import email.policy
 import ssl
 import threading
 import time
 from dataclasses import dataclass, field
-from email.parser import BytesHeaderParser
+from email.message import EmailMessage
+from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,12 +25,32 @@ if TYPE_CHECKING:
 
 @dataclass
 class Delivered:
+    """One DATA transaction the relay accepted: the envelope and the bytes as received."""
+
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
     message_id: str
     watcloud_id: str
-    subject: str
+    raw_subject: str  # as on the wire (RFC 2047 encoded words, folding)
+
+    @property
+    def subject(self) -> str:
+        """The subject decoded (RFC 2047) and unfolded (parsed on use: the relay's reply
+        timing stays what it was, which the crash tests depend on)."""
+        return _decoded_subject(self.data)
+
+    @property
+    def message(self) -> EmailMessage:
+        """The message parsed with the modern email policy (decoded headers, `get_body`)."""
+        msg = BytesParser(policy=email.policy.default).parsebytes(self.data)
+        assert isinstance(msg, EmailMessage)
+        return msg
+
+    def body(self, subtype: str = "plain") -> str:
+        """The text of the `text/<subtype>` part ("" when there is none)."""
+        part = self.message.get_body(preferencelist=(subtype,))
+        return "" if part is None else str(part.get_content())
 
 
 @dataclass
@@ -64,6 +86,11 @@ class RelayBehaviour:
     # stored, its 250 not yet sent) and "REPLIED" (right after that 250 was written). Tests use
     # it to kill the client at exact points of the protocol.
     on_event: Callable[[str], None] | None = None
+
+
+def _decoded_subject(data: bytes) -> str:
+    headers = BytesParser(policy=email.policy.default).parsebytes(data, headersonly=True)
+    return str(headers.get("Subject", ""))
 
 
 def _close_after_reply(server: Any) -> None:
@@ -217,6 +244,12 @@ class SmtpRelay:
             return collections.Counter(
                 (d.watcloud_id, r) for d in self.delivered for r in d.rcpt_tos
             )
+
+    def take(self) -> list[Delivered]:
+        """The messages delivered since the last `take` (or the start), oldest first."""
+        with self.lock:
+            out, self.delivered = self.delivered, []
+        return out
 
     # Lifecycle ---------------------------------------------------------------------------
     def _factory(self) -> Any:

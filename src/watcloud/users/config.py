@@ -847,6 +847,18 @@ def validate(data: Any, source: str = "<config>") -> UsersConfig:
     return cfg
 
 
+def load_users_config(path: Path | None = None) -> UsersConfig:
+    """The users config from `path`, else ~/.config/watcloud/users.yaml (which must exist:
+    there is no useful default set of users)."""
+    from watcloud.core.paths import default_config_path
+
+    if path is None:
+        path = default_config_path("users")
+        if not path.exists():
+            raise ConfigError(f"no --config given and {path} does not exist")
+    return load(path)
+
+
 def load(path: Path) -> UsersConfig:
     """Read and validate a YAML or JSON config file (JSON when it ends in .json)."""
     text = read_text(path, "config file", error=ConfigError)

@@ -13,9 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from watcloud.core.errors import ConfigError, WatcloudError
+from watcloud.core.errors import WatcloudError
 from watcloud.core.output import emit_json, warn
-from watcloud.core.paths import default_config_path
 from watcloud.users.plan import Change, summary
 
 if TYPE_CHECKING:
@@ -31,13 +30,9 @@ class PartialFailure(WatcloudError):
 
 
 def load_config(path: Path | None) -> UsersConfig:
-    from watcloud.users.config import load
+    from watcloud.users.config import load_users_config
 
-    if path is None:
-        path = default_config_path("users")
-        if not path.exists():
-            raise ConfigError(f"no --config given and {path} does not exist")
-    return load(path)
+    return load_users_config(path)
 
 
 def render(changes: list[Change], verb: str = "Plan") -> str:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from watcloud.core.errors import ConfigError
-from watcloud.notify import load_smtp_settings
-from watcloud.notify.settings import ENV_KEYS, SmtpSettings
+from watcloud.notify import load_notify_config
+from watcloud.notify.config import ENV_KEYS, NotifyConfig
 
 ENV = ["WATCLOUD_SMTP_" + k for k in ENV_KEYS] + ["WATCLOUD_SMTP_PASSWORD"]
 
@@ -20,8 +20,8 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_defaults_without_file_or_env():
-    s = load_smtp_settings()
-    assert s == SmtpSettings()
+    s = load_notify_config()
+    assert s == NotifyConfig()
     assert (s.host, s.security, s.effective_port, s.pool_size) == ("localhost", "starttls", 587, 4)
     assert s.spool is None and s.rate_per_second is None
 
@@ -36,7 +36,7 @@ def test_env_only(monkeypatch: pytest.MonkeyPatch):
         "FROM": "Ops <ops@example.org>",
     }.items():
         monkeypatch.setenv(f"WATCLOUD_SMTP_{k}", v)
-    s = load_smtp_settings()
+    s = load_notify_config()
     assert (s.host, s.effective_port, s.security, s.username) == (
         "smtp.example.org",
         2525,
@@ -57,7 +57,7 @@ def test_file_then_env_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     )
     (tmp_path / "secret.txt").write_text("s3cret\n")
     monkeypatch.setenv("WATCLOUD_SMTP_HOST", "override.example.org")
-    s = load_smtp_settings(cfg)
+    s = load_notify_config(cfg)
     assert s.host == "override.example.org" and s.effective_port == 25
     assert (s.pool_size, s.messages_per_connection, s.rate_per_second, s.rate_per_minute) == (
         8,
@@ -75,7 +75,7 @@ def test_default_config_path_is_read(monkeypatch: pytest.MonkeyPatch):
     path = default_config_path("notify")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("smtp:\n  host: from-default.example.org\n")
-    assert load_smtp_settings().host == "from-default.example.org"
+    assert load_notify_config().host == "from-default.example.org"
 
 
 @pytest.mark.parametrize(
@@ -96,20 +96,20 @@ def test_bad_config_is_one_line_config_error(tmp_path: Path, text: str, needle: 
     cfg = tmp_path / "notify.yaml"
     cfg.write_text(text)
     with pytest.raises(ConfigError) as exc:
-        load_smtp_settings(cfg)
+        load_notify_config(cfg)
     msg = str(exc.value)
     assert needle in msg and "\n" not in msg and str(cfg) in msg
 
 
 def test_missing_file_and_bad_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     with pytest.raises(ConfigError, match="config file not found"):
-        load_smtp_settings(tmp_path / "nope.yaml")
+        load_notify_config(tmp_path / "nope.yaml")
     monkeypatch.setenv("WATCLOUD_SMTP_PORT", "seventy")
     with pytest.raises(ConfigError, match=r"WATCLOUD_SMTP_\* environment: key 'port'"):
-        load_smtp_settings()
+        load_notify_config()
 
 
 def test_missing_password_file_is_config_error(tmp_path: Path):
-    s = SmtpSettings(username="u", password_file=tmp_path / "missing")
+    s = NotifyConfig(username="u", password_file=tmp_path / "missing")
     with pytest.raises(ConfigError, match="cannot read secret file"):
         s.resolve_password()

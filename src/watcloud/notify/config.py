@@ -1,4 +1,5 @@
-"""SMTP settings: a YAML file (validated) and `WATCLOUD_SMTP_*` environment variables.
+"""notify's config (`NotifyConfig`, the `smtp:` section of notify.yaml): a YAML file (validated)
+and `WATCLOUD_SMTP_*` environment variables.
 
 The password is never read from the file: it comes from `$WATCLOUD_SMTP_PASSWORD` (or the
 variable `password_env` names) or from `password_file`.
@@ -42,7 +43,7 @@ ENV_KEYS = {
 _OFF = {"off", "false", "no", "none"}
 
 
-class SmtpSettings(StrictModel):
+class NotifyConfig(StrictModel):
     """How to reach the relay and how hard to push it. Every key has a default."""
 
     host: str = "localhost"
@@ -160,7 +161,7 @@ class SmtpSettings(StrictModel):
         return read_secret(self.password_env, self.password_file)
 
 
-def load_smtp_settings(path: Path | None = None) -> SmtpSettings:
+def load_notify_config(path: Path | None = None) -> NotifyConfig:
     """Settings from `path` (must exist) or the default config file when it exists, then
     `WATCLOUD_SMTP_*` variables on top (an empty variable is ignored)."""
     file = Path(path) if path is not None else default_config_path("notify")
@@ -177,7 +178,7 @@ def load_smtp_settings(path: Path | None = None) -> SmtpSettings:
         if value:
             data[key] = value
     try:
-        settings = SmtpSettings.model_validate(data)
+        settings = NotifyConfig.model_validate(data)
     except ValidationError as exc:
         detail = describe_validation_error(exc)
         if source != "<defaults>":
@@ -193,7 +194,13 @@ def load_smtp_settings(path: Path | None = None) -> SmtpSettings:
 
 
 class _RawConfig(StrictModel):
-    """The notify config file: an `smtp:` mapping (validated by SmtpSettings) and `discord:`."""
+    """The notify config file: an `smtp:` mapping (validated by NotifyConfig) and `discord:`."""
 
     smtp: dict[str, Any] | None = None
     discord: dict[str, Any] | None = None
+
+
+# The names other tools and scripts used before `NotifyConfig` (outage, cluster, dnsfailover
+# call `watcloud.notify.load_smtp_settings`; benchmarks/smtp_pool.py builds `SmtpSettings`).
+SmtpSettings = NotifyConfig
+load_smtp_settings = load_notify_config
