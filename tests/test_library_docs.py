@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-PAGES = {"notify": "## Command line", "users": "## Usage", "expiry": "## Usage"}
+PAGES = {"notify": "## Usage", "users": "## Usage", "expiry": "## Usage"}
 HEADING = re.compile(r"^### `(\w+)\(", re.M)
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.M | re.S)
 
