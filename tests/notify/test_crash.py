@@ -105,14 +105,18 @@ def _held(spool: Path) -> tuple[int, list[Path]]:
     return rows, locks
 
 
-def _rerun_and_check(relay, spool: Path, *extra: str, twice: int = 0) -> dict:
+def _rerun_and_check(relay, spool: Path, *extra: str, twice: int | range = 0) -> dict:
+    """`twice`: how many copies may arrive twice (0, or a range under `after_crash: resend`,
+    where the copy before the killed one may also be resent when its "done" commit, made by
+    the main thread while the connection goes on, had not landed yet)."""
     relay.behaviour.on_event = None
     proc = _driver(relay.port, spool, *extra)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     counts = relay.deliveries_by_recipient()
     assert set(counts) == expected_copies(notices(N)), "100% delivered"
-    assert sum(c - 1 for c in counts.values()) == twice, "none twice"
+    dupes = sum(c - 1 for c in counts.values())
+    assert dupes in (twice if isinstance(twice, range) else (twice,)), "none twice"
     assert _held(spool) == (0, []), "none held: no outbox row, no owner lock left"
     return json.loads(out)
 
@@ -166,8 +170,9 @@ def test_kill_9_at_a_point_of_the_protocol_then_rerun(relay_factory, tmp_path, s
     out = _rerun_and_check(relay, spool)
     if stage == "DATA":
         # The copy the relay took while its sender died is concluded sent, not sent again,
-        # and the report says why.
-        assert len(out["notes"]) == 1
+        # and the report says why (the copy before it too, when the kill beat its "done"
+        # commit, as happens under load; either way none twice, checked above).
+        assert len(out["notes"]) in (1, 2)
 
 
 @pytest.mark.parametrize("at", [3, 9])
@@ -181,7 +186,9 @@ def test_kill_9_after_the_body_before_the_intent(relay_factory, tmp_path, at):
     assert proc.returncode == -signal.SIGKILL
     assert len(relay.delivered) == at - 1
     out = _rerun_and_check(relay, spool)
-    assert out["notes"] == []
+    # the killed copy had no intent: it is sent again, not noted (the copy before it may be
+    # noted when the kill beat its "done" commit under load; none twice either way)
+    assert len(out["notes"]) <= 1
 
 
 @pytest.mark.parametrize("at", [1, 6])
@@ -232,8 +239,8 @@ def test_after_crash_resend_trades_the_window_for_duplicates(relay_factory, tmp_
     proc = _driver(relay.port, spool, *ONE, "--kill", "after-mark", "--at", "3")
     proc.communicate(timeout=120)
     assert proc.returncode == -signal.SIGKILL
-    out = _rerun_and_check(relay, spool, "--after-crash", "resend")
-    assert len(out["notes"]) == 1 and "sent again" in out["notes"][0]
+    out = _rerun_and_check(relay, spool, "--after-crash", "resend", twice=range(2))
+    assert len(out["notes"]) in (1, 2) and all("sent again" in n for n in out["notes"])
 
     spool2 = tmp_path / "outbox2.sqlite"
     killer = Killer("DATA", 5, spool2)
@@ -243,10 +250,11 @@ def test_after_crash_resend_trades_the_window_for_duplicates(relay_factory, tmp_
     killer.proc = proc
     proc.communicate(timeout=120)
     assert proc.returncode == -signal.SIGKILL
-    _rerun_and_check(relay2, spool2, "--after-crash", "resend", twice=1)
-    [wid] = [w for (w, _), c in relay2.deliveries_by_recipient().items() if c == 2]
-    first, second = [d for d in relay2.delivered if d.watcloud_id == wid]
-    assert first.data == second.data
+    _rerun_and_check(relay2, spool2, "--after-crash", "resend", twice=range(1, 3))
+    twice = [w for (w, _), c in relay2.deliveries_by_recipient().items() if c == 2]
+    for wid in twice:
+        first, second = [d for d in relay2.delivered if d.watcloud_id == wid]
+        assert first.data == second.data
 
 
 def test_a_live_run_keeps_its_rows_until_it_dies(relay_factory, tmp_path):
