@@ -295,7 +295,7 @@ def test_load_yaml_and_errors(tmp_path: Path) -> None:
 
 def test_the_documented_example_config_is_valid_and_shows_the_defaults() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "users.md").read_text()
-    section = doc.split("## Config reference", 1)[1]
+    section = doc.split("## Configuration reference", 1)[1]
     example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
     cfg = parse(example, "docs/users.md")
     defaults = validate({"managed_uid_range": [2000, 2999], "managed_gid_range": [2000, 2999]})
