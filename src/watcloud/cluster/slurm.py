@@ -7,24 +7,19 @@ Times printed by `scontrol` carry no zone; they are read in the cluster's zone
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from watcloud.core.timez import CLUSTER_TZ
+from watcloud.core.slurm import SlurmError as SlurmError  # re-exported: the tool's names
+from watcloud.core.slurm import available as available
+from watcloud.core.slurm import run as run
 from watcloud.core.timez import parse_cluster_time as parse_time
 
 _KEY = re.compile(r"(?:^|\s)([A-Za-z][A-Za-z0-9_/:.]*)=")
 _MEM_UNITS = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024, "P": 1024**3}
-
-
-class SlurmError(RuntimeError):
-    """A SLURM command failed or timed out."""
 
 
 # Free-text fields: their values may hold `word=value` text of their own ("gpu temp=95C").
@@ -343,37 +338,3 @@ def parse_job(text: str) -> JobAllocation | None:
 SINFO_ARGS = ("sinfo", "--Node", "--noheader", "--format=%N|%P|%T|%E")
 NODES_ARGS = ("scontrol", "show", "node", "--oneliner")
 RESERVATIONS_ARGS = ("scontrol", "show", "reservation", "--oneliner")
-
-
-def available(command: str = "scontrol") -> bool:
-    return shutil.which(command) is not None
-
-
-def _cluster_tz_env() -> dict[str, str]:
-    """SLURM prints (and reads) times in the client's zone, without saying which: run it in the
-    cluster's zone, which `parse_time` assumes, whatever the zone of this machine or container."""
-    return {**os.environ, "TZ": str(CLUSTER_TZ)}
-
-
-def run(args: Sequence[str], timeout: float) -> str:
-    """Run a SLURM command and return its stdout; SlurmError on failure or timeout."""
-    exe = shutil.which(args[0])
-    if exe is None:
-        raise SlurmError(f"{args[0]}: command not found")
-    try:
-        proc = subprocess.run(
-            [exe, *args[1:]],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            env=_cluster_tz_env(),
-        )
-    except subprocess.TimeoutExpired:
-        raise SlurmError(f"`{' '.join(args)}` timed out after {timeout:g} s") from None
-    except OSError as exc:
-        raise SlurmError(f"`{' '.join(args)}`: {exc.strerror}") from None
-    if proc.returncode != 0:
-        first = (proc.stderr.strip().splitlines() or ["no message"])[0]
-        raise SlurmError(f"`{' '.join(args)}` exited {proc.returncode}: {first}")
-    return proc.stdout

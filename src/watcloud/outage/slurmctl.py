@@ -9,13 +9,13 @@ by SLURM itself (`scontrol show hostnames`).
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 from collections.abc import Sequence
 from datetime import datetime
 
+from watcloud.core.slurm import SlurmError as SlurmError  # re-exported: the tool's names
+from watcloud.core.slurm import available as available
+from watcloud.core.slurm import run
 from watcloud.core.timez import CLUSTER_TZ
 from watcloud.core.timez import parse_cluster_time as parse_time
 from watcloud.outage.impact import Job, SlurmNode
@@ -25,41 +25,13 @@ _KEY = re.compile(r"(?:^|\s)([A-Za-z][A-Za-z0-9_/:.]*)=")
 JOB_FORMAT = "%i|%P|%T|%S|%e|%N|%u|%j"
 
 
-class SlurmError(RuntimeError):
-    """A SLURM command is missing, failed or timed out (one line)."""
-
-
-def available() -> bool:
-    return shutil.which("scontrol") is not None
-
-
 class Slurm:
     def __init__(self, timeout: float = 15.0) -> None:
         self.timeout = timeout
         self._hosts: dict[str, tuple[str, ...]] = {}
 
     def run(self, *args: str) -> str:
-        exe = shutil.which(args[0])
-        if exe is None:
-            raise SlurmError(f"{args[0]}: command not found")
-        env = {**os.environ, "TZ": str(CLUSTER_TZ)}
-        try:
-            proc = subprocess.run(
-                [exe, *args[1:]],
-                capture_output=True,
-                text=True,
-                timeout=self.timeout,
-                env=env,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise SlurmError(f"`{' '.join(args)}` timed out after {self.timeout:g} s") from None
-        except OSError as exc:
-            raise SlurmError(f"`{' '.join(args)}`: {exc.strerror}") from None
-        if proc.returncode != 0:
-            msg = (proc.stderr.strip() or proc.stdout.strip() or "no message").splitlines()[-1]
-            raise SlurmError(f"`{' '.join(args)}` exited {proc.returncode}: {msg}")
-        return proc.stdout
+        return run(args, self.timeout)
 
     # ---- reading -------------------------------------------------------------------------
 

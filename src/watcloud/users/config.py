@@ -564,44 +564,6 @@ CONFIG_SPEC: Spec = {
 }
 
 
-# Where no home, key file or managed directory may be, nor an allowed root be or contain.
-SYSTEM_PATHS = (
-    "/",
-    "/etc",
-    "/usr",
-    "/bin",
-    "/sbin",
-    "/lib",
-    "/lib32",
-    "/lib64",
-    "/libx32",
-    "/boot",
-    "/proc",
-    "/sys",
-    "/dev",
-    "/root",
-    "/run",
-    "/var",
-    "/var/lib",
-    "/var/log",
-    "/var/spool",
-    "/var/lib/systemd",
-    "/snap",
-    "/opt",
-    "/srv",
-    "/tmp",
-    "/mnt",
-    "/media",
-    "/lost+found",
-    "/etc/ssh",
-    "/etc/ssl",
-    "/etc/pam.d",
-    "/etc/security",
-    "/etc/sudoers.d",
-    "/etc/systemd",
-    "/etc/cron.d",
-    "/etc/skel",
-)
 # Whose insides are never a home, key file or managed directory (an allowed root may not be below
 # them either): system trees and pseudo-filesystems.
 SYSTEM_TREES = (
@@ -620,6 +582,31 @@ SYSTEM_TREES = (
     "/run",
     "/var/lib/systemd",
     "/etc/skel",
+)
+# Where no home, key file or managed directory may be, nor an allowed root be or contain: the
+# system trees, and these (whose insides may hold, say, /var/... or /srv/... when allowed).
+SYSTEM_PATHS = (
+    *SYSTEM_TREES,
+    "/",
+    "/etc",
+    "/var",
+    "/var/lib",
+    "/var/log",
+    "/var/spool",
+    "/snap",
+    "/opt",
+    "/srv",
+    "/tmp",
+    "/mnt",
+    "/media",
+    "/lost+found",
+    "/etc/ssh",
+    "/etc/ssl",
+    "/etc/pam.d",
+    "/etc/security",
+    "/etc/sudoers.d",
+    "/etc/systemd",
+    "/etc/cron.d",
 )
 
 
