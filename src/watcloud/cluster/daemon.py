@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from watcloud.cluster.config import DaemonSpec
+from watcloud.core.output import fields_json
 
 SHOW_PROPS = "LoadState,ActiveState,SubState,UnitFileState"
 
@@ -190,15 +191,7 @@ class DaemonReport:
     details: list[str]
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "state": self.state,
-            "socket": self.socket,
-            "version": self.version,
-            "how": self.how,
-            "start_command": self.start_command,
-            "details": self.details,
-        }
+        return fields_json(self)
 
 
 def start_command(

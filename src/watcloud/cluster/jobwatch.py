@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from watcloud.cluster import slurm
+from watcloud.core.output import fields_json
 
 if TYPE_CHECKING:
     from watcloud.notify import Message
@@ -43,17 +44,7 @@ class JobState:
     reason: str | None
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "job_id": self.job_id,
-            "name": self.name,
-            "user": self.user,
-            "state": self.state,
-            "exit_code": self.exit_code,
-            "run_time": self.run_time,
-            "nodes": self.nodes,
-            "end_time": self.end_time,
-            "reason": self.reason,
-        }
+        return fields_json(self)
 
 
 def _none(value: str | None) -> str | None:

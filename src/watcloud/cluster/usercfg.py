@@ -19,6 +19,7 @@ from watcloud.cluster.config import ClusterConfig, site_config_path
 from watcloud.core.config import parse_config
 from watcloud.core.errors import ConfigError, InputError
 from watcloud.core.fsutil import atomic_write, read_text
+from watcloud.core.output import fields_json
 
 
 def keys() -> list[str]:
@@ -87,7 +88,7 @@ class Setting:
     file: str | None
 
     def as_json(self) -> dict[str, Any]:
-        return {"key": self.key, "value": self.value, "source": self.source, "file": self.file}
+        return fields_json(self)
 
 
 def get_key(path: Path, key: str) -> Setting:

@@ -10,7 +10,7 @@ import dataclasses
 import enum
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -38,6 +38,13 @@ def _default(obj: Any) -> Any:
     if isinstance(obj, set | frozenset):
         return sorted(obj)
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def fields_json(obj: Any, *, omit: Collection[str] = ()) -> dict[str, Any]:
+    """A dataclass instance's fields as a dict in declaration order, less those named in `omit`:
+    the JSON record of a class whose keys are its field names. Shallow: values are not copied
+    or converted (`to_json` renders dates, paths, enums and nested dataclasses)."""
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.name not in omit}
 
 
 def to_json(data: Any, *, indent: int | None = 2) -> str:

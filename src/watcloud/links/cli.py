@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app
+from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app, progress_bar
 from watcloud.core.errors import InputError
-from watcloud.core.output import OutputFormat, console, emit_json
+from watcloud.core.output import OutputFormat, emit_json
 
 if TYPE_CHECKING:
     from watcloud.links.config import LinksConfig
@@ -78,24 +76,6 @@ def _write_markdown(dest: str, text: str) -> None:
         atomic_write(Path(dest), text)
     except OSError as exc:
         raise InputError(f"{dest}: cannot write the Markdown summary: {exc.strerror}") from None
-
-
-@contextlib.contextmanager
-def _progress() -> Iterator[tuple[Callable[[int], None] | None, Callable[[str], None] | None]]:
-    """A progress bar on a terminal (standard error); nothing when piped."""
-    from watcloud.core.clikit import show_progress
-
-    if not show_progress():
-        yield None, None
-        return
-    from rich.progress import Progress
-
-    with Progress(transient=True, console=console(stderr=True)) as bar:
-        task = bar.add_task("checking external links", total=None)
-        yield (
-            lambda n: bar.update(task, total=n),
-            lambda url: bar.advance(task),
-        )
 
 
 def _skip_no_dns(if_no_dns: str | None, cfg: LinksConfig) -> bool:
@@ -190,15 +170,15 @@ def external(
     cfg = cfgmod.load(config)
     skip_no_dns = _skip_no_dns(if_no_dns, cfg)
     try:
-        with _progress() as (on_start, on_done):
+        with progress_bar("checking external links") as bar:
             result, sites = check_links(
                 targets,
                 config=cfg,
                 state=state,
                 check_fragments=check_fragments,
                 base_path=base_path,
-                progress=on_done,
-                on_start=on_start,
+                progress=bar.advance if bar else None,
+                on_start=bar.set_total if bar else None,
             )
     except NoDnsError as exc:
         _no_dns(exc, json_out=output is OutputFormat.json, skip=skip_no_dns, state=state, cfg=cfg)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app, show_progress
+from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app, progress_bar
 from watcloud.core.errors import InputError, WatcloudError
 from watcloud.core.fsutil import read_text
 from watcloud.core.output import OutputFormat, console, emit_json, print_table, warn
@@ -105,24 +105,8 @@ def _print_results(results: list[SendResult], drained: list[SendResult], stats: 
 def _send(messages: list[Message], settings: Any, output: OutputFormat) -> None:
     from watcloud.notify.smtp import deliver
 
-    progress = None
-    task = None
-    if show_progress() and len(messages) > 20:
-        from rich.progress import Progress
-
-        progress = Progress(console=console(stderr=True), transient=True)
-        task = progress.add_task("sending", total=len(messages))
-        progress.start()
-
-    def tick(_: SendResult) -> None:
-        if progress is not None and task is not None:
-            progress.advance(task)
-
-    try:
-        report = deliver(messages, settings, on_result=tick)
-    finally:
-        if progress is not None:
-            progress.stop()
+    with progress_bar("sending", len(messages), worth_it=len(messages) > 20) as bar:
+        report = deliver(messages, settings, on_result=bar.advance if bar else None)
     _report(report.results, report.drained, report.stats, output, report.fatal)
     code = exit_code(report)  # 2 (raised): relay unusable; 1: a message failed
     if code:

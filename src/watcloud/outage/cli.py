@@ -23,6 +23,11 @@ app = new_app("Power-outage notices for the server room: PlantOps notices in, an
 history_app = new_app("Build datasets from the live PlantOps site.")
 app.add_typer(history_app, name="history")
 
+PostedOpt = Annotated[
+    str | None,
+    typer.Option(help="Date the notice(s) were posted (YYYY-MM-DD) for missing years [today]."),
+]
+
 
 @app.command()
 def check(
@@ -30,10 +35,7 @@ def check(
     explain: Annotated[
         bool, typer.Option("--explain", help="Show the reasons, sections and evidence.")
     ] = False,
-    posted: Annotated[
-        str | None,
-        typer.Option(help="Date the notice was posted (YYYY-MM-DD) for missing years [today]."),
-    ] = None,
+    posted: PostedOpt = None,
     config: ConfigOpt = None,
     output: OutputOpt = OutputFormat.text,
 ) -> None:
@@ -113,10 +115,7 @@ def reserve(
     apply: Annotated[
         bool, typer.Option("--apply", help="Create, update and delete the reservations.")
     ] = False,
-    posted: Annotated[
-        str | None,
-        typer.Option(help="Date the notices were posted (YYYY-MM-DD) for missing years (today)."),
-    ] = None,
+    posted: PostedOpt = None,
     notice_id: Annotated[
         str | None,
         typer.Option("--id", help="The PlantOps notice ID of a single file without one."),

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from watcloud.core.output import fields_json
+
 SEVERITIES = ("error", "warning", "suggestion")
+# Finding's fields after `suggestion`: what `--fix` and the baseline need, not in the JSON output.
+_INTERNAL = (
+    "start_offset",
+    "end_offset",
+    "fix",
+    "matched",
+    "guard_start",
+    "guard_end",
+    "line_text",
+)
 
 
 @dataclass(frozen=True)
@@ -44,14 +56,4 @@ class Finding:
     line_text: str = ""  # the finding's first source line (baseline fingerprint)
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "path": self.path,
-            "line": self.line,
-            "column": self.column,
-            "end_line": self.end_line,
-            "end_column": self.end_column,
-            "rule": self.rule,
-            "severity": self.severity,
-            "message": self.message,
-            "suggestion": self.suggestion,
-        }
+        return fields_json(self, omit=_INTERNAL)

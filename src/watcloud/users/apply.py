@@ -373,6 +373,18 @@ def open_parent(
         os.close(fd)
 
 
+def trusted_way(root: Path, path: str) -> bool:
+    """Whether only root could have changed the directories leading to `path` (False when the
+    way there cannot be opened)."""
+    flag: list[bool] = []
+    try:
+        with open_parent(root, path, path, trust=flag):
+            pass
+    except (OSError, UnsafePath):
+        return False
+    return flag[0]
+
+
 def observe(root: Path, queries: list[FsQuery]) -> dict[str, PathInfo]:
     """What is at each queried path, without following a symlink inside a home.
 
@@ -389,13 +401,7 @@ def observe(root: Path, queries: list[FsQuery]) -> dict[str, PathInfo]:
         parent = path.rsplit("/", 1)[0] or "/"
         got = parent_trusted.get(parent)
         if got is None:
-            flag: list[bool] = []
-            try:
-                with open_parent(root, path, path, trust=flag):
-                    pass
-            except (OSError, UnsafePath):
-                flag = [False]
-            got = parent_trusted[parent] = flag[0]
+            got = parent_trusted[parent] = trusted_way(root, path)
         return got
 
     linger_dir = "/var/lib/systemd/linger/"
@@ -665,13 +671,7 @@ def check_resolved(root: Path, cfg: UsersConfig) -> None:
     def check(what: str, path: str) -> None:
         parent, _, last = path.rpartition("/")
         if parent not in trusted:
-            flag: list[bool] = []
-            try:
-                with open_parent(root, path, path, trust=flag):
-                    pass
-            except (OSError, UnsafePath):
-                flag = [False]
-            trusted[parent] = flag[0]
+            trusted[parent] = trusted_way(root, path)
         if not trusted[parent]:
             return  # a user could have made the way: walked with O_NOFOLLOW, never resolved
         if parent not in parents:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from watcloud.core.errors import ConfigError, InputError
+from watcloud.core.output import fields_json
 from watcloud.users.config import IdRange, UsersConfig
 from watcloud.users.files import (
     AccountDb,
@@ -49,12 +50,7 @@ class Change:
     details: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "action": self.action,
-            "kind": self.kind,
-            "name": self.name,
-            "details": self.details,
-        }
+        return fields_json(self)
 
 
 @dataclass
