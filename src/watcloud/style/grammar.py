@@ -64,6 +64,7 @@ class Context:
         self._speller: Speller | None = None
         self._lexicon: Lexicon | None = None
         self.source = ""  # the document's source text (set per document by the engine)
+        self.names: frozenset[str] = frozenset()  # the project's names, the path's words
 
     @property
     def lexicon(self) -> Lexicon:
@@ -149,13 +150,15 @@ def wants_an(word: str) -> bool | None:
     caps = re.match(r"[A-Z]+", word)
     if caps and (len(caps.group()) >= 2 or len(word) == 1 or not word[1:2].isalpha()):
         prefix = caps.group()
-        if prefix in AMBIGUOUS:
-            return None
-        if prefix in WORD_ACRONYMS or prefix[:3] in WORD_ACRONYMS:
-            return _word_sound(prefix.lower())
-        if len(prefix) >= 4 and re.search("[AEIOU]", prefix[1:]):
-            return None  # "a LICENSES file", "an ENUM": read as a word or as letters?
-        return prefix[0] in LETTER_VOWEL_SOUND
+        if len(prefix) >= 2 and re.match(r"[a-z]{2}", word[len(prefix) :]):
+            # A mixed-case name: the leading capitals are an acronym whose last capital may
+            # begin the next word ("SQLModel" = SQL + Model, "IPython" = I + Python) or not
+            # ("SQLite" = SQL + ite). Both readings must give the same sound, else it is
+            # uncertain ("a SQLModel": SQL read as "sequel" or as letters). A lowercase
+            # letter or a version after the capitals is not a word: "NVMe", "APIs", "IPv6".
+            sounds = {_acronym_sound(prefix), _acronym_sound(prefix[:-1])}
+            return sounds.pop() if len(sounds) == 1 else None
+        return _acronym_sound(prefix)
     if len(word) > 1 and (word[1].isdigit() or word[1] == "-"):
         return word[0].upper() in LETTER_VOWEL_SOUND
     if len(word) == 1:
@@ -167,9 +170,23 @@ def wants_an(word: str) -> bool | None:
     return _word_sound(word.lower())
 
 
+def _acronym_sound(prefix: str) -> bool | None:
+    """The sound of capitals read as an acronym: as a word ("a SLURM", "a JSON"), letter by
+    letter ("an SSH", "a URL"), or uncertain ("SQL" is "sequel" or letters; "LICENSES")."""
+    if prefix in AMBIGUOUS:
+        return None
+    if prefix in WORD_ACRONYMS or prefix[:3] in WORD_ACRONYMS:
+        return _word_sound(prefix.lower())
+    if len(prefix) >= 4 and re.search("[AEIOU]", prefix[1:]):
+        return None  # "a LICENSES file", "an ENUM": read as a word or as letters?
+    return prefix[0] in LETTER_VOWEL_SOUND
+
+
 def is_acronym(word: str) -> bool:
-    """Read as letters or as a word depending on the reader: never fixed automatically."""
-    if word.lower() in LOWER_ACRONYMS:
+    """Read as letters or as a word depending on the reader: never fixed automatically.
+    Mixed-case product names ("MySQL", "EventSource") are names whose sound the writer
+    knows best: reported when certain, never rewritten."""
+    if word.lower() in LOWER_ACRONYMS or any(c.isupper() for c in word[1:]):
         return True
     caps = re.match(r"[A-Z]+", word)
     if caps is None:
@@ -1041,7 +1058,7 @@ def spelling(text: str, ctx: Context) -> Iterator[Match]:
     unknown: dict[str, list[re.Match[str]]] = {}
     for m in _WORD.finditer(text):
         word = m.group(1)
-        if len(word) < 4 or sp.known(word):
+        if len(word) < 4 or word in ctx.names or sp.known(word):
             continue
         unknown.setdefault(word, []).append(m)
     source = ctx.source.lower()
