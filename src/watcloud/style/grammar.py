@@ -914,7 +914,9 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         if not _sentence_start(text, m.start()) or not ctx.lexicon.plural_noun(m.group("noun")):
             continue
         mid = m.group("mid").split()
-        if any(w.lower() in _STOP_MID or ctx.lexicon.verb(w) for w in mid[1:]):
+        # A later word of the noun phrase may be a verb form too ("the main branch", "the
+        # build cache"): right before "is" it is the head noun, so only stop words count.
+        if any(w.lower() in _STOP_MID for w in mid[1:]):
             continue
         if mid and (mid[0].lower() in _STOP_MID or ctx.lexicon.verb_s(mid[0])):
             continue
