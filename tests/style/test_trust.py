@@ -186,6 +186,26 @@ def test_spelling_technical_words_and_two_letter_typos() -> None:
     assert found == {("addititional", "additional"), ("aspectis", "aspect is")}
 
 
+def test_spelling_misdoubled_letters_are_not_affixed_forms() -> None:
+    """ "occured" is not occur + ed, nor "untill" un + till: a common word with a letter
+    doubled or undoubled is a misspelling; real affixed forms still pass."""
+    found = {
+        (f.matched, f.suggestion)
+        for f in CHECKER.check_text(
+            "It occured twice, begining with a refered node; wait untill it is truely done.",
+            "t.md",
+        )
+    }
+    assert found == {
+        ("occured", "occurred"),
+        ("begining", "beginning"),
+        ("refered", "referred"),
+        ("untill", "until"),
+        ("truely", "truly"),
+    }
+    assert _rules("The versioned files were gzipped, unmounted, rebased and memoized.") == []
+
+
 def test_split_compound_and_dropped_verb() -> None:
     assert ("split-compound", "safe guards") in _rules("These safe guards work.")
     assert ("missing-verb", "can also the") in _rules("You can also the status of a job.")

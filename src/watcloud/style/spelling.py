@@ -210,7 +210,25 @@ class Speller:
         for british, american in BRITISH:
             if british in w and self._known(w.replace(british, american)):
                 return True  # "behaviour", "customisation", "analysing" (en_GB spellings)
+        if self._misdoubled(w):
+            return False  # "occured", "begining", "untill", "truely": not an affixed form
         return self._affixed(w)
+
+    def _misdoubled(self, w: str) -> bool:
+        """A common word with a letter doubled or undoubled, or with its "e" kept before
+        "-ly": the affix rules would read "occured" as occur + ed and "untill" as un + till,
+        but the word is a misspelling of "occurred" and "until"."""
+        variants = set()
+        for i in range(1, len(w)):
+            if w[i] == w[i - 1]:
+                variants.add(w[:i] + w[i + 1 :])  # "untill" -> "until"
+            elif w[i] not in "aeiouy" and w[i - 1] in "aeiou":
+                variants.add(w[: i + 1] + w[i:])  # "occured" -> "occurred"
+        if w.endswith("ely"):
+            variants.add(w[:-3] + "ly")  # "truely" -> "truly"
+        return any(
+            self.words.get(v, 0) >= PREFIX_BASE_FREQ and self.dict.check(v) for v in variants
+        )
 
     def _known(self, w: str) -> bool:
         return w in self.words or w in self.vocab or bool(self.dict.check(w))
