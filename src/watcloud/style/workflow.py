@@ -22,6 +22,7 @@ from watcloud.style.model import Finding
 # --- file discovery -----------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)
 def glob_regex(pattern: str) -> re.Pattern[str]:
     """A glob with `**` (any directories), `*` and `?` (not crossing `/`) as a regex."""
     out = []
