@@ -206,6 +206,17 @@ def test_spelling_misdoubled_letters_are_not_affixed_forms() -> None:
     assert _rules("The versioned files were gzipped, unmounted, rebased and memoized.") == []
 
 
+def test_spelling_contractions_without_apostrophe_and_wrongly_joined_words() -> None:
+    """codespell's real finds the speller missed: "doesnt", "everytime" (the compound rule
+    read it as every + time)."""
+    found = {
+        (f.matched, f.suggestion)
+        for f in CHECKER.check_text("It doesnt run everytime, only atleast once.", "t.md")
+    }
+    assert found == {("doesnt", "doesn't"), ("everytime", "every time"), ("atleast", "at least")}
+    assert _rules("Every time it runs at least once; it doesn't stop.") == []
+
+
 def test_split_compound_and_dropped_verb() -> None:
     assert ("split-compound", "safe guards") in _rules("These safe guards work.")
     assert ("missing-verb", "can also the") in _rules("You can also the status of a job.")

@@ -196,6 +196,26 @@ DERIVATIONS = (
 )
 # Small words that get glued to the word before them ("aspectis", "configurationof").
 GLUED = ("is", "in", "it", "of", "to", "on", "as", "at", "be", "by", "or", "an", "and", "the")
+# Contractions written without their apostrophe (none of them is a word: not "cant", "wont").
+NO_APOSTROPHE = {
+    w.replace("'", ""): w
+    for w in """doesn't don't isn't aren't didn't wasn't weren't hasn't haven't hadn't
+    shouldn't wouldn't couldn't mustn't needn't you're they're you've they've we've
+    should've would've could've""".split()
+}
+# Two words commonly written as one by mistake; the compound rule would accept them.
+WRONGLY_JOINED = {
+    "everytime": "every time",
+    "atleast": "at least",
+    "aswell": "as well",
+    "eventhough": "even though",
+    "infact": "in fact",
+    "incase": "in case",
+    "alot": "a lot",
+    "noone": "no one",
+    "inorder": "in order",
+    "ontop": "on top",
+}
 
 
 @functools.lru_cache(maxsize=1)
@@ -251,6 +271,8 @@ class Speller:
         return seen
 
     def _known_uncommon(self, w: str) -> bool:
+        if w in NO_APOSTROPHE or w in WRONGLY_JOINED:
+            return False  # "doesnt", "everytime": whatever the word lists hold
         if self._known(w):
             return True
         for british, american in BRITISH:
@@ -330,6 +352,9 @@ class Speller:
         return self._memo[w]
 
     def _suggest(self, w: str) -> str | None:
+        fixed = NO_APOSTROPHE.get(w) or WRONGLY_JOINED.get(w)
+        if fixed is not None:
+            return fixed
         for small in GLUED:
             head = w[: -len(small)]
             if w.endswith(small) and len(head) >= 4 and self._common(head):
