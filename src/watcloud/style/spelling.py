@@ -201,7 +201,7 @@ NO_APOSTROPHE = {
     w.replace("'", ""): w
     for w in """doesn't don't isn't aren't didn't wasn't weren't hasn't haven't hadn't
     shouldn't wouldn't couldn't mustn't needn't you're they're you've they've we've
-    should've would've could've""".split()
+    should've would've could've""".split()  # noqa: SIM905
 }
 # Two words commonly written as one by mistake; the compound rule would accept them.
 WRONGLY_JOINED = {
