@@ -382,16 +382,16 @@ class Speller:
     def _one_edit(self, w: str) -> str | None:
         """The best known word one edit away: typos rarely hit the first letter, so
         candidates keeping it come first; then the most frequent."""
-        best: tuple[bool, int, str] | None = None
+        best: tuple[bool, bool, int, str] | None = None
         for cand in edits1(w):
             freq = self.words.get(cand)
             if cand in self.vocab:
                 freq = max(freq or 0, VOCAB_CANDIDATE_FREQ)  # technical docs: jargon first
             if freq is None or freq < MIN_CANDIDATE_FREQ:
                 continue
-            key = (cand[:1] == w[:1], freq, cand)
+            key = (cand[:1] == w[:1], cand[-1:] == w[-1:], freq, cand)
             if best is None or key > best:
                 best = key
-        if best is None or best[2] == w[1:]:
+        if best is None or best[3] == w[1:]:
             return None  # "lchown", "dtrace", "gprof": a letter before a word is an identifier
-        return best[2]
+        return best[3]
