@@ -217,6 +217,14 @@ def test_spelling_contractions_without_apostrophe_and_wrongly_joined_words() -> 
     assert _rules("Every time it runs at least once; it doesn't stop.") == []
 
 
+def test_spelling_one_quoted_word_is_a_mention() -> None:
+    assert _rules('If it were named "ninaa", it would be one; fix the “timout” typo.') == []
+    assert _rules("If it were named ninaa, the timout is wrong.") == [
+        ("spelling", "ninaa"),
+        ("spelling", "timout"),
+    ]
+
+
 def test_split_compound_and_dropped_verb() -> None:
     assert ("split-compound", "safe guards") in _rules("These safe guards work.")
     assert ("missing-verb", "can also the") in _rules("You can also the status of a job.")

@@ -930,6 +930,8 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         if _FREE_RELATIVE.search(_clause_before(text, m.start())):
             continue  # "what I didn't tell you is that": the clause is the subject
         pro, v = m.group("pro").lower(), m.group("verb")
+        if v == "were" and _SUBJUNCTIVE.search(_clause_before(text, m.start())):
+            continue  # "If it were named so": a subjunctive
         if pro in ("he", "she", "it") and v in _TO_SINGULAR:
             yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v])
         elif pro in ("they", "we", "you") and v in _TO_PLURAL:
@@ -1072,6 +1074,8 @@ def spelling(text: str, ctx: Context) -> Iterator[Match]:
         m = ms[0]
         if _ALONE_IN_CELL.match(text[m.end(1) :]) and _CELL_BEFORE.search(text, 0, m.start(1)):
             continue  # a table cell or list item of one word ("| faustman |", "* adduser:"): a name
+        if text[m.start(1) - 1 : m.start(1)] + text[m.end(1) : m.end(1) + 1] in ('""', "“”"):
+            continue  # one word in quotes is a mention or a name ('named "ninaa"'), not prose
         suggestion = sp.suggest(word)
         if suggestion is None:
             continue
