@@ -147,6 +147,22 @@ def test_agreement_false_positive_classes(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "If it were named after the node, it would be easier.",  # a subjunctive
+        "According to the guide, ***You*** is a pronoun.",  # a capitalised pronoun mid-sentence
+    ],
+)
+def test_agreement_pronoun_subjunctive_and_mention(text: str) -> None:
+    assert "agreement" not in [r for r, _ in _rules(text)]
+    assert [r for r, _ in _rules("They is ready. It were late, and so you is.")] == [
+        "agreement",
+        "agreement",
+        "agreement",
+    ]
+
+
+@pytest.mark.parametrize(
     ("text", "verb"),
     [
         ("Some parts of the repo (namely DNS management) depends on it.", "depends"),

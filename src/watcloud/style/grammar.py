@@ -930,6 +930,8 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         if _FREE_RELATIVE.search(_clause_before(text, m.start())):
             continue  # "what I didn't tell you is that": the clause is the subject
         pro, v = m.group("pro").lower(), m.group("verb")
+        if m.group("pro")[0].isupper() and not _sentence_start(text, m.start()):
+            continue  # "According to Wikipedia, *You* is a pronoun": a word mentioned
         if v == "were" and _SUBJUNCTIVE.search(_clause_before(text, m.start())):
             continue  # "If it were named so": a subjunctive
         if pro in ("he", "she", "it") and v in _TO_SINGULAR:
