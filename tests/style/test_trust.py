@@ -92,10 +92,37 @@ def test_a_an_is_never_auto_fixed_before_an_acronym() -> None:
         "It is a unary operator with a unicode name and a url.",
         "Open an html page.",
         "Put a LICENSES file at the root.",
+        # a mixed-case name whose leading capitals are read as a word or as letters
+        "Then create a **SQLModel** model, an SQLModel table and a SQLite file.",
+        "### Create a SQLModel Model",
+        "Use an SQLite database or a JSONPath query.",
     ],
 )
 def test_a_an_false_positive_classes(text: str) -> None:
     assert "a-an" not in [r for r, _ in _rules(text)]
+
+
+def test_a_an_mixed_case_names_certain_sound_reported_never_fixed() -> None:
+    """Leading capitals that read the same either way are still checked ("a IPython": I +
+    Python or IP + ython; "a IPv6": a version, not a word), but a product name's article is
+    never rewritten by --fix; ordinary words still are."""
+    found = ALL_ERRORS.check_text(
+        "Start a IPython shell on a IPv6 host through an UDPv4 socket, an MySQL and "
+        "a XMLHttpRequest object, an GraphQL API.",
+        "t.md",
+    )
+    assert [(f.rule, f.suggestion, f.fix) for f in found] == [
+        ("a-an", "an IPython", None),
+        ("a-an", "an IPv6", None),
+        ("a-an", "a UDPv4", None),
+        ("a-an", "a MySQL", None),
+        ("a-an", "an XMLHttpRequest", None),
+        ("a-an", "a GraphQL", None),
+    ]
+    assert [f.fix for f in ALL_ERRORS.check_text("Eat a apple as an user.", "t.md")] == [
+        "an",
+        "a",
+    ]
 
 
 # --- false-positive classes and misses ----------------------------------------------------
@@ -117,6 +144,22 @@ def test_a_an_false_positive_classes(text: str) -> None:
 )
 def test_agreement_false_positive_classes(text: str) -> None:
     assert "agreement" not in [r for r, _ in _rules(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If it were named after the node, it would be easier.",  # a subjunctive
+        "According to the guide, ***You*** is a pronoun.",  # a capitalised pronoun mid-sentence
+    ],
+)
+def test_agreement_pronoun_subjunctive_and_mention(text: str) -> None:
+    assert "agreement" not in [r for r, _ in _rules(text)]
+    assert [r for r, _ in _rules("They is ready. It were late, and so you is.")] == [
+        "agreement",
+        "agreement",
+        "agreement",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -159,6 +202,45 @@ def test_spelling_technical_words_and_two_letter_typos() -> None:
     assert found == {("addititional", "additional"), ("aspectis", "aspect is")}
 
 
+def test_spelling_misdoubled_letters_are_not_affixed_forms() -> None:
+    """ "occured" is not occur + ed, nor "untill" un + till: a common word with a letter
+    doubled or undoubled is a misspelling; real affixed forms still pass."""
+    found = {
+        (f.matched, f.suggestion)
+        for f in CHECKER.check_text(
+            "It occured twice, begining with a refered node; wait untill it is truely done.",
+            "t.md",
+        )
+    }
+    assert found == {
+        ("occured", "occurred"),
+        ("begining", "beginning"),
+        ("refered", "referred"),
+        ("untill", "until"),
+        ("truely", "truly"),
+    }
+    assert _rules("The versioned files were gzipped, unmounted, rebased and memoized.") == []
+
+
+def test_spelling_contractions_without_apostrophe_and_wrongly_joined_words() -> None:
+    """codespell's real finds the speller missed: "doesnt", "everytime" (the compound rule
+    read it as every + time)."""
+    found = {
+        (f.matched, f.suggestion)
+        for f in CHECKER.check_text("It doesnt run everytime, only atleast once.", "t.md")
+    }
+    assert found == {("doesnt", "doesn't"), ("everytime", "every time"), ("atleast", "at least")}
+    assert _rules("Every time it runs at least once; it doesn't stop.") == []
+
+
+def test_spelling_one_quoted_word_is_a_mention() -> None:
+    assert _rules('If it were named "ninaa", it would be one; fix the “timout” typo.') == []
+    assert _rules("If it were named ninaa, the timout is wrong.") == [
+        ("spelling", "ninaa"),
+        ("spelling", "timout"),
+    ]
+
+
 def test_split_compound_and_dropped_verb() -> None:
     assert ("split-compound", "safe guards") in _rules("These safe guards work.")
     assert ("missing-verb", "can also the") in _rules("You can also the status of a job.")
@@ -171,6 +253,47 @@ def test_project_vocabulary_extends_spelling() -> None:
     assert _rules("The clsuter is down.") == [("spelling", "clsuter")]
     own = Checker(StyleConfig.model_validate({"vocabulary": {"accept": ["clsuter"]}}))
     assert _rules("The clsuter is down.", own) == []
+
+
+def test_spelling_reads_the_documents_own_name_as_a_name() -> None:
+    """ "# axios // adapters": the document's subject (a lowercase first word of its first
+    heading) is a name; a typo elsewhere in a heading, or later in the title, is not."""
+    assert _rules("# axios // adapters\n\nThe modules handle requests.\n") == []
+    assert _rules("# Guide\n\n## axios // adapters\n") == [("spelling", "axios")]
+    assert _rules("# The clsuter guide\n") == [("spelling", "clsuter")]
+
+
+def test_spelling_reads_the_projects_manifest_name_and_path(
+    run_watcloud: Any, tmp_path: Path
+) -> None:
+    """The name in package.json / pyproject.toml above a document, and the words of its
+    path, are names; without them the same word is reported."""
+    from watcloud.style.workflow import project_names
+
+    doc = "# Adapters\n\nThe axios modules handle requests.\n"
+    (tmp_path / "bare").mkdir()
+    (tmp_path / "bare" / "README.md").write_text(doc, "utf-8")
+    r = _in(run_watcloud, tmp_path / "bare")
+    assert "spelling 'axios'" in r.stdout, r.stdout + r.stderr
+    pkg = tmp_path / "pkg"
+    (pkg / ".git").mkdir(parents=True)
+    (pkg / "package.json").write_text('{"name": "@scope/axios-lite"}', "utf-8")
+    (pkg / "lib" / "adapters").mkdir(parents=True)
+    (pkg / "lib" / "adapters" / "README.md").write_text(doc, "utf-8")
+    assert project_names(pkg / "lib" / "adapters" / "README.md") == {"scope", "axios", "lite"}
+    r = _in(run_watcloud, pkg)
+    assert r.returncode == 0 and r.stdout == "", r.stdout + r.stderr
+    py = tmp_path / "py"
+    (py / "docs").mkdir(parents=True)
+    (py / "pyproject.toml").write_text('[project]\nname = "sqlmodelx"\n', "utf-8")
+    (py / "setup.cfg").write_text("[metadata\nbroken", "utf-8")  # unparsable: names nothing
+    (py / "docs" / "index.md").write_text("Use sqlmodelx and the marko engine.\n", "utf-8")
+    assert {"sqlmodelx"} <= project_names(py / "docs" / "index.md")
+    r = _in(run_watcloud, py)
+    assert "sqlmodelx" not in r.stdout and "spelling 'marko'" in r.stdout, r.stdout + r.stderr
+    (py / "docs" / "marko.md").write_text("Use the marko engine.\n", "utf-8")
+    r = _in(run_watcloud, py, "docs/marko.md")
+    assert r.returncode == 0 and r.stdout == "", r.stdout + r.stderr
 
 
 # --- unreadable and large files -----------------------------------------------------------
@@ -245,11 +368,12 @@ def test_labelled_set_names_its_sources() -> None:
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
     assert len(rows) > 300
     for r in rows:
-        assert r["split"] in ("dev", "dev-b", "dev-c", "dev-d", "heldout"), r
+        # "heldout" is kept free for the new held-out split (its rows may not exist yet)
+        assert r["split"] in ("dev", "dev-b", "dev-c", "dev-d", "dev-e", "heldout"), r
         assert r["registry"] in ("pypi", "npm", "debian") and r["package"] and r["version"], r
         assert r["path"] and isinstance(r["line"], int) and isinstance(r["label"], bool), r
         assert len(r["context"]) <= 100, r  # short contexts only, never the docs' text
-    held = [r for r in rows if r["split"] == "heldout"]
+    held = [r for r in rows if r["split"] == "dev-e"]  # the fourth held-out split, then tuned on
     assert {r.get("tool", "watcloud") for r in held} == {
         "watcloud",
         "codespell",

@@ -60,9 +60,12 @@ class Checker:
 
             self.harper = HarperEngine(s.harper)
 
-    def check_prose(self, path: str, prose: Prose) -> list[Finding]:
+    def check_prose(self, path: str, prose: Prose, names: Iterable[str] = ()) -> list[Finding]:
+        """`names`: words that name the project the document belongs to (see
+        `workflow.project_names`); with the words of `path`, never reported as misspellings."""
         hits: list[tuple[Hit, str, str]] = []
         self.ctx.source = prose.source
+        self.ctx.names = path_words(path).union(names)
         for rule in self.rules:
             for hit in run_rule(rule, prose, self.ctx):
                 hits.append((hit, rule.code, rule.severity))
@@ -117,16 +120,29 @@ class Checker:
         )
 
     def check_text(
-        self, text: str, path: str = "<text>", *, comments: bool = False
+        self,
+        text: str,
+        path: str = "<text>",
+        *,
+        comments: bool = False,
+        names: Iterable[str] = (),
     ) -> list[Finding]:
-        return self.check_prose(path, extract_prose(text, path, comments=comments))
+        prose = extract_prose(text, path, comments=comments)
+        return self.check_prose(path, prose, title_word(prose).union(names))
 
     def check_blocks(
-        self, pieces: Iterable[tuple[str, int, int]], path: str, *, comments: bool = False
+        self,
+        pieces: Iterable[tuple[str, int, int]],
+        path: str,
+        *,
+        comments: bool = False,
+        names: Iterable[str] = (),
     ) -> list[Finding]:
         """Check a document given as (text, character offset, line offset) pieces (see
         `workflow.blocks`): memory stays at one piece whatever the file's size. Suppression
-        comments still open at the end of a piece carry over to the next one."""
+        comments still open at the end of a piece carry over to the next one. `names`: the
+        project's names (`workflow.project_names`), read as names by the spelling check."""
+        names = frozenset(names)
         out: list[Finding] = []
         carry: tuple[bool, tuple[str, ...]] = (False, ())
         for text, char_off, line_off in pieces:
@@ -140,9 +156,11 @@ class Checker:
                     prefix = f"<!-- style-check-disable {', '.join(carry[1])} -->\n"
                 prefix += "\n"
             prose = extract_prose(prefix + text, path, comments=comments)
+            if not char_off:
+                names |= title_word(prose)
             carry = open_at_end(prose.directives)
             dl, dc = line_off - prefix.count("\n"), char_off - len(prefix)
-            for f in self.check_prose(path, prose):
+            for f in self.check_prose(path, prose, names):
                 if not (dl or dc):
                     out.append(f)
                     continue
@@ -158,6 +176,28 @@ class Checker:
                     )
                 )
         return out
+
+
+_PATH_WORD = re.compile(r"[a-z]{4,}")
+
+
+def path_words(path: str) -> frozenset[str]:
+    """The words of a document's path: folder and file names are names ("docs/marko.md")."""
+    return frozenset(_PATH_WORD.findall(path.lower()))
+
+
+_TITLE_WORD = re.compile(r"[\s*_\[]*([a-z]+)\b(?![-.\w])")
+
+
+def title_word(prose: Prose) -> frozenset[str]:
+    """The document's subject: the first word of its first heading when written in lowercase
+    ("# axios // adapters", "# pino"). Headings begin with a capital unless that word is a
+    name spelled in lowercase."""
+    if not prose.headings:
+        return frozenset()
+    start, end = min(prose.headings)
+    m = _TITLE_WORD.match(prose.source, start, end)
+    return frozenset((m.group(1),)) if m else frozenset()
 
 
 def extract_prose(text: str, path: str, *, comments: bool = False) -> Prose:

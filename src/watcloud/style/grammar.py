@@ -64,6 +64,7 @@ class Context:
         self._speller: Speller | None = None
         self._lexicon: Lexicon | None = None
         self.source = ""  # the document's source text (set per document by the engine)
+        self.names: frozenset[str] = frozenset()  # the project's names, the path's words
 
     @property
     def lexicon(self) -> Lexicon:
@@ -149,13 +150,15 @@ def wants_an(word: str) -> bool | None:
     caps = re.match(r"[A-Z]+", word)
     if caps and (len(caps.group()) >= 2 or len(word) == 1 or not word[1:2].isalpha()):
         prefix = caps.group()
-        if prefix in AMBIGUOUS:
-            return None
-        if prefix in WORD_ACRONYMS or prefix[:3] in WORD_ACRONYMS:
-            return _word_sound(prefix.lower())
-        if len(prefix) >= 4 and re.search("[AEIOU]", prefix[1:]):
-            return None  # "a LICENSES file", "an ENUM": read as a word or as letters?
-        return prefix[0] in LETTER_VOWEL_SOUND
+        if len(prefix) >= 2 and re.match(r"[a-z]{2}", word[len(prefix) :]):
+            # A mixed-case name: the leading capitals are an acronym whose last capital may
+            # begin the next word ("SQLModel" = SQL + Model, "IPython" = I + Python) or not
+            # ("SQLite" = SQL + ite). Both readings must give the same sound, else it is
+            # uncertain ("a SQLModel": SQL read as "sequel" or as letters). A lowercase
+            # letter or a version after the capitals is not a word: "NVMe", "APIs", "IPv6".
+            sounds = {_acronym_sound(prefix), _acronym_sound(prefix[:-1])}
+            return sounds.pop() if len(sounds) == 1 else None
+        return _acronym_sound(prefix)
     if len(word) > 1 and (word[1].isdigit() or word[1] == "-"):
         return word[0].upper() in LETTER_VOWEL_SOUND
     if len(word) == 1:
@@ -167,9 +170,23 @@ def wants_an(word: str) -> bool | None:
     return _word_sound(word.lower())
 
 
+def _acronym_sound(prefix: str) -> bool | None:
+    """The sound of capitals read as an acronym: as a word ("a SLURM", "a JSON"), letter by
+    letter ("an SSH", "a URL"), or uncertain ("SQL" is "sequel" or letters; "LICENSES")."""
+    if prefix in AMBIGUOUS:
+        return None
+    if prefix in WORD_ACRONYMS or prefix[:3] in WORD_ACRONYMS:
+        return _word_sound(prefix.lower())
+    if len(prefix) >= 4 and re.search("[AEIOU]", prefix[1:]):
+        return None  # "a LICENSES file", "an ENUM": read as a word or as letters?
+    return prefix[0] in LETTER_VOWEL_SOUND
+
+
 def is_acronym(word: str) -> bool:
-    """Read as letters or as a word depending on the reader: never fixed automatically."""
-    if word.lower() in LOWER_ACRONYMS:
+    """Read as letters or as a word depending on the reader: never fixed automatically.
+    Mixed-case product names ("MySQL", "EventSource") are names whose sound the writer
+    knows best: reported when certain, never rewritten."""
+    if word.lower() in LOWER_ACRONYMS or any(c.isupper() for c in word[1:]):
         return True
     caps = re.match(r"[A-Z]+", word)
     if caps is None:
@@ -420,7 +437,7 @@ _ED_NOT_VERB = frozenset("need feed seed speed bleed breed shed embed red bed we
 
 def _verb_stem_known(ctx: Context, stem_options: list[str]) -> bool:
     words = ctx.speller.words
-    return any(len(s) >= 3 and s in words and words[s] >= 1000 for s in stem_options)
+    return any(len(s) >= 3 and words.common(s) for s in stem_options)
 
 
 @check("modal-verb")
@@ -897,7 +914,9 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         if not _sentence_start(text, m.start()) or not ctx.lexicon.plural_noun(m.group("noun")):
             continue
         mid = m.group("mid").split()
-        if any(w.lower() in _STOP_MID or ctx.lexicon.verb(w) for w in mid[1:]):
+        # A later word of the noun phrase may be a verb form too ("the main branch", "the
+        # build cache"): right before "is" it is the head noun, so only stop words count.
+        if any(w.lower() in _STOP_MID for w in mid[1:]):
             continue
         if mid and (mid[0].lower() in _STOP_MID or ctx.lexicon.verb_s(mid[0])):
             continue
@@ -911,6 +930,10 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         if _FREE_RELATIVE.search(_clause_before(text, m.start())):
             continue  # "what I didn't tell you is that": the clause is the subject
         pro, v = m.group("pro").lower(), m.group("verb")
+        if m.group("pro")[0].isupper() and not _sentence_start(text, m.start()):
+            continue  # "According to Wikipedia, *You* is a pronoun": a word mentioned
+        if v == "were" and _SUBJUNCTIVE.search(_clause_before(text, m.start())):
+            continue  # "If it were named so": a subjunctive
         if pro in ("he", "she", "it") and v in _TO_SINGULAR:
             yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v])
         elif pro in ("they", "we", "you") and v in _TO_PLURAL:
@@ -1041,7 +1064,7 @@ def spelling(text: str, ctx: Context) -> Iterator[Match]:
     unknown: dict[str, list[re.Match[str]]] = {}
     for m in _WORD.finditer(text):
         word = m.group(1)
-        if len(word) < 4 or sp.known(word):
+        if len(word) < 4 or word in ctx.names or sp.known(word):
             continue
         unknown.setdefault(word, []).append(m)
     source = ctx.source.lower()
@@ -1053,6 +1076,8 @@ def spelling(text: str, ctx: Context) -> Iterator[Match]:
         m = ms[0]
         if _ALONE_IN_CELL.match(text[m.end(1) :]) and _CELL_BEFORE.search(text, 0, m.start(1)):
             continue  # a table cell or list item of one word ("| faustman |", "* adduser:"): a name
+        if text[m.start(1) - 1 : m.start(1)] + text[m.end(1) : m.end(1) + 1] in ('""', "“”"):
+            continue  # one word in quotes is a mention or a name ('named "ninaa"'), not prose
         suggestion = sp.suggest(word)
         if suggestion is None:
             continue

@@ -30,6 +30,7 @@ from watcloud.style.workflow import (
     fix_file,
     keep_changed,
     matches,
+    project_names,
     read_baseline,
     write_baseline,
 )
@@ -98,11 +99,12 @@ def _check_file(
     check_utf8(f)
     # Source files are tokenized whole (a docstring may span blank lines).
     size = sys.maxsize if as_comments else BLOCK_CHARS
-    result = checker.check_blocks(blocks(f, size), name, comments=as_comments)
+    names = project_names(f)
+    result = checker.check_blocks(blocks(f, size), name, comments=as_comments, names=names)
     if not (fix and any(x.fix is not None for x in result)):
         return result, 0
     _, n = fix_file(f, _read(f), result)
-    return checker.check_blocks(blocks(f, size), name, comments=as_comments), n
+    return checker.check_blocks(blocks(f, size), name, comments=as_comments, names=names), n
 
 
 def check_paths(

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import configparser
+import functools
 import hashlib
 import json
 import os
 import re
 import subprocess
+import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -19,6 +22,7 @@ from watcloud.style.model import Finding
 # --- file discovery -----------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)
 def glob_regex(pattern: str) -> re.Pattern[str]:
     """A glob with `**` (any directories), `*` and `?` (not crossing `/`) as a regex."""
     out = []
@@ -249,6 +253,60 @@ def fix_file(path: Path, source: str, findings: Sequence[Finding]) -> tuple[str,
         crlf = raw.count(b"\r\n") and raw.count(b"\r\n") == raw.count(b"\n")
         atomic_write(path, (new.replace("\n", "\r\n") if crlf else new).encode("utf-8"))
     return new, count
+
+
+# --- the project a document belongs to ----------------------------------------------------
+
+MANIFESTS = ("package.json", "pyproject.toml", "setup.cfg", "Cargo.toml", "go.mod")
+_NAME_PART = re.compile(r"[a-z]{2,}")
+
+
+def project_names(path: Path) -> frozenset[str]:
+    """The lowercase words of the names of the projects `path` belongs to: the `name` of every
+    package.json, pyproject.toml (`[project]`, `[tool.poetry]`), setup.cfg (`[metadata]`),
+    Cargo.toml (`[package]`) and the last part of go.mod's module path, in its directory and
+    the ones above it, up to the repository's root (a `.git` entry) or the file system's.
+    `@fastify/swagger-ui` gives fastify, swagger and ui. The spelling check reads these as
+    names ("# axios // adapters" in axios's docs). A manifest that cannot be read or parsed
+    names nothing."""
+    return _names_from(path.resolve().parent)
+
+
+@functools.lru_cache(maxsize=256)
+def _names_from(directory: Path) -> frozenset[str]:
+    names: set[str] = set()
+    for manifest in MANIFESTS:
+        name = _manifest_name(directory / manifest)
+        if name:
+            names.update(_NAME_PART.findall(name.lower()))
+    if (directory / ".git").exists() or directory.parent == directory:
+        return frozenset(names)
+    return frozenset(names) | _names_from(directory.parent)
+
+
+def _manifest_name(path: Path) -> str | None:
+    try:
+        raw = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    try:
+        if path.name == "go.mod":
+            m = re.search(r"^module\s+(\S+)", raw, re.MULTILINE)
+            name = m.group(1).strip('"').rsplit("/", 1)[-1] if m else None
+        elif path.name == "package.json":
+            data = json.loads(raw)
+            name = data.get("name") if isinstance(data, dict) else None
+        elif path.name == "setup.cfg":
+            parser = configparser.ConfigParser(interpolation=None)
+            parser.read_string(raw)
+            name = parser.get("metadata", "name", fallback=None)
+        else:
+            data = tomllib.loads(raw)
+            tables = [data.get("project"), data.get("package"), data.get("tool", {}).get("poetry")]
+            name = next((t["name"] for t in tables if isinstance(t, dict) and "name" in t), None)
+    except (ValueError, configparser.Error, AttributeError, TypeError):
+        return None
+    return name if isinstance(name, str) else None
 
 
 # --- reading files: UTF-8 check and blocks ------------------------------------------------

@@ -1,0 +1,74 @@
+"""Recall of the speller on real typos: codespell's findings labelled right on the tuning
+splits (benchmarks/data/style_labels.jsonl), lowercase words of four letters or more
+(hyphenated ones too).
+
+For each one: does our speller flag the word on its own (unknown and close to a correction,
+as the `spelling` check decides before its per-document rules)? And does the whole checker
+report it in its stored context (80 characters of the line, as a one-line document)? The
+second count is lower: the context rules (a word also in code or a URL of the page, a
+one-word table cell) see only the stored line.
+
+    .venv/bin/python benchmarks/style_typo_recall.py
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from watcloud.style.engine import Checker
+
+LABELS = Path(__file__).parent / "data" / "style_labels.jsonl"
+TUNING = ("dev", "dev-b", "dev-c", "dev-d", "dev-e")
+
+
+def flagged(checker: Checker, word: str) -> bool:
+    """A hyphenated word ("non-existant") is flagged when one of its parts is."""
+    if "-" in word:
+        return any(flagged(checker, part) for part in word.split("-") if len(part) >= 4)
+    sp = checker.ctx.speller
+    if sp.known(word):
+        return False
+    suggestion = sp.suggest(word)
+    if suggestion is None:
+        return False
+    return len(word) != 4 or sorted(word) == sorted(suggestion.lower())
+
+
+def main() -> None:
+    checker = Checker()
+    rows = []
+    for line in LABELS.read_text("utf-8").splitlines():
+        r = json.loads(line)
+        word = str(r["matched"]).strip()
+        if (
+            r.get("tool") == "codespell"
+            and r["label"]
+            and r["split"] in TUNING
+            and re.fullmatch(r"[a-z]+(?:-[a-z]+)*", word)
+            and len(word) >= 4
+        ):
+            rows.append(r)
+    alone = in_context = 0
+    missed = []
+    for r in rows:
+        word = str(r["matched"]).strip()
+        ok = flagged(checker, word)
+        alone += ok
+        found = any(
+            f.rule == "spelling" and f.matched in word
+            for f in checker.check_text(str(r["context"]) + "\n", "context.md")
+        )
+        in_context += found
+        if not ok:
+            missed.append(word)
+    n = len(rows)
+    print(f"codespell's right findings (lowercase, >= 4 letters) on {', '.join(TUNING)}: {n}")
+    print(f"flagged by our speller on its own:   {alone}/{n} = {alone / max(1, n):.0%}")
+    print(f"reported by the checker in context: {in_context}/{n} = {in_context / max(1, n):.0%}")
+    print(f"not flagged: {', '.join(sorted(set(missed)))}")
+
+
+if __name__ == "__main__":
+    main()
