@@ -26,6 +26,8 @@ Splits:
   the docs they ship, never by the checker's findings (see the comment above its PACKAGES
   entries); labelled once on the checker as it was on main 94f5ab0, by someone who does not
   tune the rules. The engineers who tune rules do not look at it.
+- `watcloud-site`: WATcloud's own website (the docs corpus under the project's shared data,
+  unpacked at run time); an evaluation split, never tuned on.
 
     .venv/bin/python benchmarks/style_eval.py                    # ours, all splits
     .venv/bin/python benchmarks/style_eval.py --split heldout --peers
@@ -52,7 +54,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from style_common import run_peers
+from style_common import CORPUS_TAR, run_peers
 from watcloud.style.config import StyleConfig
 from watcloud.style.engine import Checker
 from watcloud.style.workflow import blocks, matches
@@ -187,7 +189,11 @@ PACKAGES += [
         )
     ),
 ]
-SPLITS = ("dev", "dev-b", "dev-c", "dev-d", "dev-e", "heldout")
+# watcloud-site: WATcloud's own website (the docs corpus in the project's shared data, unpacked
+# into the eval dir at run time, never copied into the repo); the version is the site's commit
+# named in its SOURCE.txt. An evaluation split: the rules are not tuned on WATcloud's site.
+PACKAGES += [("watcloud-site", "shared", "watcloud-website", "6a3d936ee754")]
+SPLITS = ("dev", "dev-b", "dev-c", "dev-d", "dev-e", "heldout", "watcloud-site")
 LABELS = Path(__file__).parent / "data" / "style_labels.jsonl"
 SAMPLE = 40
 OURS = "watcloud"
@@ -215,6 +221,17 @@ def fetch(registry: str, name: str, version: str, base: Path) -> Path:
             link.symlink_to(DEBIAN_DOC / name)
         return dest
     dest = base / f"{name}-{version}"
+    if registry == "shared":
+        # The corpus tarball in the project's shared data; its top folder is named `name`.
+        if not dest.is_dir():
+            if not CORPUS_TAR.exists():
+                sys.exit(f"corpus not found: {CORPUS_TAR}")
+            with tarfile.open(CORPUS_TAR) as tf:
+                tf.extractall(dest, filter="data")
+        source = dest / name / "SOURCE.txt"
+        if not source.exists() or version not in source.read_text("utf-8"):
+            sys.exit(f"{CORPUS_TAR}: not {name} at {version}, the version labelled")
+        return dest
     if dest.is_dir():
         return dest
     dl = base / "dl"
@@ -358,7 +375,11 @@ def main() -> None:
         rows = found.get(split)
         if not rows:
             continue
-        tools = sorted({str(r["tool"]) for r in rows}, key=lambda t: (t != OURS, t))
+        # A tool that ran and found nothing is shown too (0 findings, its recall).
+        ran = {str(r["tool"]) for r in rows} | {OURS}
+        if args.peers:
+            ran |= {"codespell", "harper-py", "proselint"}
+        tools = sorted(ran, key=lambda t: (t != OURS, t))
         # Peers with many findings are judged on a sample; ours and codespell on all.
         judged: dict[str, list[dict[str, object]]] = {}
         for tool in tools:
