@@ -245,7 +245,16 @@ def test_labelled_set_names_its_sources() -> None:
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
     assert len(rows) > 300
     for r in rows:
-        splits = ("dev", "dev-b", "dev-c", "dev-d", "dev-e", "heldout", "watcloud-site")
+        splits = (
+            "dev",
+            "dev-b",
+            "dev-c",
+            "dev-d",
+            "dev-e",
+            "heldout",
+            "heldout2",
+            "watcloud-site",
+        )
         assert r["split"] in splits, r
         registries = ("pypi", "npm", "debian", "shared")
         assert r["registry"] in registries and r["package"] and r["version"], r
