@@ -368,9 +368,19 @@ def test_labelled_set_names_its_sources() -> None:
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
     assert len(rows) > 300
     for r in rows:
-        # "heldout" is kept free for the new held-out split (its rows may not exist yet)
-        assert r["split"] in ("dev", "dev-b", "dev-c", "dev-d", "dev-e", "heldout"), r
-        assert r["registry"] in ("pypi", "npm", "debian") and r["package"] and r["version"], r
+        splits = (
+            "dev",
+            "dev-b",
+            "dev-c",
+            "dev-d",
+            "dev-e",
+            "heldout",
+            "heldout2",
+            "watcloud-site",
+        )
+        assert r["split"] in splits, r
+        registries = ("pypi", "npm", "debian", "shared")
+        assert r["registry"] in registries and r["package"] and r["version"], r
         assert r["path"] and isinstance(r["line"], int) and isinstance(r["label"], bool), r
         assert len(r["context"]) <= 100, r  # short contexts only, never the docs' text
     held = [r for r in rows if r["split"] == "dev-e"]  # the fourth held-out split, then tuned on
