@@ -21,16 +21,17 @@ Splits:
 - `dev-e` (formerly `heldout`): 8 npm and 6 PyPI packages used nowhere before; its findings
   were labelled on the checker as it was before the dev-d tuning and not looked at again until
   the end of that session; then looked at.
-- `heldout`: 8 PyPI sdists, 10 npm packages and 9 Debian packages used in no other split
-  (about 346,000 words in the files the default config reads), chosen by the kind and size of
-  the docs they ship, never by the checker's findings (see the comment above its PACKAGES
-  entries); labelled once on the checker as it was on main 94f5ab0, by someone who does not
-  tune the rules. The engineers who tune rules do not look at it.
+- `dev-f` (formerly `heldout`): 8 PyPI sdists, 10 npm packages and 9 Debian packages used in
+  no other split (about 346,000 words in the files the default config reads), chosen by the
+  kind and size of the docs they ship, never by the checker's findings (see the comment above
+  its PACKAGES entries); labelled once on the checker as it was on main 94f5ab0, by someone who
+  does not tune the rules. The fifth held-out split, measured once untouched (48/82 = 59%),
+  then tuned on.
 - `watcloud-site`: WATcloud's own website (the docs corpus under the project's shared data,
   unpacked at run time); an evaluation split, never tuned on.
 
     .venv/bin/python benchmarks/style_eval.py                    # ours, all splits
-    .venv/bin/python benchmarks/style_eval.py --split heldout --peers
+    .venv/bin/python benchmarks/style_eval.py --split dev-f --peers
     .venv/bin/python benchmarks/style_eval.py --dump new.jsonl   # unlabelled findings
 
 Peers (codespell, proselint, harper-py with its default rules, each run as a user runs it on
@@ -132,8 +133,8 @@ PACKAGES += [
         )
     ),
 ]
-# heldout (new, session 4): 8 PyPI sdists, 10 npm packages and 9 Debian packages used in no
-# other split. How they were chosen: by the kind and size of the Markdown docs they ship (read
+# dev-f (formerly heldout, session 4): 8 PyPI sdists, 10 npm packages and 9 Debian packages in
+# no other split. How they were chosen: by the kind and size of the Markdown docs they ship (read
 # by `docs()` below, i.e. the files the default config reads), never by the checker's findings:
 # prose guides and references (Python-Markdown, pymdown-extensions, molecule, cibuildwheel,
 # scikit-build-core, copier, httpie, mkdocstrings; markdownlint's and the ESLint plugins' rule
@@ -144,10 +145,10 @@ PACKAGES += [
 # installed packages (not in dev-d) whose /usr/share/doc holds uncompressed Markdown (larger
 # files are gzipped there and not read). About 346,000 words. Labelled once, on the checker as
 # it was on main 94f5ab0, before any tuning of that session, by one person who does not tune
-# rules; the engineers tuning rules do not look at it.
+# rules. The fifth held-out split, measured once untouched (48/82 = 59%), then tuned on.
 PACKAGES += [
     *(
-        ("heldout", "pypi", n, v)
+        ("dev-f", "pypi", n, v)
         for n, v in (
             ("markdown", "3.11.3"),
             ("pymdown_extensions", "13.1.2"),
@@ -160,7 +161,7 @@ PACKAGES += [
         )
     ),
     *(
-        ("heldout", "npm", n, v)
+        ("dev-f", "npm", n, v)
         for n, v in (
             ("markdownlint", "0.40.0"),
             ("eslint-plugin-import", "2.32.0"),
@@ -175,7 +176,7 @@ PACKAGES += [
         )
     ),
     *(
-        ("heldout", "debian", n, v)
+        ("dev-f", "debian", n, v)
         for n, v in (
             ("zstd", "1.5.4+dfsg2-5"),
             ("psmisc", "23.6-1"),
@@ -193,7 +194,7 @@ PACKAGES += [
 # into the eval dir at run time, never copied into the repo); the version is the site's commit
 # named in its SOURCE.txt. An evaluation split: the rules are not tuned on WATcloud's site.
 PACKAGES += [("watcloud-site", "shared", "watcloud-website", "6a3d936ee754")]
-SPLITS = ("dev", "dev-b", "dev-c", "dev-d", "dev-e", "heldout", "watcloud-site")
+SPLITS = ("dev", "dev-b", "dev-c", "dev-d", "dev-e", "dev-f", "watcloud-site")
 LABELS = Path(__file__).parent / "data" / "style_labels.jsonl"
 SAMPLE = 40
 OURS = "watcloud"

@@ -245,13 +245,13 @@ def test_labelled_set_names_its_sources() -> None:
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
     assert len(rows) > 300
     for r in rows:
-        splits = ("dev", "dev-b", "dev-c", "dev-d", "dev-e", "heldout", "watcloud-site")
+        splits = ("dev", "dev-b", "dev-c", "dev-d", "dev-e", "dev-f", "watcloud-site")
         assert r["split"] in splits, r
         registries = ("pypi", "npm", "debian", "shared")
         assert r["registry"] in registries and r["package"] and r["version"], r
         assert r["path"] and isinstance(r["line"], int) and isinstance(r["label"], bool), r
         assert len(r["context"]) <= 100, r  # short contexts only, never the docs' text
-    held = [r for r in rows if r["split"] == "heldout"]
+    held = [r for r in rows if r["split"] == "dev-f"]
     assert {r.get("tool", "watcloud") for r in held} == {
         "watcloud",
         "codespell",
