@@ -68,7 +68,9 @@ def blind_report(root_files: dict[str, str], prose_words: int) -> None:
     full = spelling.builtin_vocabulary()
     lines = (Path(spelling.__file__).parent / "data" / "vocabulary.txt").read_text().splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("# Added while reviewing"))
-    added = {w.strip().lower() for w in lines[start:] if w.strip() and not w.startswith("#")}
+    # That block ends where the next "# Added while ..." block (added for other docs) begins.
+    end = next((j for j in range(start + 1, len(lines)) if lines[j].startswith("# Added")), None)
+    added = {w.strip().lower() for w in lines[start:end] if w.strip() and not w.startswith("#")}
     spelling.builtin_vocabulary.cache_clear()
     original = spelling.builtin_vocabulary
     spelling.builtin_vocabulary = lambda: frozenset(full - added)  # type: ignore[assignment]

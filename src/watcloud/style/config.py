@@ -34,6 +34,11 @@ DEFAULT_EXCLUDE = [
     "**/RELEASE*NOTES*",
     "**/Release*Notes*",
     "**/release*notes*",
+    # Codes of conduct: quoted third-party boilerplate (the Contributor Covenant), not edited
+    "**/CODE_OF_CONDUCT*",
+    "**/CODE-OF-CONDUCT*",
+    "**/code_of_conduct*",
+    "**/code-of-conduct*",
 ]
 DEFAULT_COMMENT_INCLUDE = [
     "**/*.py",

@@ -207,7 +207,8 @@ def extract_prose(text: str, path: str, *, comments: bool = False) -> Prose:
         return extract_comments(text, path)
     from watcloud.style.mdx import extract
 
-    return extract(text)
+    # Markdown has indented (four-space) code blocks; MDX does not.
+    return extract(text, indented_code=not path.lower().endswith(".mdx"))
 
 
 def suppress(findings: list[Finding], prose: Prose) -> list[Finding]:

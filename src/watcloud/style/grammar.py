@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from watcloud.style.lexicon import Lexicon
-from watcloud.style.spelling import Speller
+from watcloud.style.spelling import ONSETS, Speller, misspellings, phrases
 
 WS = r"(?:[ \t]+\n?[ \t]*|\n[ \t]*)"  # whitespace with at most one line break
 W = r"[A-Za-z][a-z]*(?:'[a-z]+)?"
@@ -124,12 +124,6 @@ LOWER_ACRONYMS = frozenset(
 VOWEL_CONSONANT = ("eu", "one", "once", "ewe", "oui")
 
 
-# Two consonant letters that begin English words; any other pair at the start of a word
-# ("Rspack", "npm", "Xcode") is read letter by letter or is a name: its sound is uncertain.
-ONSETS = frozenset(
-    """bl br ch cl cr dr dw fl fr gh gl gn gr kh kl kn kr ph pl pn pr ps pt qu rh sc sh sk sl
-    sm sn sp sq st sv sw th tr ts tw wh wr zh""".split()
-)
 # Words after an article that are not the noun it introduces: "values a and b" (a letter or
 # a variable), "a or an", "a a" (a repetition, not an article error).
 NOT_AFTER_ARTICLE = frozenset(
@@ -339,6 +333,23 @@ def _plural_noun(w: str) -> bool:
     )
 
 
+_NEXT_WORD = re.compile(WS + r"([A-Za-z§][\w-]*)")
+_NOT_NOUN_AFTER = frozenset(
+    "the a an this that these those your our their its my his her it them you we they all "
+    "any some each every one two three order case".split()
+)
+
+
+def _compound_adjective(text: str, m: re.Match[str]) -> bool:
+    """ "its built in resolution", "its baked on config": a participle and a particle that
+    make a compound adjective ("built-in") before a lowercase noun, not "it's built in the"."""
+    nxt = _NEXT_WORD.match(text, m.end())
+    if nxt is None:
+        return False
+    word = nxt.group(1)
+    return word.islower() and word not in _NOT_NOUN_AFTER and not word[:1].isdigit()
+
+
 @check("its")
 def its(text: str, ctx: Context) -> Iterator[Match]:
     for m in _ITS.finditer(text):
@@ -348,6 +359,8 @@ def its(text: str, ctx: Context) -> Iterator[Match]:
         participle = (low.endswith("ed") or low in IRREGULAR_PARTICIPLES) and (
             after in _AFTER_PARTICIPLE or after in (",", ".", ";", ":")
         )
+        if participle and after in ("in", "on", "up", "out") and _compound_adjective(text, m):
+            participle = False  # "its built in resolution": "built-in", a possessive
         adjective = low not in _NOT_ADJ and (
             low in IT_IS_ADJ or low.endswith(_ADJ_STRONG_SUFFIX) or low in IT_IS_ADJ_TO
         )
@@ -662,6 +675,9 @@ _PREPOSITION_BEFORE = re.compile(
 )
 
 
+_DEGREE_BEFORE = re.compile(r"\b(?:too|so|as|very|that)" + WS + r"$", re.IGNORECASE)
+
+
 def _after_preposition(text: str, start: int) -> bool:
     return _PREPOSITION_BEFORE.search(text, max(0, start - 16), start) is not None
 
@@ -795,8 +811,16 @@ def _at_line_start_lower(text: str, start: int) -> bool:
 _TOKEN_LINE = re.compile(r"\u00a7[^\n]*$")
 
 
+# Nouns whose plural is the singular ("the emoji are", "the sheep are"): their number is
+# read from the verb, never judged.
+INVARIANT_PLURALS = frozenset(
+    """emoji kanji sheep deer fish aircraft spacecraft hovercraft offspring moose bison salmon
+    trout swine cattle""".split()
+)
+
+
 def _irregular_plural(ctx: Context, noun: str) -> bool:
-    return noun in NOT_SINGULAR_NOUN or ctx.lexicon.plural_noun(noun)
+    return noun in NOT_SINGULAR_NOUN or noun in INVARIANT_PLURALS or ctx.lexicon.plural_noun(noun)
 
 
 @check("agreement")
@@ -825,6 +849,8 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
     for m in scan(_AGREE_EACH_OF, text):
         if subject_is_object(ctx, text, m.start()):
             continue
+        if m.group("q").lower() in ("neither", "either"):
+            continue  # "neither of these files need to": a plural verb is common usage
         v = m.group("verb")
         yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR.get(v, "needs"))
     for m in scan(_AGREE_EACH, text):
@@ -842,6 +868,9 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
             text, max(0, m.start() - 20), m.start()
         ):
             continue
+        degree = _DEGREE_BEFORE.search(text, max(0, m.start() - 12), m.start())
+        if degree is not None and _after_preposition(text, degree.start()):
+            continue  # "a module with too many dependencies is": the object of "with"
         noun = m.group("noun")
         if not _plural_noun(noun) or not ctx.lexicon.maybe_plural(noun):
             continue
@@ -897,6 +926,10 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
             else:
                 noun = m.group("noun")
                 head_start = m.start()
+                if _after_preposition(text, m.start()) and not _QUANTIFIER_OF.search(
+                    text, max(0, m.start() - 20), m.start()
+                ):
+                    continue  # "The content of the files inside the template is": "content"
             if not _plural_noun(noun.lower()) or noun.lower() in _QUANTIFIER_HEADS:
                 continue
             if not ctx.lexicon.maybe_plural(noun):
@@ -933,7 +966,7 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         if m.group("pro")[0].isupper() and not _sentence_start(text, m.start()):
             continue  # "According to Wikipedia, *You* is a pronoun": a word mentioned
         if v == "were" and _SUBJUNCTIVE.search(_clause_before(text, m.start())):
-            continue  # "If it were named so": a subjunctive
+            continue  # "If it were named so", "as if it were a command line": a subjunctive
         if pro in ("he", "she", "it") and v in _TO_SINGULAR:
             yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v])
         elif pro in ("they", "we", "you") and v in _TO_PLURAL:
@@ -957,12 +990,17 @@ _DROPPED_VERB = re.compile(
 )
 
 
+_COMPARISON_BEFORE = re.compile(r"\b(?:like|as|than|unlike)" + WS + r"$", re.IGNORECASE)
+
+
 @check("missing-verb")
 def missing_verb(text: str, ctx: Context) -> Iterator[Match]:
     """ "You can also the status": a modal verb followed by a determiner lost its verb."""
     for m in _DROPPED_VERB.finditer(text):
         if _QUESTION_BEFORE.search(text, max(0, m.start() - 12), m.start()):
             continue
+        if _COMPARISON_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+            continue  # "treat it like you would a browser": the verb is left out on purpose
         yield Match(m.start("modal"), m.end("det"), None)
 
 
@@ -1054,7 +1092,7 @@ def doubled_punctuation(text: str, ctx: Context) -> Iterator[Match]:
 _WORD = re.compile(r"([a-z](?<![\w.@/\\§'’-].)[a-z]*)(?![\w@/\\§'’=-]|\.\w)")
 
 
-_ALONE_IN_CELL = re.compile(r"[ \t]*:?[ \t]*(?:\u00b6|\n|$)")
+_ALONE_IN_CELL = re.compile(r"[ \t]*(?::?[ \t]*(?:\u00b6|\n|$)|[ \t][-\u2013\u2014][ \t])")
 _CELL_BEFORE = re.compile(r"(?:^|\u00b6|\n)[ \t]*$")
 
 
@@ -1062,11 +1100,26 @@ _CELL_BEFORE = re.compile(r"(?:^|\u00b6|\n)[ \t]*$")
 def spelling(text: str, ctx: Context) -> Iterator[Match]:
     sp = ctx.speller
     unknown: dict[str, list[re.Match[str]]] = {}
+    slips = misspellings()
     for m in _WORD.finditer(text):
         word = m.group(1)
+        if word in slips:  # "withing", "recored": known to a dictionary, still a slip
+            yield Match(m.start(1), m.end(1), slips[word])
+            continue
         if len(word) < 4 or word in ctx.names or sp.known(word):
             continue
         unknown.setdefault(word, []).append(m)
+    if not unknown:
+        return
+    phrase_words, phrase_rx = phrases()
+    if any(w in phrase_words for w in unknown):
+        spans = [p.span() for p in phrase_rx.finditer(text)]
+        for word in [w for w in unknown if w in phrase_words]:
+            unknown[word] = [
+                m for m in unknown[word] if not any(a <= m.start() < b for a, b in spans)
+            ]
+            if not unknown[word]:
+                del unknown[word]  # "de facto", "lingua franca": a borrowed phrase
     source = ctx.source.lower()
     for word, ms in unknown.items():
         if len(ms) > 1:

@@ -25,6 +25,18 @@ _THEMATIC = re.compile(r"^[ \t]*([-*_])([ \t]*\1){2,}[ \t]*$")
 _SETEXT = re.compile(r"^[ \t]*=+[ \t]*$")
 _ESM = re.compile(r"^(import|export)[ \t{*]")
 _ALERT = re.compile(r"\[![A-Z]+\]")
+# Container headers of Python-Markdown extensions (MkDocs, pymdown): content tabs
+# `=== "Title"`, admonitions `!!! note "Title"`, collapsible `??? note`, and pymdown blocks
+# `/// tab | Title` ... `///`. The header is a label on its own line, not part of a sentence;
+# the tabs' and admonitions' content is indented by four spaces.
+_TAB_HEAD = re.compile(
+    r"^([ \t]*)(?:===[+!]?|!!!|\?\?\?\+?)[ \t]+(?:[A-Za-z][\w-]*(?:[ \t]+[a-z][\w-]*){0,2}[ \t]*)?"
+    r"(?:\"(?P<title>[^\"\n]*)\"[ \t]*)?$"
+)
+_BLOCK_HEAD = re.compile(
+    r"^[ \t]*///[ \t]*(?P<type>[\w-]*)[ \t]*(?:\|[ \t]*(?P<title>.*?))?[ \t]*$"
+)
+
 # Markup that starts an inline construct. E-mail addresses (`[\w.+-]+@[\w-]+\.[\w.]+`) are
 # found apart (`_next_email`): as an alternative here they made the engine try every word
 # character of the text (twice as slow).
@@ -84,10 +96,12 @@ def _filenames(text: str) -> Iterator[tuple[int, int]]:
             pos = max(run.end() if run else hit.end(), hit.end())
 
 
-def extract(text: str) -> Prose:
-    """The prose of a Markdown/MDX document, mapped to source offsets."""
+def extract(text: str, *, indented_code: bool = False) -> Prose:
+    """The prose of a Markdown/MDX document, mapped to source offsets. `indented_code`:
+    lines indented by four spaces after a blank line are code (Markdown; MDX has no
+    indented code)."""
     mask = Mask(text)
-    _blocks(mask)
+    _blocks(mask, indented_code)
     _inline(mask)
     _residue(mask)
     return mask.build()
@@ -139,10 +153,58 @@ def _js_statement_end(text: str, start: int) -> int:
     return n
 
 
-def _blocks(mask: Mask) -> None:
+def _indent(line: str) -> int:
+    """Columns of leading white space (a tab counts to the next multiple of four)."""
+    return len(line[: len(line) - len(line.lstrip(" \t"))].expandtabs(4))
+
+
+class _Indented:
+    """CommonMark's indented code blocks: a line indented four columns past its container's
+    content (a list item's text, a tab's or admonition's body) is code when it does not
+    continue a paragraph (after a blank line, a heading or a fence, or more code)."""
+
+    def __init__(self) -> None:
+        self.containers: list[int] = []  # content columns of the open containers
+        self.boundary = True  # the line before ends a block: code may start here
+        self.after_blank = True
+        self.in_code = False
+
+    def code(self, line: str) -> bool:
+        """Whether this non-blank line is indented code; tracks the containers it opens."""
+        col = _indent(line)
+        if self.after_blank:
+            while self.containers and self.containers[-1] > col:
+                self.containers.pop()  # less indented after a blank line: the container ended
+        base = self.containers[-1] if self.containers else 0
+        self.after_blank = False
+        if (self.boundary or self.in_code) and col >= base + 4:
+            self.in_code = True
+            return True
+        self.in_code = False
+        self.boundary = False
+        content = -1
+        m = _LIST.match(line)
+        if m:
+            gap = len(m.group(3).expandtabs(4))
+            content = col + len(m.group(2)) + (gap if gap <= 4 else 1)
+        elif _TAB_HEAD.match(line) or _FOOTDEF.match(line):
+            content = col + 4
+        if content >= 0:
+            while self.containers and self.containers[-1] > col:
+                self.containers.pop()  # a sibling or an outer item
+            self.containers.append(content)
+        return False
+
+    def blank(self) -> None:
+        self.after_blank = True
+        self.boundary = True
+
+
+def _blocks(mask: Mask, indented_code: bool = False) -> None:
     text = mask.source
     lines = _lines(text)
     i = 0
+    indented = _Indented() if indented_code else None
     # Frontmatter.
     if text.startswith("---\n") or text.startswith("---\r\n"):
         for k in range(1, len(lines)):
@@ -158,6 +220,15 @@ def _blocks(mask: Mask) -> None:
             i += 1
             continue
         line = text[s:e]
+        stripped = line.strip()
+        if indented is not None:
+            if not stripped:
+                indented.blank()
+            elif indented.code(line):
+                mask.blank(s, e)
+                i += 1
+                in_table = False
+                continue
         m = _FENCE.match(line)
         if m:
             fence = m.group(2)
@@ -171,8 +242,9 @@ def _blocks(mask: Mask) -> None:
             mask.blank(s, end)
             i = k + 1
             in_table = False
+            if indented is not None:
+                indented.boundary = True
             continue
-        stripped = line.strip()
         if stripped.startswith("$$"):
             close_at = text.find("$$", s + line.index("$$") + 2)
             end = len(text) if close_at < 0 else close_at + 2
@@ -203,9 +275,43 @@ def _blocks(mask: Mask) -> None:
         if _THEMATIC.match(line) or _SETEXT.match(line) or _LINKDEF.match(line):
             mask.blank(s, e)
             i += 1
+            if indented is not None and not _LINKDEF.match(line):
+                indented.boundary = True
+            continue
+        if _container_head(mask, s, e):
+            i += 1
             continue
         _line_markers(mask, s, e)
+        if indented is not None and _HEADING.match(line):
+            indented.boundary = True
         i += 1
+
+
+def _container_head(mask: Mask, s: int, e: int) -> bool:
+    """A tab, admonition or pymdown block header (`=== "pip"`, `!!! note "Title"`,
+    `/// tab | Title`, `///`): a block of its own; its title stays prose, the rest is
+    markup. Not part of the sentence on the next line ("pip" then "[pip](...)")."""
+    text = mask.source
+    line = text[s:e]
+    m = _TAB_HEAD.match(line)
+    if m is None:
+        m = _BLOCK_HEAD.match(line)
+        if m is None or m.group("type") == "html":  # `/// html | div.x`: a tag, no title
+            if m is not None:
+                mask.blank(s, e)
+                if e < len(text):
+                    mask.hard_break(e)
+            return m is not None
+    if m.group("title"):
+        a, b = s + m.start("title"), s + m.end("title")
+        mask.brk(s, a)
+        if b < e:
+            mask.blank(b, e)
+    else:
+        mask.brk(s, e)
+    if e < len(text):
+        mask.hard_break(e)
+    return True
 
 
 def _line_markers(mask: Mask, s: int, e: int) -> None:

@@ -260,6 +260,10 @@ def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
                 and not (m.group(1).lower() == m.group(3).lower() and m.group(1)[:1].isupper())
             ):
                 continue
+            if m.group(1) != m.group(3) and not _sentence_begins(text, m.start(1)):
+                continue  # "the Dr. Project project": a name, then the common noun
+            if _same_word_around(text, m.start(1), m.end(3), word):
+                continue  # "Print print print!": a word three times is deliberate
             yield Hit(
                 m.start(2),
                 m.end(3),
@@ -284,6 +288,28 @@ def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
                 bm.replacement if rule.fix else None,
                 bm.guard,
             )
+
+
+_BEFORE_WORD = re.compile(r"([A-Za-z]+)" + WS + r"$")
+_AFTER_WORD = re.compile(WS + r"([A-Za-z]+)")
+_SENTENCE_END = re.compile(r"(?:^|[.!?:\u00b6]|\n[ \t]*\n)[\s\"'“‘(*_]*$")
+_TITLE_ABBREV = re.compile(r"(?<![\w.])(?:[A-Z][a-z]{0,3}|[a-z]\.[a-z]|etc|vs)\.[\s\"'“‘(*_]*$")
+
+
+def _sentence_begins(text: str, i: int) -> bool:
+    """Whether a sentence begins at `i` (its first word is capitalised as a sentence's
+    first word, not as a name); a title such as "Dr." or "St." ends no sentence."""
+    lo = max(0, i - 12)
+    return _SENTENCE_END.search(text, lo, i) is not None and not _TITLE_ABBREV.search(text, lo, i)
+
+
+def _same_word_around(text: str, start: int, end: int, word: str) -> bool:
+    """The same word also before `start` or after `end`: a word said three times."""
+    b = _BEFORE_WORD.search(text, max(0, start - 30), start)
+    a = _AFTER_WORD.match(text, end)
+    return (b is not None and b.group(1).lower() == word.lower()) or (
+        a is not None and a.group(1).lower() == word.lower()
+    )
 
 
 def _consistency(rule: Rule, text: str) -> Iterator[Hit]:

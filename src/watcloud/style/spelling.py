@@ -1,3 +1,4 @@
+# ruff: noqa: SIM905
 """Offline spelling: Hunspell's en_US dictionary with its affix rules (through pyenchant),
 pyspellchecker's English word-frequency list, and a technical vocabulary.
 
@@ -19,12 +20,19 @@ from __future__ import annotations
 import functools
 import gzip
 import json
+import re
 from importlib import resources
 from typing import Any, overload
 
 from watcloud.core.errors import InputError
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# Two consonant letters that begin English words; any other pair at the start of a word
+# ("Rspack", "npm", "Xcode", "cmake") is read letter by letter or is a name.
+ONSETS = frozenset(
+    """bl br ch cl cr dr dw fl fr gh gl gn gr kh kl kn kr ph pl pn pr ps pt qu rh sc sh sk sl
+    sm sn sp sq st sv sw th tr ts tw wh wr zh""".split()
+)
 PREFIXES = (
     "pre",
     "re",
@@ -128,6 +136,32 @@ def builtin_vocabulary() -> frozenset[str]:
     )
 
 
+def _data_lines(name: str) -> list[str]:
+    text = (resources.files("watcloud.style") / "data" / name).read_text("utf-8")
+    return [w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#")]
+
+
+@functools.lru_cache(maxsize=1)
+def phrases() -> tuple[frozenset[str], re.Pattern[str]]:
+    """Borrowed multiword phrases ("de facto", "lingua franca"): the words in them, and a
+    regex finding any of them (words apart by white space, any case)."""
+    lines = _data_lines("phrases.txt")
+    words = frozenset(w for line in lines for w in line.split())
+    alts = sorted((r"\s+".join(map(re.escape, line.split())) for line in lines), key=len)
+    rx = re.compile(r"(?<![\w'’-])(?:" + "|".join(reversed(alts)) + r")(?![\w'’-])", re.I)
+    return words, rx
+
+
+@functools.lru_cache(maxsize=1)
+def misspellings() -> dict[str, str]:
+    """Misspellings a dictionary accepts ("withing", "recored"): misspelling -> correction."""
+    out = {}
+    for line in _data_lines("misspellings.txt"):
+        wrong, right = line.split(None, 1)
+        out[wrong] = right
+    return out
+
+
 def edits1(word: str) -> set[str]:
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     deletes = [a + b[1:] for a, b in splits if b]
@@ -201,7 +235,7 @@ NO_APOSTROPHE = {
     w.replace("'", ""): w
     for w in """doesn't don't isn't aren't didn't wasn't weren't hasn't haven't hadn't
     shouldn't wouldn't couldn't mustn't needn't you're they're you've they've we've
-    should've would've could've""".split()  # noqa: SIM905
+    should've would've could've""".split()
 }
 # Two words commonly written as one by mistake; the compound rule would accept them.
 WRONGLY_JOINED = {
@@ -394,4 +428,12 @@ class Speller:
                 best = key
         if best is None or best[3] == w[1:]:
             return None  # "lchown", "dtrace", "gprof": a letter before a word is an identifier
+        if (
+            len(w) >= 5
+            and w[0] not in "aeiou"
+            and w[1] not in "aeiouy"
+            and w[:2] not in ONSETS
+            and self._known(w[1:])
+        ):
+            return None  # "cmake", "xdist": a letter before a known word (no English onset)
         return best[3]
