@@ -28,15 +28,17 @@ Splits:
   its PACKAGES entries); labelled once on the checker as it was on main 94f5ab0, by someone who
   does not tune the rules. The fifth held-out split, measured once untouched (48/82 = 59%),
   then tuned on.
-- `heldout`: the final held-out split: 8 PyPI sdists and 19 npm packages used in no other
-  split and sharing no author with one (about 296,000 words), chosen by the kind and size of
-  their docs before the checker ran on them; labelled once on the checker as it was on main
-  94f5ab0, by someone who does not tune the rules. Nobody tuning rules looks at it.
+- `dev-g` (built as `heldout2`, then `heldout`): 8 PyPI sdists and 19 npm packages used in no
+  other split and sharing no author with one (about 296,000 words), chosen by the kind and
+  size of their docs before the checker ran on them; labelled once on the checker as it was
+  on main 94f5ab0 (83/132 = 63% right), by someone who does not tune the rules; measured once
+  more after the dev-e and dev-f tuning, untouched (83/118 = 70%); the sixth held-out split,
+  then tuned on.
 - `watcloud-site`: WATcloud's own website (the docs corpus under the project's shared data,
   unpacked at run time); an evaluation split, never tuned on.
 
     .venv/bin/python benchmarks/style_eval.py                    # ours, all splits
-    .venv/bin/python benchmarks/style_eval.py --split heldout --peers
+    .venv/bin/python benchmarks/style_eval.py --split dev-g --peers
     .venv/bin/python benchmarks/style_eval.py --dump new.jsonl   # unlabelled findings
 
 Peers (codespell, proselint, harper-py with its default rules, each run as a user runs it on
@@ -195,26 +197,27 @@ PACKAGES += [
         )
     ),
 ]
-# heldout (session 4, the final held-out split; built as `heldout2` while dev-f was called
-# heldout): 8 PyPI sdists and 19 npm packages used in no other split. How they were chosen: by the
-# kind and size of the Markdown docs they ship (counted with `docs()` below, i.e. the files the
-# default config reads), before the checker was run on them, never by its findings: user guides
-# and references (BeeWare's briefcase, Jupyter Book, bump-my-version, mike, cookiecutter, kedro,
-# ormar), long hand-written READMEs (bunyan, blessed, ink, yup, enquirer, mqtt, request, unified,
-# clean-css, winston, immutable, serverless, canvas, nodemon, shelljs), tesseract.js's docs/,
-# pipenv's plan documents, highlight.js's release notes and ESLint rule pages (sonarjs,
-# testing-library); one package per author or project. Left out: packages sharing an author or a
-# lineage with a split the rules are tuned on (fastapi: sqlmodel/typer; griffe: mkdocstrings;
-# uglify-js: terser; web-vitals: lighthouse; markdownlint-cli2: markdownlint; node-addon-api, nan:
-# node-gyp; eslint-plugin-jsx-a11y: eslint-plugin-import), exceljs (18,000 of its 42,000 words are
-# a Chinese README), sqlmesh (mostly agent prompts), packages shipping only a short README, sdists
-# that did not build with `pip download --no-binary :all:` (ruff, uv, isort, deptry, commitizen,
-# jupytext, strawberry-graphql); Debian gzips its larger docs, so none from there. About 296,000
-# words. Labelled once, on the checker as it was on main 94f5ab0, by someone who does not tune
-# rules; the engineers tuning rules never see it.
+# dev-g (session 4; built as `heldout2`, then the held-out split `heldout`, measured untouched at
+# 63% and, after the dev-e/dev-f tuning, 70%; then tuned on): 8 PyPI sdists and 19 npm packages
+# used in no other split. How they were chosen: by the kind and size of the Markdown docs they
+# ship (counted with `docs()` below, i.e. the files the default config reads), before the checker
+# was run on them, never by its findings: user guides and references (BeeWare's briefcase, Jupyter
+# Book, bump-my-version, mike, cookiecutter, kedro, ormar), long hand-written READMEs (bunyan,
+# blessed, ink, yup, enquirer, mqtt, request, unified, clean-css, winston, immutable, serverless,
+# canvas, nodemon, shelljs), tesseract.js's docs/, pipenv's plan documents, highlight.js's release
+# notes and ESLint rule pages (sonarjs, testing-library); one package per author or project. Left
+# out: packages sharing an author or a lineage with a split the rules are tuned on (fastapi:
+# sqlmodel/typer; griffe: mkdocstrings; uglify-js: terser; web-vitals: lighthouse;
+# markdownlint-cli2: markdownlint; node-addon-api, nan: node-gyp; eslint-plugin-jsx-a11y:
+# eslint-plugin-import), exceljs (18,000 of its 42,000 words are a Chinese README), sqlmesh
+# (mostly agent prompts), packages shipping only a short README, sdists that did not build with
+# `pip download --no-binary :all:` (ruff, uv, isort, deptry, commitizen, jupytext,
+# strawberry-graphql); Debian gzips its larger docs, so none from there. About 296,000 words.
+# Labelled once, on the checker as it was on main 94f5ab0, by someone who does not tune rules; the
+# engineers tuning rules never see it.
 PACKAGES += [
     *(
-        ("heldout", "pypi", n, v)
+        ("dev-g", "pypi", n, v)
         for n, v in (
             ("briefcase", "0.4.7"),
             ("pipenv", "2026.10.3"),
@@ -227,7 +230,7 @@ PACKAGES += [
         )
     ),
     *(
-        ("heldout", "npm", n, v)
+        ("dev-g", "npm", n, v)
         for n, v in (
             ("highlight.js", "11.12.0"),
             ("eslint-plugin-sonarjs", "4.2.2"),
@@ -255,7 +258,7 @@ PACKAGES += [
 # into the eval dir at run time, never copied into the repo); the version is the site's commit
 # named in its SOURCE.txt. An evaluation split: the rules are not tuned on WATcloud's site.
 PACKAGES += [("watcloud-site", "shared", "watcloud-website", "6a3d936ee754")]
-SPLITS = ("dev", "dev-b", "dev-c", "dev-d", "dev-e", "dev-f", "heldout", "watcloud-site")
+SPLITS = ("dev", "dev-b", "dev-c", "dev-d", "dev-e", "dev-f", "dev-g", "watcloud-site")
 LABELS = Path(__file__).parent / "data" / "style_labels.jsonl"
 SAMPLE = 40
 OURS = "watcloud"
