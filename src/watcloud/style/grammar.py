@@ -107,6 +107,8 @@ WORD_ACRONYMS = frozenset(
     POSIX SAML SOAP REST CORS WAT MIG SIM PIN LAMP MERN WASM DAG DOS CAD PAM LUKS NIC VRAM SWAP
     NUC DIMM SODA GUI CLI MAC""".split()
 )
+# Three capitals that could be read as a word but are known to be read as letters.
+LETTER_ACRONYMS = frozenset("SAP MIT HIV".split())
 AMBIGUOUS = frozenset({"SQL", "FAQ", "URI", "IRC", "HTTPS"} - {"HTTPS"})
 LETTER_VOWEL_SOUND = frozenset("AEFHILMNORSX")
 SILENT_H = ("hour", "honest", "honor", "honour", "heir", "herb")
@@ -173,6 +175,15 @@ def _acronym_sound(prefix: str) -> bool | None:
         return _word_sound(prefix.lower())
     if len(prefix) >= 4 and re.search("[AEIOU]", prefix[1:]):
         return None  # "a LICENSES file", "an ENUM": read as a word or as letters?
+    if (
+        len(prefix) == 3
+        and prefix[0] in "FHLMNRSX"
+        and prefix[1] in "AEIOU"
+        and prefix not in LETTER_ACRONYMS
+    ):
+        # "a HAR file", "a SOA": a consonant, then a vowel, reads as a word ("har", "so-ah")
+        # as well as letters ("aitch-ay-ar"), and the two sounds take different articles.
+        return None
     return prefix[0] in LETTER_VOWEL_SOUND
 
 
@@ -614,7 +625,7 @@ _AGREE_PREP = re.compile(
     + _DET
     + r")"
     + WS
-    + r"(?:[A-Za-z][\w-]*"
+    + r"(?:(?P<pre>[A-Za-z][\w-]*)"
     + WS
     + r")?(?P<obj>[A-Za-z][\w-]*)"
     + WS
@@ -823,6 +834,13 @@ def _irregular_plural(ctx: Context, noun: str) -> bool:
     return noun in NOT_SINGULAR_NOUN or noun in INVARIANT_PLURALS or ctx.lexicon.plural_noun(noun)
 
 
+# Words that make the noun phrase after them plural: its last `-s` word is the head noun
+# ("the various image formats"), not a verb whose subject is the word before it.
+_PLURAL_PREMODIFIERS = frozenset(
+    "various different multiple several many numerous both few these those".split()
+)
+
+
 @check("agreement")
 def agreement(text: str, ctx: Context) -> Iterator[Match]:
     seen: set[int] = set()
@@ -885,6 +903,8 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         w = _WORD_BEFORE.search(clause)
         if w is not None and w.group(1).lower().endswith("ing") and len(w.group(1)) > 4:
             continue  # "Understanding these disabilities is": a gerund is the subject
+        if subject_is_object(ctx, text, m.start()):
+            continue  # "the way it launches these subprocesses isn't": an object
         v = m.group("verb")
         yield from emit(m.start("verb"), m.end("verb"), _plural_of(v))
     for m in scan(_AGREE_SINGULAR_SUBJ, text):
@@ -940,6 +960,9 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
             v = m.group("verb")
             if not _is_verb_s(ctx, v):
                 continue
+            pre = (m.groupdict().get("pre") or "").lower()
+            if pre in _PLURAL_PREMODIFIERS and v not in _TO_PLURAL and not _plural_noun(obj):
+                continue  # "for the various image formats that": a plural head noun, no verb
             if _RELATIVE.search(_clause_before(text, head_start)):
                 continue
             yield from emit(m.start("verb"), m.end("verb"), _plural_of(v))

@@ -537,7 +537,11 @@ def _angle(mask: Mask, i: int) -> int:
             mask.directives.append(d)
         mask.blank(i, end)
         return end
-    am = re.match(r"<(?:https?|mailto|ftp):[^\s<>]*>|<[\w.+-]+@[\w.-]+>", text[i : i + 2048])
+    # An autolink: any URI scheme (CommonMark: 2-32 characters), e.g. MyST's <xref:guide#x>,
+    # which renders as the target's title: a name in the sentence, never markup that vanishes.
+    am = re.match(
+        r"<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*(?<!/)>|<[\w.+-]+@[\w.-]+>", text[i : i + 2048]
+    )
     if am:
         mask.token(i, i + am.end())
         return i + am.end()
@@ -632,7 +636,9 @@ def _link(mask: Mask, i: int, image: bool, link_closes: dict[int, int]) -> int:
             target_end = close + 1
     if target_end < 0:
         return start + 1
-    if image:
+    if image or j == start + 1:
+        # An image is one token; so is a link with no text (`[](#target)`, `[][ref]`), which
+        # MyST and others render as the target's title: a name in the sentence, not nothing.
         mask.token(i, target_end)
         return target_end
     mask.drop(i, i + 1)

@@ -262,6 +262,12 @@ def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
                 continue
             if m.group(1) != m.group(3) and not _sentence_begins(text, m.start(1)):
                 continue  # "the Dr. Project project": a name, then the common noun
+            if (
+                word[:1].isupper()
+                and m.group(1) == m.group(3)
+                and word.lower() not in _FUNCTION_WORDS
+            ):
+                continue  # "# Package Package", "Bora Bora": a name or title, not a slip
             if _same_word_around(text, m.start(1), m.end(3), word):
                 continue  # "Print print print!": a word three times is deliberate
             yield Hit(
@@ -290,6 +296,14 @@ def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
             )
 
 
+# Closed-class words: capitalised twice ("The The", "To To" in a title-case heading) they are
+# a slip; a content word capitalised twice ("Package Package", "Bora Bora") is a name.
+_FUNCTION_WORDS = frozenset(
+    """a an the this that these those to of in on at by for from with into onto as and or
+    but nor if is are was were be been has have had do does did can will would should could
+    may might must it its he she we they you i his her their our your my not no so than then
+    when where which who what how""".split()
+)
 _BEFORE_WORD = re.compile(r"([A-Za-z]+)" + WS + r"$")
 _AFTER_WORD = re.compile(WS + r"([A-Za-z]+)")
 _SENTENCE_END = re.compile(r"(?:^|[.!?:\u00b6]|\n[ \t]*\n)[\s\"'“‘(*_]*$")
