@@ -49,6 +49,8 @@ class Checker:
                 continue
             if r.code in s.severity:
                 r = r.model_copy(update={"severity": s.severity[r.code]})
+            if r.severity == "suggestion" and not (s.suggestions or r.code in s.enable):
+                continue  # suggestion-level rules are opt-in (`suggestions: true`)
             active.append(r)
         self.rules = active
         self.all_rules = rules
