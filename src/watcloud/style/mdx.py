@@ -540,7 +540,9 @@ def _angle(mask: Mask, i: int) -> int:
     # An autolink: any URI scheme (CommonMark: 2-32 characters), e.g. MyST's <xref:guide#x>,
     # which renders as the target's title: a name in the sentence, never markup that vanishes.
     am = re.match(
-        r"<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*(?<!/)>|<[\w.+-]+@[\w.-]+>", text[i : i + 2048]
+        r"<(?:https?|mailto|ftp):[^\s<>]*>|<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*(?<!/)>"
+        r"|<[\w.+-]+@[\w.-]+>",
+        text[i : i + 2048],
     )
     if am:
         mask.token(i, i + am.end())
