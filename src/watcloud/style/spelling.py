@@ -169,7 +169,8 @@ SHORT_WORD = 6
 # Letters appended to a known word to name a variant of it ("glibc", "jsonc", "httpx").
 NAME_SUFFIX_LETTERS = "cx"
 # A word that reads as two known words ("keystores", "callout") is reported only when the
-# correction restores a dropped letter or swaps two back ("discared" -> "discarded").
+# correction restores a dropped letter, swaps two back or undoes a doubled letter
+# ("discared" -> "discarded", "beecause" -> "because").
 TYPO_IN_COMPOUND = ("missing", "swapped")
 # Endings that are suffixes even where they spell a word ("exist" + "ant" is "existant").
 SUFFIX_LIKE = frozenset(
@@ -461,8 +462,11 @@ class Speller:
         return None
 
     def compound_parts(self, w: str) -> tuple[str, str] | None:
-        """Two common or vocabulary words of three letters or more written as one
-        ("keystores": key + stores, "callout": call + out, "conftest"), or None."""
+        """Two common or vocabulary words of three letters or more, seven letters or more
+        together, written as one ("keystores": key + stores, "callout": call + out), or
+        None ("commen" is no compound of com + men: short words split so by chance)."""
+        if len(w) < 7:
+            return None
         for i in range(3, len(w) - 2):
             head, tail = w[:i], w[i:]
             if tail in SUFFIX_LIKE:
@@ -491,7 +495,11 @@ class Speller:
                 return f"{head} {small}"  # "aspectis" -> "aspect is"
         one = self._one_edit(w)
         if one is not None:
-            if self.compound_parts(w) is not None and edit_kind(w, one) not in TYPO_IN_COMPOUND:
+            if (
+                self.compound_parts(w) is not None
+                and edit_kind(w, one) not in TYPO_IN_COMPOUND
+                and not doubling(w, one)
+            ):
                 return None  # "keystores" (key + stores) is no slip of "keystones"
             return one
         if len(w) >= 8:
