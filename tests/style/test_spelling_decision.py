@@ -150,3 +150,14 @@ def test_typos_the_issue_lists_are_still_reported() -> None:
         ("recored", "recorded"),
         ("specfies", "species"),
     ]
+
+
+def test_a_known_word_with_a_letter_appended_is_no_slip() -> None:
+    """Typing slips drop a last letter, they rarely add one: "crypto" and "truthy" are a
+    known word and a letter (without the vocabulary that lists them they were reported as
+    "crypt" and "truth"); a doubled last letter is still a slip."""
+    bare = Speller()
+    bare.vocab = frozenset()
+    assert bare.suggest("crypto") is None
+    assert bare.suggest("truthy") is None
+    assert bare.suggest("toolss") == "tools"

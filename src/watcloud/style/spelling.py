@@ -553,6 +553,8 @@ class Speller:
                 freq = max(freq or 0, VOCAB_CANDIDATE_FREQ)  # technical docs: jargon first
             if freq is None or freq < MIN_CANDIDATE_FREQ:
                 continue
+            if cand == w[:-1] and not doubling(w, cand):
+                continue  # "crypto", "truthy", "param": a known word with a letter appended
             if short and not self._short_slip(w, cand):
                 continue  # a short name sits one edit from some English word by chance
             key = (cand[:1] == w[:1], cand[-1:] == w[-1:], freq, cand)
