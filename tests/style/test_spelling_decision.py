@@ -102,7 +102,7 @@ def test_short_names_are_not_reported(speller: Speller, word: str) -> None:
 def test_morphology_of_names_and_jargon(speller: Speller) -> None:
     for word in ("dists", "proxied", "prettifier", "minifiers", "globbing"):
         assert speller.known(word), word
-    for word in ("grammers", "openning", "runnning"):
+    for word in ("grammers", "openning", "runnning", "invokation"):
         assert not speller.known(word), word
 
 
@@ -122,6 +122,7 @@ def test_a_function_call_is_a_name() -> None:
     assert _spelling("Call asort(list) to sort it.\n") == []  # "assort" is one doubling away
     assert _spelling("- __expresso__ - Sort the array.\n") == []  # emphasis alone
     assert _spelling("Use expresso to sort the array.\n") == [("expresso", "espresso")]
+    assert _spelling("It recieve(s) the data.\n") == [("recieve", "receive")]
 
 
 def test_a_list_of_single_tokens_is_a_list_of_names() -> None:
@@ -137,6 +138,12 @@ def test_one_word_in_parentheses_link_text_or_emphasis_is_a_name() -> None:
     assert _spelling(doc) == []
     assert _spelling("- *expresso* by a contributor\n") == []
     assert _spelling("The transport (recieves data) is used.\n") == [("recieves", "receives")]
+
+
+def test_a_ke_verb_takes_cation() -> None:
+    """codespell's "invokation" was read as invoke + -ation; -ke verbs take -cation."""
+    assert _spelling("The invokation failed.\n") == [("invokation", "invocation")]
+    assert _spelling("The invocation and revocation failed.\n") == []
 
 
 def test_typos_the_issue_lists_are_still_reported() -> None:

@@ -1122,8 +1122,8 @@ def _name_by_context(text: str, m: re.Match[str], ctx: Context) -> bool:
     """The word's surroundings say it is a name or an identifier (see `spelling`)."""
     start, end = m.start(1), m.end(1)
     after = text[end : end + 1]
-    if after == "(":
-        return True  # "asort(obj)": a function
+    if after == "(" and not text.startswith(("(s)", "(es)"), end):
+        return True  # "asort(obj)": a function; "recieve(s)" is a word and its plural
     if text[start - 1 : start] == "(" and after == ")":
         return True  # "(httpx)": one word in parentheses is a mention
     if "," in text[max(0, start - 80) : end + 80] and _in_term_list(text, start, end):

@@ -435,6 +435,8 @@ class Speller:
             if not w.endswith(suffix) or len(w) - len(suffix) < 4:
                 continue
             stem = w[: -len(suffix)] + repl
+            if suffix.startswith("ation") and stem.endswith("ke"):
+                continue  # "invokation": -ke verbs take -cation (invocation, revocation)
             stems = [stem]
             if len(stem) >= 6 and stem[-1] == stem[-2] and stem[-1] not in "aeiouls":
                 stems.append(stem[:-1])  # "bootstrapper" -> "bootstrapp" -> "bootstrap"
