@@ -1104,9 +1104,14 @@ _LIST_CLOSE = "\u00b6\n)|]:;."
 
 def _in_term_list(text: str, start: int, end: int) -> bool:
     """The word is an item of a comma-separated list whose items are all single tokens,
-    between brackets, cell borders, line or block breaks: a list of names."""
-    left = max(text.rfind(c, 0, start) for c in _LIST_OPEN) + 1
-    rights = [i for c in _LIST_CLOSE if (i := text.find(c, end)) >= 0]
+    between brackets, cell borders, line or block breaks (within 200 characters of the
+    word: a list of names is short): a list of names."""
+    lo, hi = max(0, start - 200), min(len(text), end + 200)
+    left = max(text.rfind(c, lo, start) for c in _LIST_OPEN)
+    rights = [i for c in _LIST_CLOSE if (i := text.find(c, end, hi)) >= 0]
+    if (left < 0 and lo > 0) or (not rights and hi < len(text)):
+        return False
+    left += 1
     right = min(rights) if rights else len(text)
     items = [x.strip() for x in text[left:right].split(",")]
     return len(items) >= 2 and all(_LIST_ITEM.fullmatch(x) for x in items)
@@ -1118,8 +1123,9 @@ def _marked_alone(word: str, source: str) -> bool:
     return re.search(rf"(?<![\w])[\[*_]{{1,2}}{re.escape(word)}(?:[\]*_(]|$)", source) is not None
 
 
-def _name_by_context(text: str, m: re.Match[str], ctx: Context) -> bool:
-    """The word's surroundings say it is a name or an identifier (see `spelling`)."""
+def _name_by_context(text: str, m: re.Match[str], source: str) -> bool:
+    """The word's surroundings say it is a name or an identifier (see `spelling`);
+    `source` is the document's source in lowercase."""
     start, end = m.start(1), m.end(1)
     after = text[end : end + 1]
     if after == "(" and not text.startswith(("(s)", "(es)"), end):
@@ -1128,7 +1134,7 @@ def _name_by_context(text: str, m: re.Match[str], ctx: Context) -> bool:
         return True  # "(httpx)": one word in parentheses is a mention
     if "," in text[max(0, start - 80) : end + 80] and _in_term_list(text, start, end):
         return True
-    return _marked_alone(m.group(1), ctx.source.lower())
+    return _marked_alone(m.group(1), source)
 
 
 @check("spelling")
@@ -1169,7 +1175,7 @@ def spelling(text: str, ctx: Context) -> Iterator[Match]:
         suggestion = sp.suggest(word)
         if suggestion is None:
             continue
-        if _name_by_context(text, m, ctx):
+        if _name_by_context(text, m, source):
             continue
         if len(word) == 4 and sorted(word) != sorted(suggestion.lower()):
             continue  # "zlib", "noop", "reqs", "quic": four letters are names and abbreviations
