@@ -9,10 +9,12 @@ second count is lower: the context rules (a word also in code or a URL of the pa
 one-word table cell) see only the stored line.
 
     .venv/bin/python benchmarks/style_typo_recall.py
+    .venv/bin/python benchmarks/style_typo_recall.py --splits dev,dev-c,dev-d,dev-f,dev-g
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 from pathlib import Path
@@ -37,6 +39,9 @@ def flagged(checker: Checker, word: str) -> bool:
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--splits", default=",".join(TUNING), help="comma-separated split names")
+    splits = tuple(ap.parse_args().splits.split(","))
     checker = Checker()
     rows = []
     for line in LABELS.read_text("utf-8").splitlines():
@@ -45,7 +50,7 @@ def main() -> None:
         if (
             r.get("tool") == "codespell"
             and r["label"]
-            and r["split"] in TUNING
+            and r["split"] in splits
             and re.fullmatch(r"[a-z]+(?:-[a-z]+)*", word)
             and len(word) >= 4
         ):
@@ -64,7 +69,7 @@ def main() -> None:
         if not ok:
             missed.append(word)
     n = len(rows)
-    print(f"codespell's right findings (lowercase, >= 4 letters) on {', '.join(TUNING)}: {n}")
+    print(f"codespell's right findings (lowercase, >= 4 letters) on {', '.join(splits)}: {n}")
     print(f"flagged by our speller on its own:   {alone}/{n} = {alone / max(1, n):.0%}")
     print(f"reported by the checker in context: {in_context}/{n} = {in_context / max(1, n):.0%}")
     print(f"not flagged: {', '.join(sorted(set(missed)))}")

@@ -20,7 +20,7 @@ from tests.conftest import missing, require_binary
 from tests.deploy.conftest import DEPLOY, ROOT
 
 GOOD_MD = "# Setup\n\nThis page explains how to run jobs on the cluster.\n"
-BAD_MD = "# Setup\n\nThis page explains how to run the the jobs on the cluster.\n"
+BAD_MD = "# Setup\n\nThis page explains how to run jobs on the Watcloud cluster.\n"
 PAGE = '<html><body><p id="top">{body}</p></body></html>\n'
 
 
@@ -73,7 +73,9 @@ def test_action_style_annotates_the_planted_error(tmp_path: Path) -> None:
     bad = website(tmp_path / "bad", planted=True)
     proc, _ = check(bad, tmp_path, check="style", paths="docs")
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert re.search(r"^::error file=docs/setup.md,line=3,.*title=repeated-word", proc.stdout, re.M)
+    assert re.search(
+        r"^::error file=docs/setup.md,line=3,.*title=brand-watcloud", proc.stdout, re.M
+    )
     good = website(tmp_path / "good", planted=False)
     proc, _ = check(good, tmp_path, check="style", paths="docs")
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -256,10 +256,10 @@ def test_project_vocabulary_extends_spelling() -> None:
 
 
 def test_spelling_reads_the_documents_own_name_as_a_name() -> None:
-    """ "# axios // adapters": the document's subject (a lowercase first word of its first
+    """ "# expresso // adapters": the document's subject (a lowercase first word of its first
     heading) is a name; a typo elsewhere in a heading, or later in the title, is not."""
-    assert _rules("# axios // adapters\n\nThe modules handle requests.\n") == []
-    assert _rules("# Guide\n\n## axios // adapters\n") == [("spelling", "axios")]
+    assert _rules("# expresso // adapters\n\nThe modules handle requests.\n") == []
+    assert _rules("# Guide\n\n## expresso // adapters\n") == [("spelling", "expresso")]
     assert _rules("# The clsuter guide\n") == [("spelling", "clsuter")]
 
 
@@ -270,17 +270,17 @@ def test_spelling_reads_the_projects_manifest_name_and_path(
     path, are names; without them the same word is reported."""
     from watcloud.style.workflow import project_names
 
-    doc = "# Adapters\n\nThe axios modules handle requests.\n"
+    doc = "# Adapters\n\nThe expresso modules handle requests.\n"
     (tmp_path / "bare").mkdir()
     (tmp_path / "bare" / "README.md").write_text(doc, "utf-8")
     r = _in(run_watcloud, tmp_path / "bare")
-    assert "spelling 'axios'" in r.stdout, r.stdout + r.stderr
+    assert "spelling 'expresso'" in r.stdout, r.stdout + r.stderr
     pkg = tmp_path / "pkg"
     (pkg / ".git").mkdir(parents=True)
-    (pkg / "package.json").write_text('{"name": "@scope/axios-lite"}', "utf-8")
+    (pkg / "package.json").write_text('{"name": "@scope/expresso-lite"}', "utf-8")
     (pkg / "lib" / "adapters").mkdir(parents=True)
     (pkg / "lib" / "adapters" / "README.md").write_text(doc, "utf-8")
-    assert project_names(pkg / "lib" / "adapters" / "README.md") == {"scope", "axios", "lite"}
+    assert project_names(pkg / "lib" / "adapters" / "README.md") == {"scope", "expresso", "lite"}
     r = _in(run_watcloud, pkg)
     assert r.returncode == 0 and r.stdout == "", r.stdout + r.stderr
     py = tmp_path / "py"

@@ -1119,6 +1119,47 @@ _ALONE_IN_CELL = re.compile(r"[ \t]*(?::?[ \t]*(?:\u00b6|\n|$)|[ \t][-\u2013\u20
 _CELL_BEFORE = re.compile(r"(?:^|\u00b6|\n)[ \t]*$")
 
 
+# A list of one-token items ("go, golang", "(ejs, pug, handlebars, marko)"): names, not prose.
+_LIST_ITEM = re.compile(r"[\w.+#§-]+")
+_LIST_OPEN = "\u00b6\n(|[:;"
+_LIST_CLOSE = "\u00b6\n)|]:;."
+
+
+def _in_term_list(text: str, start: int, end: int) -> bool:
+    """The word is an item of a comma-separated list whose items are all single tokens,
+    between brackets, cell borders, line or block breaks (within 200 characters of the
+    word: a list of names is short): a list of names."""
+    lo, hi = max(0, start - 200), min(len(text), end + 200)
+    left = max(text.rfind(c, lo, start) for c in _LIST_OPEN)
+    rights = [i for c in _LIST_CLOSE if (i := text.find(c, end, hi)) >= 0]
+    if (left < 0 and lo > 0) or (not rights and hi < len(text)):
+        return False
+    left += 1
+    right = min(rights) if rights else len(text)
+    items = [x.strip() for x in text[left:right].split(",")]
+    return len(items) >= 2 and all(_LIST_ITEM.fullmatch(x) for x in items)
+
+
+def _marked_alone(word: str, source: str) -> bool:
+    """The word is the whole text of a link or of an emphasis somewhere in the document
+    ("[hancar][]", "*crmsh*", "__asort(obj)__"): a name or a mention, not prose."""
+    return re.search(rf"(?<![\w])[\[*_]{{1,2}}{re.escape(word)}(?:[\]*_(]|$)", source) is not None
+
+
+def _name_by_context(text: str, m: re.Match[str], source: str) -> bool:
+    """The word's surroundings say it is a name or an identifier (see `spelling`);
+    `source` is the document's source in lowercase."""
+    start, end = m.start(1), m.end(1)
+    after = text[end : end + 1]
+    if after == "(" and not text.startswith(("(s)", "(es)"), end):
+        return True  # "asort(obj)": a function; "recieve(s)" is a word and its plural
+    if text[start - 1 : start] == "(" and after == ")":
+        return True  # "(httpx)": one word in parentheses is a mention
+    if "," in text[max(0, start - 80) : end + 80] and _in_term_list(text, start, end):
+        return True
+    return _marked_alone(m.group(1), source)
+
+
 @check("spelling")
 def spelling(text: str, ctx: Context) -> Iterator[Match]:
     sp = ctx.speller
@@ -1156,6 +1197,8 @@ def spelling(text: str, ctx: Context) -> Iterator[Match]:
             continue  # one word in quotes is a mention or a name ('named "ninaa"'), not prose
         suggestion = sp.suggest(word)
         if suggestion is None:
+            continue
+        if _name_by_context(text, m, source):
             continue
         if len(word) == 4 and sorted(word) != sorted(suggestion.lower()):
             continue  # "zlib", "noop", "reqs", "quic": four letters are names and abbreviations

@@ -162,6 +162,72 @@ def misspellings() -> dict[str, str]:
     return out
 
 
+# A word this short is one substituted letter away from some English word by chance (a name
+# such as "pycon", "asort", "hancar"); it is reported only for a letter dropped, added or
+# doubled, or two letters swapped, the slips typing makes.
+SHORT_WORD = 6
+# Letters appended to a known word to name a variant of it ("glibc", "jsonc", "httpx").
+NAME_SUFFIX_LETTERS = "cx"
+# A word that reads as two known words ("keystores", "callout") is reported only when the
+# correction restores a dropped letter, swaps two back or undoes a doubled letter
+# ("discared" -> "discarded", "beecause" -> "because").
+TYPO_IN_COMPOUND = ("missing", "swapped")
+# Endings that are suffixes even where they spell a word ("exist" + "ant" is "existant").
+SUFFIX_LIKE = frozenset(
+    """ant ance ent ence able ible ate ion ions ive ous ary ery ory ism ist ity ize ise ment
+    ness less ful ing als ally ice ices age ages""".split()
+)
+
+
+# A one-syllable word ending consonant-vowel-consonant, its last consonant doubled before
+# -ing/-ed ("glob" -> "globbing"); "openning" (two syllables) is not read so, nor -er
+# ("grammer" is a slip for "grammar", not one who grams).
+ONE_SYLLABLE_DOUBLED = re.compile(r"([^aeiouy]*[aeiou]([b-df-hj-np-tv-z]))\2(?:ing|ed)")
+
+
+QWERTY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+
+
+def _neighbours(r: int, i: int) -> str:
+    """The keys touching key `i` of row `r` (each row sits half a key right of the one
+    above: the row above touches at i and i + 1, the row below at i - 1 and i)."""
+    row = QWERTY_ROWS[r]
+    out = [row[j] for j in (i - 1, i + 1) if 0 <= j < len(row)]
+    if r > 0:
+        out += [QWERTY_ROWS[r - 1][j] for j in (i, i + 1) if j < len(QWERTY_ROWS[r - 1])]
+    if r < 2:
+        out += [QWERTY_ROWS[r + 1][j] for j in (i - 1, i) if 0 <= j < len(QWERTY_ROWS[r + 1])]
+    return "".join(out)
+
+
+QWERTY_NEIGHBOURS = {
+    c: _neighbours(r, i) for r, row in enumerate(QWERTY_ROWS) for i, c in enumerate(row)
+}
+
+
+def edit_kind(typo: str, correction: str) -> str:
+    """How a one-edit typo differs from its correction: "missing" (a letter dropped),
+    "extra" (a letter added), "swapped" (two neighbours exchanged) or "replaced"."""
+    if len(typo) < len(correction):
+        return "missing"
+    if len(typo) > len(correction):
+        return "extra"
+    if sorted(typo) == sorted(correction):
+        return "swapped"
+    return "replaced"
+
+
+def doubling(typo: str, correction: str) -> bool:
+    """A letter doubled ("ommits" for "omits") or undoubled ("comit" for "commit")."""
+    long, short = (typo, correction) if len(typo) > len(correction) else (correction, typo)
+    if len(long) != len(short) + 1:
+        return False
+    i = next((i for i, (a, b) in enumerate(zip(short, long, strict=False)) if a != b), len(short))
+    return long[:i] + long[i + 1 :] == short and (
+        (i > 0 and long[i - 1] == long[i]) or (i + 1 < len(long) and long[i + 1] == long[i])
+    )
+
+
 def edits1(word: str) -> set[str]:
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     deletes = [a + b[1:] for a, b in splits if b]
@@ -189,6 +255,9 @@ BRITISH = (
 INFLECTIONS = (
     ("'s", ""),
     ("ies", "y"),
+    ("ied", "y"),
+    ("ier", "y"),
+    ("iers", "y"),
     ("able", ""),
     ("s", ""),
     ("es", ""),
@@ -357,10 +426,17 @@ class Speller:
                 stem = w[: -len(suffix)] + repl
                 if stem in self.vocab or stem in self.words:
                     return True
+        if w.endswith("s") and len(w) >= 5 and self.dict.check(w[:-1]):
+            return True  # "dists": the plural of a word Hunspell knows without its plural
+        m = ONE_SYLLABLE_DOUBLED.fullmatch(w)
+        if m is not None and self._known(m.group(1)):
+            return True  # "globbing", "shimmed": one syllable doubles its last consonant
         for suffix, repl in DERIVATIONS:
             if not w.endswith(suffix) or len(w) - len(suffix) < 4:
                 continue
             stem = w[: -len(suffix)] + repl
+            if suffix.startswith("ation") and stem.endswith("ke"):
+                continue  # "invokation": -ke verbs take -cation (invocation, revocation)
             stems = [stem]
             if len(stem) >= 6 and stem[-1] == stem[-2] and stem[-1] not in "aeiouls":
                 stems.append(stem[:-1])  # "bootstrapper" -> "bootstrapp" -> "bootstrap"
@@ -377,6 +453,30 @@ class Speller:
         "lockless", "truecolor" (a glued small word, "aspectis", is not a compound)."""
         return any(self._common(w[:i]) and self._common(w[i:]) for i in range(4, len(w) - 3))
 
+    def name_shape(self, w: str) -> str | None:
+        """Why `w` is shaped like a name or an identifier rather than a misspelt English word,
+        or None. English words have a vowel; a known word with "c" or "x" appended is a
+        variant of a name ("glibc", "jsonc", "httpx", "objectivec")."""
+        if not any(c in "aeiouy" for c in w):
+            return "no vowel"  # "crmsh", "pkgs": letters, not a word
+        if w[-1] in NAME_SUFFIX_LETTERS and len(w) >= 5 and self._known(w[:-1]):
+            return "a known word and a letter"
+        return None
+
+    def compound_parts(self, w: str) -> tuple[str, str] | None:
+        """Two common or vocabulary words of three letters or more, seven letters or more
+        together, written as one ("keystores": key + stores, "callout": call + out), or
+        None ("commen" is no compound of com + men: short words split so by chance)."""
+        if len(w) < 7:
+            return None
+        for i in range(3, len(w) - 2):
+            head, tail = w[:i], w[i:]
+            if tail in SUFFIX_LIKE:
+                continue  # "existant" is exist + a suffix, not exist + "ant"
+            if self._common(head) and self._common(tail):
+                return head, tail
+        return None
+
     def suggest(self, word: str) -> str | None:
         """The correction, or None when nothing is close enough to be sure it is a typo.
         Memoised: Hunspell's suggestion search costs tens of milliseconds a word."""
@@ -389,12 +489,20 @@ class Speller:
         fixed = NO_APOSTROPHE.get(w) or WRONGLY_JOINED.get(w)
         if fixed is not None:
             return fixed
+        if self.name_shape(w) is not None:
+            return None
         for small in GLUED:
             head = w[: -len(small)]
             if w.endswith(small) and len(head) >= 4 and self._common(head):
                 return f"{head} {small}"  # "aspectis" -> "aspect is"
         one = self._one_edit(w)
         if one is not None:
+            if (
+                self.compound_parts(w) is not None
+                and edit_kind(w, one) not in TYPO_IN_COMPOUND
+                and not doubling(w, one)
+            ):
+                return None  # "keystores" (key + stores) is no slip of "keystones"
             return one
         if len(w) >= 8:
             for cand in self.dict.suggest(w)[:3]:
@@ -410,6 +518,29 @@ class Speller:
                     return str(cand)  # "addititional" -> "additional"
         return None
 
+    def _short_slip(self, w: str, cand: str) -> bool:
+        """Whether a short word (SHORT_WORD letters or fewer) reads as a slip for `cand`:
+        a letter doubled or undoubled ("ommits", "arrray", "comit"); a letter dropped, two
+        letters swapped, one vowel for another, a key's neighbour for the key or, in six
+        letters, a letter added ("attept", "flasy", "mudule", "nodez", "falsly"), only when
+        `cand` is a common word ("skia" is no slip of "sika", "sdists" of "sadists"). The
+        other edits of a short word are where names sit by chance: "pycon", "asort",
+        "hancar" (a consonant replaced by a distant one: "pylon", "abort", "hangar"),
+        "acked", "dists", "ansis" (a letter added: "aced", "diss", "anis")."""
+        if cand[0] != w[0]:
+            return False  # "acked" is no slip of "packed": slips rarely hit the first letter
+        if doubling(w, cand):
+            return True
+        kind = edit_kind(w, cand)
+        if kind == "extra" and len(w) < SHORT_WORD:
+            return False
+        if kind == "replaced":
+            i = next(i for i, (a, b) in enumerate(zip(w, cand, strict=True)) if a != b)
+            vowels = w[i] in "aeiou" and cand[i] in "aeiou"
+            if not vowels and cand[i] not in QWERTY_NEIGHBOURS.get(w[i], ""):
+                return False
+        return self._common(cand)
+
     def _common(self, w: str) -> bool:
         return self.words.common(w) or w in self.vocab
 
@@ -417,12 +548,17 @@ class Speller:
         """The best known word one edit away: typos rarely hit the first letter, so
         candidates keeping it come first; then the most frequent."""
         best: tuple[bool, bool, int, str] | None = None
+        short = len(w) <= SHORT_WORD
         for cand in edits1(w):
             freq = self.words.get(cand)
             if cand in self.vocab:
                 freq = max(freq or 0, VOCAB_CANDIDATE_FREQ)  # technical docs: jargon first
             if freq is None or freq < MIN_CANDIDATE_FREQ:
                 continue
+            if cand == w[:-1] and not doubling(w, cand):
+                continue  # "crypto", "truthy", "param": a known word with a letter appended
+            if short and not self._short_slip(w, cand):
+                continue  # a short name sits one edit from some English word by chance
             key = (cand[:1] == w[:1], cand[-1:] == w[-1:], freq, cand)
             if best is None or key > best:
                 best = key

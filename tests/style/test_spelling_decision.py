@@ -1,0 +1,170 @@
+"""The spelling decision of the dev-g round: what makes an unknown word a typo (a typing slip
+next to a common word) and what makes it a name (its shape, its parts, its surroundings).
+
+Each test names the class it covers; every sentence is our own. The checks before this
+round reported all the names below (see docs/style.md, "Tuning on dev-g (spelling)")."""
+
+from __future__ import annotations
+
+import pytest
+
+from watcloud.style.engine import Checker
+from watcloud.style.spelling import (
+    QWERTY_NEIGHBOURS,
+    Speller,
+    doubling,
+    edit_kind,
+)
+
+CHECKER = Checker()
+
+
+def _spelling(text: str) -> list[tuple[str, str | None]]:
+    return [
+        (f.matched, f.suggestion) for f in CHECKER.check_text(text, "t.md") if f.rule == "spelling"
+    ]
+
+
+@pytest.fixture(scope="module")
+def speller() -> Speller:
+    return Speller()
+
+
+# --- the pieces -----------------------------------------------------------------------------
+
+
+def test_edit_kind_and_doubling() -> None:
+    assert edit_kind("attept", "attempt") == "missing"
+    assert edit_kind("dists", "diss") == "extra"
+    assert edit_kind("udpate", "update") == "swapped"
+    assert edit_kind("pycon", "pylon") == "replaced"
+    assert doubling("ommits", "omits") and doubling("arrray", "array")
+    assert doubling("comit", "commit") and doubling("beecause", "because")
+    assert not doubling("acked", "aced") and not doubling("attept", "attempt")
+
+
+def test_keyboard_neighbours() -> None:
+    assert set(QWERTY_NEIGHBOURS["s"]) == set("awedxz")
+    assert set(QWERTY_NEIGHBOURS["k"]) == set("jliom")
+    assert "b" not in QWERTY_NEIGHBOURS["p"] and "l" not in QWERTY_NEIGHBOURS["c"]
+
+
+def test_name_shapes(speller: Speller) -> None:
+    assert speller.name_shape("crmsh") == "no vowel"
+    assert speller.name_shape("glibc") == "a known word and a letter"
+    assert speller.name_shape("objectivec") == "a known word and a letter"
+    assert speller.name_shape("jsonc") == "a known word and a letter"
+    assert speller.name_shape("recieve") is None
+    assert speller.name_shape("freez") is None  # z is no name suffix: a dropped "e"
+
+
+def test_compound_parts(speller: Speller) -> None:
+    assert speller.compound_parts("keystores") == ("key", "stores")
+    assert speller.compound_parts("callout") == ("call", "out")
+    assert speller.compound_parts("commen") is None  # too short to be read as two words
+    assert speller.compound_parts("existant") is None  # exist + a suffix
+
+
+# --- short words: only typing slips next to common words -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("word", "correction"),
+    [
+        ("ommits", "omits"),  # a doubled letter
+        ("arrray", "array"),
+        ("attept", "attempt"),  # a dropped letter, common correction
+        ("timout", "timeout"),
+        ("flasy", "falsy"),  # swapped
+        ("mudule", "module"),  # a vowel for a vowel
+        ("nodez", "nodes"),  # a neighbouring key
+        ("falsly", "falsy"),  # a letter added in six letters
+    ],
+)
+def test_short_slips_are_reported(speller: Speller, word: str, correction: str) -> None:
+    assert speller.suggest(word) == correction
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "pycon",  # pylon: a distant consonant replaced
+        "hancar",  # hangar
+        "ansis",  # anis: a letter added in five letters
+        "acked",  # aced; packed changes the first letter
+        "golang",  # golan: rare
+    ],
+)
+def test_short_names_are_not_reported(speller: Speller, word: str) -> None:
+    assert speller.suggest(word) is None
+
+
+def test_morphology_of_names_and_jargon(speller: Speller) -> None:
+    for word in ("dists", "proxied", "prettifier", "minifiers", "globbing"):
+        assert speller.known(word), word
+    for word in ("grammers", "openning", "runnning", "invokation"):
+        assert not speller.known(word), word
+
+
+def test_compounds_report_only_dropped_swapped_or_doubled(speller: Speller) -> None:
+    assert speller.suggest("keystores") is None  # keystones: a letter replaced
+    assert speller.suggest("callout") is None  # callous
+    assert speller.suggest("discared") == "discarded"  # dis + cared, but a dropped "d"
+    assert speller.suggest("beecause") == "because"  # bee + cause, but a doubled "e"
+    assert speller.suggest("accesssing") == "accessing"
+
+
+# --- names by their surroundings -------------------------------------------------------------
+
+
+def test_a_function_call_is_a_name() -> None:
+    assert _spelling("- __expresso(obj)__ - Sort the array.\n") == []
+    assert _spelling("Call asort(list) to sort it.\n") == []  # "assort" is one doubling away
+    assert _spelling("- __expresso__ - Sort the array.\n") == []  # emphasis alone
+    assert _spelling("Use expresso to sort the array.\n") == [("expresso", "espresso")]
+    assert _spelling("It recieve(s) the data.\n") == [("recieve", "receive")]
+
+
+def test_a_list_of_single_tokens_is_a_list_of_names() -> None:
+    assert _spelling("Template engines (ejs, pug, expresso) are supported.\n") == []
+    table = "| Language | Aliases |\n| --- | --- |\n| Coffee | coffee, expresso |\n"
+    assert _spelling(table) == []
+    assert _spelling("It reads, writes and recieves the data.\n") == [("recieves", "receives")]
+
+
+def test_one_word_in_parentheses_link_text_or_emphasis_is_a_name() -> None:
+    assert _spelling("The HTTP/2 transport (expresso) is used.\n") == []
+    doc = "- Fix the lexer [expresso][]\n\n[expresso]: https://example.com/e\n"
+    assert _spelling(doc) == []
+    assert _spelling("- *expresso* by a contributor\n") == []
+    assert _spelling("The transport (recieves data) is used.\n") == [("recieves", "receives")]
+
+
+def test_a_ke_verb_takes_cation() -> None:
+    """codespell's "invokation" was read as invoke + -ation; -ke verbs take -cation."""
+    assert _spelling("The invokation failed.\n") == [("invokation", "invocation")]
+    assert _spelling("The invocation and revocation failed.\n") == []
+
+
+def test_typos_the_issue_lists_are_still_reported() -> None:
+    assert _spelling("It takes an addititional flag.\n") == [("addititional", "additional")]
+    assert _spelling("One aspectis missing.\n") == [("aspectis", "aspect is")]
+    assert _spelling("The preceeding step occured once.\n") == [
+        ("preceeding", "proceeding"),
+        ("occured", "occurred"),
+    ]
+    assert _spelling("It was recored and specfies the format.\n") == [
+        ("recored", "recorded"),
+        ("specfies", "species"),
+    ]
+
+
+def test_a_known_word_with_a_letter_appended_is_no_slip() -> None:
+    """Typing slips drop a last letter, they rarely add one: "crypto" and "truthy" are a
+    known word and a letter (without the vocabulary that lists them they were reported as
+    "crypt" and "truth"); a doubled last letter is still a slip."""
+    bare = Speller()
+    bare.vocab = frozenset()
+    assert bare.suggest("crypto") is None
+    assert bare.suggest("truthy") is None
+    assert bare.suggest("toolss") == "tools"
