@@ -361,3 +361,13 @@ def test_changelog_like_files_excluded_by_default(tmp_path: Path) -> None:
         "docs/history/hatchling.md",
         "README.md",
     }
+
+
+def test_config_help_names_the_style_config_file(run_watcloud: Any) -> None:
+    """`--config`'s help says where style looks without it (next to the docs), not the other
+    tools' ~/.config/watcloud/<tool>.yaml."""
+    for cmd in (["style", "check", "--help"], ["style", "rules", "--help"]):
+        r = run_watcloud(*cmd)
+        help_text = "".join(r.stdout.split())  # the help is wrapped, at hyphens too
+        assert r.returncode == 0 and ".watcloud-style.yaml" in help_text, r.stdout
+        assert "~/.config/watcloud" not in help_text, r.stdout

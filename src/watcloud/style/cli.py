@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from watcloud.core.clikit import ConfigOpt, new_app
+from watcloud.core.clikit import new_app
 from watcloud.style.report import Format
 
 if TYPE_CHECKING:
@@ -23,6 +23,19 @@ FormatOpt = Annotated[
     Format,
     typer.Option(
         "--output", "-o", help="text, json, github (Actions annotations), sarif (2.1.0), rdjsonl."
+    ),
+]
+
+
+# Not core.clikit's ConfigOpt: style's config is found next to the docs, not in ~/.config.
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="YAML config file [default: .watcloud-style.yaml in the current directory or the "
+        "nearest parent that has one].",
+        dir_okay=False,
     ),
 ]
 
