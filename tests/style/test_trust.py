@@ -469,7 +469,7 @@ def test_labelled_set_names_its_sources() -> None:
         assert r["registry"] in registries and r["package"] and r["version"], r
         assert r["path"] and isinstance(r["line"], int) and isinstance(r["label"], bool), r
         assert len(r["context"]) <= 100, r  # short contexts only, never the docs' text
-    held = [r for r in rows if r["split"] == "dev-h"]  # the seventh held-out split
+    held = [r for r in rows if r["split"] == "heldout"]  # the final held-out split
     assert {r.get("tool", "watcloud") for r in held} == {
         "watcloud",
         "codespell",
