@@ -330,6 +330,15 @@ _ITS = re.compile(
 _IT_S = re.compile(
     r"([Ii](?<![\w'’].)t['’]s)" + WS + r"(" + _WW + r")(?:" + WS + r"(" + _WW + r"))?"
 )
+# "it's many orders of magnitude", "it's two times": a measure after "it is", no noun owned.
+_MEASURE_WORDS = frozenset(
+    "many much several few two three four five ten hundreds thousands times".split()
+)
+# "It's nodes are busy": at a sentence start, a plural noun after "It's" is owned only when a
+# verb follows it; otherwise it is a cleft ("It's methods like X that ...").
+_VERB_AFTER_POSSESSED = frozenset(
+    "are were have had do don't aren't weren't can will must should may need use run".split()
+)
 # "It's these methods that ...": a cleft sentence, not a possessive.
 _CLEFT = frozenset("these those this that what how why who where when".split())
 
@@ -400,6 +409,16 @@ def its(text: str, ctx: Context) -> Iterator[Match]:
             continue
         if _PREPOSITION_WORD.fullmatch(low):
             continue  # "It's for packages that ...": it is
+        if low in _MEASURE_WORDS or low[:1].isdigit():
+            continue  # "it's many orders of magnitude cheaper", "it's two times faster": it is
+        if "'" in after or "’" in after:
+            after = ""  # "it's clear what's happening": a contraction is no plural noun
+        if (
+            _plural_noun(nxt)
+            and _sentence_start(text, m.start())
+            and after.lower() not in _VERB_AFTER_POSSESSED
+        ):
+            continue  # "It's methods like __init__ that ...": a cleft, "it is"
         wrong = (
             low in POSSESSED
             or (_plural_noun(nxt) and low not in IT_IS_FOLLOWERS)
@@ -1105,6 +1124,13 @@ def doubled_punctuation(text: str, ctx: Context) -> Iterator[Match]:
             or (m.start() > 0 and text[m.start() - 1].isdigit())
         ):
             continue  # "0000..0777" (a range), "(a, .. etc.)" (an elision)
+        if (
+            m.group(1) == ".."
+            and m.start() > 0
+            and text[m.start() - 1].isalnum()
+            and text[m.end() : m.end() + 1].isalnum()
+        ):
+            continue  # "a try..except block", "a..z": notation between two words, no typo
         pair = m.group(1)
         keep = pair[1] if pair[0] == "," and pair[1] != "," else pair[0]
         yield Match(m.start(), m.end(), keep, keep)
