@@ -908,8 +908,10 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
     seen: set[int] = set()
     text = blank_parentheticals(text)
 
-    def emit(start: int, end: int, suggestion: str, subject: int) -> Iterator[Match]:
-        if start not in seen and _opens_clause(text, subject):
+    def emit(start: int, end: int, suggestion: str, subject: int | None) -> Iterator[Match]:
+        # A personal pronoun is its own subject wherever it stands ("which means it are"):
+        # `subject` None skips the clause-opening test that noun phrases need.
+        if start not in seen and (subject is None or _opens_clause(text, subject)):
             seen.add(start)
             yield Match(start, end, suggestion)
 
@@ -1065,9 +1067,9 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         if v == "were" and _SUBJUNCTIVE.search(_clause_before(text, m.start())):
             continue  # "If it were named so", "as if it were a command line": a subjunctive
         if pro in ("he", "she", "it") and v in _TO_SINGULAR:
-            yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v], m.start())
+            yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v], None)
         elif pro in ("they", "we", "you") and v in _TO_PLURAL:
-            yield from emit(m.start("verb"), m.end("verb"), _TO_PLURAL[v], m.start())
+            yield from emit(m.start("verb"), m.end("verb"), _TO_PLURAL[v], None)
 
 
 # --- a dropped verb -----------------------------------------------------------------------
