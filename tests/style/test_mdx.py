@@ -88,6 +88,15 @@ def test_inline_markup_is_transparent() -> None:
     assert prose.text.strip() == "This is bold, emphasis and a link, then gone."
 
 
+def test_footnote_reference_vanishes_with_the_space_before_it() -> None:
+    # "for you [^fn1], however": the comma follows the word it belongs to; the definition
+    # line "[^fn1]: ..." is still prose and a reference mid-sentence joins its neighbours.
+    prose = extract("It writes it for you [^fn1], however not [^2] always.\n\n[^fn1]: A note.\n")
+    assert "for you, however not always." in prose.text
+    assert "A note." in prose.text
+    assert "fn1" not in prose.text
+
+
 def test_snake_case_and_paths_are_not_words() -> None:
     prose = extract("Set my_var in /etc/watcloud/config.yaml and values.yml now.\n")
     assert "my_var" in prose.text

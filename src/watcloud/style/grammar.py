@@ -330,6 +330,15 @@ _ITS = re.compile(
 _IT_S = re.compile(
     r"([Ii](?<![\w'’].)t['’]s)" + WS + r"(" + _WW + r")(?:" + WS + r"(" + _WW + r"))?"
 )
+# "it's many orders of magnitude", "it's two times": a measure after "it is", no noun owned.
+_MEASURE_WORDS = frozenset(
+    "many much several few two three four five ten hundreds thousands times".split()
+)
+# "It's nodes are busy": at a sentence start, a plural noun after "It's" is owned only when a
+# verb follows it; otherwise it is a cleft ("It's methods like X that ...").
+_VERB_AFTER_POSSESSED = frozenset(
+    "are were have had do don't aren't weren't can will must should may need use run".split()
+)
 # "It's these methods that ...": a cleft sentence, not a possessive.
 _CLEFT = frozenset("these those this that what how why who where when".split())
 
@@ -400,6 +409,16 @@ def its(text: str, ctx: Context) -> Iterator[Match]:
             continue
         if _PREPOSITION_WORD.fullmatch(low):
             continue  # "It's for packages that ...": it is
+        if low in _MEASURE_WORDS or low[:1].isdigit():
+            continue  # "it's many orders of magnitude cheaper", "it's two times faster": it is
+        if "'" in after or "’" in after:
+            after = ""  # "it's clear what's happening": a contraction is no plural noun
+        if (
+            _plural_noun(nxt)
+            and _sentence_start(text, m.start())
+            and after.lower() not in _VERB_AFTER_POSSESSED
+        ):
+            continue  # "It's methods like __init__ that ...": a cleft, "it is"
         wrong = (
             low in POSSESSED
             or (_plural_noun(nxt) and low not in IT_IS_FOLLOWERS)
@@ -841,13 +860,58 @@ _PLURAL_PREMODIFIERS = frozenset(
 )
 
 
+# What may stand between the start of a clause and the subject it opens: "if", "even if",
+# "but", "Note that", a determiner or quantifier ("Some parts of ...").
+_CLAUSE_OPENERS = frozenset(
+    """if even when whenever because since although though while unless until once so but and
+    or then however also thus therefore hence now note that as after before where whereas
+    otherwise instead yet still only too
+    the a an this these those some all most many several both few each every any no our your
+    their its my his her""".split()
+)
+_SUBORDINATORS = frozenset(
+    "if when whenever because since although though unless until once whereas".split()
+)
+_CLAUSE_CUT = re.compile(r"[,\u2014\u2013(\u00a7]|\s-\s")
+_OBJECT_START = frozenset(
+    """the a an its their your our his her my this these those one two all every each
+    some any no them it more much several many both only""".split()
+)
+_AUXILIARY_S = frozenset("is was has does doesn't isn't wasn't hasn't".split())
+
+
+def _opens_clause(text: str, start: int) -> bool:
+    """Strong evidence only: the subject noun phrase at `start` opens its clause (after a
+    sentence start, a comma or dash, and at most a conjunction and a determiner), so it is not
+    the object of a verb or preposition earlier in the sentence ("the need to monkeypatch
+    your own classes is", "handling all these differences is", "results of the tests are")."""
+    clause = _clause_before(text, start)
+    cut = 0
+    for m in _CLAUSE_CUT.finditer(clause):
+        cut = m.end()
+    words = [w.lower() for w in re.findall(r"[A-Za-z'’]+", clause[cut:])]
+    # "the request is not sent until all preceding requests ... has": a subordinate clause
+    # opens at its conjunction, whatever the main clause before it says.
+    last = max((i for i, w in enumerate(words) if w in _SUBORDINATORS), default=-1)
+    return all(w in _CLAUSE_OPENERS for w in words[last + 1 :])
+
+
+def _verb_takes_object(text: str, end: int) -> bool:
+    """ "shares the same storage", "depends on": a word that is a plural noun as often as a
+    verb ("values", "sources", "tests") is read as the verb only before its object."""
+    nxt = _NEXT_WORD.match(text, end)
+    return nxt is not None and nxt.group(1).lower() in _OBJECT_START
+
+
 @check("agreement")
 def agreement(text: str, ctx: Context) -> Iterator[Match]:
     seen: set[int] = set()
     text = blank_parentheticals(text)
 
-    def emit(start: int, end: int, suggestion: str) -> Iterator[Match]:
-        if start not in seen:
+    def emit(start: int, end: int, suggestion: str, subject: int | None) -> Iterator[Match]:
+        # A personal pronoun is its own subject wherever it stands ("which means it are"):
+        # `subject` None skips the clause-opening test that noun phrases need.
+        if start not in seen and (subject is None or _opens_clause(text, subject)):
             seen.add(start)
             yield Match(start, end, suggestion)
 
@@ -863,14 +927,14 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         if subject_is_object(ctx, text, m.start()):
             continue
         v = m.group("verb")
-        yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v])
+        yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v], m.start())
     for m in scan(_AGREE_EACH_OF, text):
         if subject_is_object(ctx, text, m.start()):
             continue
         if m.group("q").lower() in ("neither", "either"):
             continue  # "neither of these files need to": a plural verb is common usage
         v = m.group("verb")
-        yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR.get(v, "needs"))
+        yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR.get(v, "needs"), m.start())
     for m in scan(_AGREE_EACH, text):
         if _after_preposition(text, m.start()):
             continue  # "labels falling into each category have"
@@ -880,12 +944,14 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         if _irregular_plural(ctx, noun) or subject_is_object(ctx, text, m.start()):
             continue
         v = m.group("verb")
-        yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v])
+        yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v], m.start())
     for m in scan(_AGREE_PLURAL_SUBJ, text):
-        if _after_preposition(text, m.start()) and not _QUANTIFIER_OF.search(
-            text, max(0, m.start() - 20), m.start()
-        ):
-            continue
+        subject = m.start()
+        if _after_preposition(text, m.start()):
+            quantifier = _QUANTIFIER_OF.search(text, max(0, m.start() - 20), m.start())
+            if quantifier is None:
+                continue
+            subject = quantifier.start()  # "A few of our projects is"
         degree = _DEGREE_BEFORE.search(text, max(0, m.start() - 12), m.start())
         if degree is not None and _after_preposition(text, degree.start()):
             continue  # "a module with too many dependencies is": the object of "with"
@@ -906,14 +972,18 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         if subject_is_object(ctx, text, m.start()):
             continue  # "the way it launches these subprocesses isn't": an object
         v = m.group("verb")
-        yield from emit(m.start("verb"), m.end("verb"), _plural_of(v))
+        yield from emit(m.start("verb"), m.end("verb"), _plural_of(v), subject)
     for m in scan(_AGREE_SINGULAR_SUBJ, text):
         if m.group("verb") == "were" and _SUBJUNCTIVE.search(_clause_before(text, m.start())):
             continue  # "If the dependence were on 0.4": a subjunctive
         if _repeated_before(text, m):
             continue  # "in the the cluster have": the repeated word is the error
-        if _after_preposition(text, m.start()) and not _singular_head_before(text, m.start()):
-            continue
+        subject = m.start()
+        if _after_preposition(text, m.start()):
+            if not _singular_head_before(text, m.start()):
+                continue
+            head = _HEAD_PREP_BEFORE.search(text, max(0, m.start() - 50), m.start())
+            subject = head.start() if head is not None else subject  # "The output of [...]"
         noun = m.group("noun")
         mod = m.group("mod")
         if noun in NOT_SINGULAR_NOUN or noun.endswith(("ing", "ed")):
@@ -934,7 +1004,7 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         if subject_is_object(ctx, text, m.start()):
             continue
         v = m.group("verb")
-        yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v])
+        yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v], subject)
     for rx in (_AGREE_PREP, _AGREE_PARTS_OF):
         for m in scan(rx, text):
             if rx is _AGREE_PARTS_OF:
@@ -965,7 +1035,13 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
                 continue  # "for the various image formats that": a plural head noun, no verb
             if _RELATIVE.search(_clause_before(text, head_start)):
                 continue
-            yield from emit(m.start("verb"), m.end("verb"), _plural_of(v))
+            if (
+                v not in _AUXILIARY_S
+                and ctx.lexicon.plural_noun(v)
+                and not _verb_takes_object(text, m.end("verb"))
+            ):
+                continue  # "of the specific values that", "the data sources in": a noun
+            yield from emit(m.start("verb"), m.end("verb"), _plural_of(v), head_start)
     for m in scan(_AGREE_INITIAL_PLURAL, text):
         if not _sentence_start(text, m.start()) or not ctx.lexicon.plural_noun(m.group("noun")):
             continue
@@ -977,7 +1053,7 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         if mid and (mid[0].lower() in _STOP_MID or ctx.lexicon.verb_s(mid[0])):
             continue
         v = m.group("verb")
-        yield from emit(m.start("verb"), m.end("verb"), _plural_of(v))
+        yield from emit(m.start("verb"), m.end("verb"), _plural_of(v), m.start())
     for m in scan(_AGREE_PRONOUN, text):
         if _QUESTION_BEFORE.search(text, max(0, m.start() - 12), m.start()):
             continue
@@ -991,9 +1067,9 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         if v == "were" and _SUBJUNCTIVE.search(_clause_before(text, m.start())):
             continue  # "If it were named so", "as if it were a command line": a subjunctive
         if pro in ("he", "she", "it") and v in _TO_SINGULAR:
-            yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v])
+            yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v], None)
         elif pro in ("they", "we", "you") and v in _TO_PLURAL:
-            yield from emit(m.start("verb"), m.end("verb"), _TO_PLURAL[v])
+            yield from emit(m.start("verb"), m.end("verb"), _TO_PLURAL[v], None)
 
 
 # --- a dropped verb -----------------------------------------------------------------------
@@ -1105,6 +1181,13 @@ def doubled_punctuation(text: str, ctx: Context) -> Iterator[Match]:
             or (m.start() > 0 and text[m.start() - 1].isdigit())
         ):
             continue  # "0000..0777" (a range), "(a, .. etc.)" (an elision)
+        if (
+            m.group(1) == ".."
+            and m.start() > 0
+            and text[m.start() - 1].isalnum()
+            and text[m.end() : m.end() + 1].isalnum()
+        ):
+            continue  # "a try..except block", "a..z": notation between two words, no typo
         pair = m.group(1)
         keep = pair[1] if pair[0] == "," and pair[1] != "," else pair[0]
         yield Match(m.start(), m.end(), keep, keep)

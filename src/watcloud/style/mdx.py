@@ -20,6 +20,7 @@ _HEADING = re.compile(r"^([ \t]{0,3})(#{1,6})([ \t]+|$)")
 _LIST = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])([ \t]+)(\[[ xX]\][ \t]+)?")
 _QUOTE = re.compile(r"^[ \t]*(>[ \t]?)+")
 _FOOTDEF = re.compile(r"^([ \t]*)\[\^[^\]\s]+\]:[ \t]*")
+_FOOTREF = re.compile(r"\[\^[^\]\s]+\](?!:|\(|\[)")
 _LINKDEF = re.compile(r"^[ \t]{0,3}\[[^\]^][^\]]*\]:[ \t]*\S+.*$")
 _THEMATIC = re.compile(r"^[ \t]*([-*_])([ \t]*\1){2,}[ \t]*$")
 _SETEXT = re.compile(r"^[ \t]*=+[ \t]*$")
@@ -500,6 +501,14 @@ def _inline(mask: Mask) -> None:
                 nxt = end
         elif c == "$":
             nxt = _math(mask, i)
+        elif tok == "[" and (fn := _FOOTREF.match(text, i)) is not None:
+            # "for you [^fn1], however": a footnote reference vanishes with the spaces
+            # before it, so the comma after it follows the word it belongs to.
+            lo = i
+            while lo > 0 and text[lo - 1] in " \t" and not done[lo - 1]:
+                lo -= 1
+            mask.drop(lo, fn.end())
+            nxt = fn.end()
         elif tok in ("[", "!["):
             nxt = _link(mask, i, tok == "![", link_closes)
         elif c == "]":
