@@ -22,7 +22,7 @@ import gzip
 import json
 import re
 from importlib import resources
-from typing import Any, overload
+from typing import Any, Protocol, TypeVar, overload
 
 from watcloud.core.errors import InputError
 
@@ -54,10 +54,36 @@ PREFIXES = (
     "out",
     "post",
     "self",
+    "trans",
+    "meta",
+    "pseudo",
+    "hyper",
+    "semi",
+    "anti",
+    "intra",
 )
 PREFIX_BASE_FREQ = 1000  # the word after the prefix must be a common word
 VOCAB_CANDIDATE_FREQ = 100_000  # rank of a vocabulary word as a suggestion
 MIN_CANDIDATE_FREQ = 50  # a suggestion must be at least this common in the word list
+
+
+class _Found(Protocol):
+    @property
+    def rule(self) -> str: ...
+    @property
+    def matched(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def column(self) -> int: ...
+    @property
+    def end_column(self) -> int: ...
+    @property
+    def line_text(self) -> str: ...
+
+
+F = TypeVar("F", bound=_Found)
+
 MEMO_LIMIT = 100_000  # words remembered as known/unknown before the memo starts over
 
 
@@ -166,8 +192,13 @@ def misspellings() -> dict[str, str]:
 # such as "pycon", "asort", "hancar"); it is reported only for a letter dropped, added or
 # doubled, or two letters swapped, the slips typing makes.
 SHORT_WORD = 6
-# Letters appended to a known word to name a variant of it ("glibc", "jsonc", "httpx").
+# Letters appended to a known word to name a variant of it ("glibc", "jsonc", "httpx"), and
+# the "js" of JavaScript library and module-system names ("commonjs", "expressjs").
 NAME_SUFFIX_LETTERS = "cx"
+NAME_SUFFIXES = ("js",)
+# A word flagged in this many files of one run is the project's term, not a typo (the
+# per-run lexicon, `repeated_terms`): "iteratee" in three rule pages, "coords" in two guides.
+TERM_MIN_FILES = 2
 # A word that reads as two known words ("keystores", "callout") is reported only when the
 # correction restores a dropped letter, swaps two back or undoes a doubled letter
 # ("discared" -> "discarded", "beecause" -> "because").
@@ -292,6 +323,7 @@ DERIVATIONS = (
     ("ish", ""),
     ("less", ""),
     ("ness", ""),
+    ("iness", "y"),
     ("able", "e"),
     ("ables", "e"),
     ("ancy", "ant"),
@@ -461,6 +493,10 @@ class Speller:
             return "no vowel"  # "crmsh", "pkgs": letters, not a word
         if w[-1] in NAME_SUFFIX_LETTERS and len(w) >= 5 and self._known(w[:-1]):
             return "a known word and a letter"
+        for suffix in NAME_SUFFIXES:
+            stem = w[: -len(suffix)]
+            if w.endswith(suffix) and len(stem) >= 4 and self._known(stem):
+                return "a known word and a name suffix"  # "commonjs", "expressjs"
         return None
 
     def compound_parts(self, w: str) -> tuple[str, str] | None:
@@ -557,6 +593,8 @@ class Speller:
                 continue
             if cand == w[:-1] and not doubling(w, cand):
                 continue  # "crypto", "truthy", "param": a known word with a letter appended
+            if cand == w + "s" and len(w) >= 5 and w[-1] not in "isu":
+                continue  # "kwarg" (kwargs): the singular of a plural term, not a slip
             if short and not self._short_slip(w, cand):
                 continue  # a short name sits one edit from some English word by chance
             key = (cand[:1] == w[:1], cand[-1:] == w[-1:], freq, cand)
@@ -573,3 +611,39 @@ class Speller:
         ):
             return None  # "cmake", "xdist": a letter before a known word (no English onset)
         return best[3]
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _neighbours_of(f: _Found) -> tuple[str, str]:
+    """The words just before and after a finding on its line: the phrase it sits in."""
+    before = _WORD.findall(f.line_text[: max(0, f.column - 1)])
+    after = _WORD.search(f.line_text, max(0, f.end_column - 1))
+    return (before[-1].lower() if before else "", after.group(0).lower() if after else "")
+
+
+def repeated_terms(findings: list[F], min_files: int = TERM_MIN_FILES) -> list[F]:
+    """`findings` without the spelling findings on a word flagged in `min_files` files or
+    more of the run, in different phrases: a word a project writes in several of its
+    documents is its term ("the iteratee should", "an iteratee created", "coords, attrs" after
+    "dtype" and after "shape"), where a typo is a slip of one moment. A sentence copied from
+    one file to another copies its typo with it ("metadata abriged for brevity" in two
+    reference pages): the same word between the same two words everywhere stays reported. So
+    do the misspellings that are always reported (`data/misspellings.txt`, contractions
+    without their apostrophe, "everytime")."""
+    seen: dict[str, tuple[set[str], set[tuple[str, str]]]] = {}
+    for f in findings:
+        if f.rule == "spelling":
+            paths, phrases = seen.setdefault(f.matched.lower(), (set(), set()))
+            paths.add(f.path)
+            phrases.add(_neighbours_of(f))
+    sure = misspellings().keys() | NO_APOSTROPHE.keys() | WRONGLY_JOINED.keys()
+    terms = {
+        w
+        for w, (paths, phrases) in seen.items()
+        if len(paths) >= min_files and len(phrases) >= 2 and w not in sure
+    }
+    if not terms:
+        return findings
+    return [f for f in findings if not (f.rule == "spelling" and f.matched.lower() in terms)]
