@@ -17,6 +17,7 @@ words with digits, underscores or inner capitals (identifiers) are not checked.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gzip
 import json
@@ -60,7 +61,6 @@ PREFIXES = (
     "hyper",
     "semi",
     "anti",
-    "intra",
 )
 PREFIX_BASE_FREQ = 1000  # the word after the prefix must be a common word
 VOCAB_CANDIDATE_FREQ = 100_000  # rank of a vocabulary word as a suggestion
@@ -114,6 +114,10 @@ class WordFrequencies:
             return default
         j = i + len(word) + 2
         return int(bucket[j : bucket.index("\n", j)])
+
+    def common_words(self) -> list[str]:
+        """The common words (frequency >= PREFIX_BASE_FREQ)."""
+        return list(self._common)
 
     def common(self, word: str) -> bool:
         """At least PREFIX_BASE_FREQ: one dict lookup."""
@@ -199,6 +203,8 @@ NAME_SUFFIXES = ("js",)
 # A word flagged in this many files of one run is the project's term, not a typo (the
 # per-run lexicon, `repeated_terms`): "iteratee" in three rule pages, "coords" in two guides.
 TERM_MIN_FILES = 2
+# Lengths of a clipped form of a common word ("compat" for "compatibility").
+CLIPPED_LETTERS = (5, 7)
 # A word that reads as two known words ("keystores", "callout") is reported only when the
 # correction restores a dropped letter, swaps two back or undoes a doubled letter
 # ("discared" -> "discarded", "beecause" -> "because").
@@ -393,6 +399,7 @@ class Speller:
         self.dict = hunspell()
         self._memo: dict[str, str | None] = {}
         self._known_memo: dict[str, bool] = {}  # uncommon words: affix rules cost microseconds
+        self._sorted: list[str] | None = None  # the common words in order, for clipped()
 
     def known(self, word: str) -> bool:
         w = word.lower()
@@ -499,6 +506,25 @@ class Speller:
                 return "a known word and a name suffix"  # "commonjs", "expressjs"
         return None
 
+    def clipped(self, w: str) -> bool:
+        """A clipped form: the first CLIPPED_LETTERS of a common word at least three letters
+        longer, ending in a consonant, that no one letter completes ("compat" of
+        "compatibility"); not a dropped last letter ("documen" is a slip of "document",
+        "attemp" of "attempt", "develo" of "develop")."""
+        lo, hi = CLIPPED_LETTERS
+        if not lo <= len(w) <= hi or w[-1] in "aeiouy" or self._misdoubled(w):
+            return False  # "occurr" is "occur" with its last letter doubled
+        common = self._common_sorted()
+        i = bisect.bisect_left(common, w)
+        if not any(c.startswith(w) and len(c) >= len(w) + 3 for c in common[i : i + 40]):
+            return False
+        return not any(self._common(w + c) for c in "abcdefghijklmnopqrstuvwxyz")
+
+    def _common_sorted(self) -> list[str]:
+        if self._sorted is None:
+            self._sorted = sorted(self.words.common_words())
+        return self._sorted
+
     def compound_parts(self, w: str) -> tuple[str, str] | None:
         """Two common or vocabulary words of three letters or more, seven letters or more
         together, written as one ("keystores": key + stores, "callout": call + out), or
@@ -525,7 +551,7 @@ class Speller:
         fixed = NO_APOSTROPHE.get(w) or WRONGLY_JOINED.get(w)
         if fixed is not None:
             return fixed
-        if self.name_shape(w) is not None:
+        if self.name_shape(w) is not None or self.clipped(w):
             return None
         for small in GLUED:
             head = w[: -len(small)]
