@@ -495,11 +495,20 @@ class Speller:
     def name_shape(self, w: str) -> str | None:
         """Why `w` is shaped like a name or an identifier rather than a misspelt English word,
         or None. English words have a vowel; a known word with "c" or "x" appended is a
-        variant of a name ("glibc", "jsonc", "httpx", "objectivec")."""
+        variant of a name ("glibc", "jsonc", "httpx", "objectivec"), with "js" a library
+        ("commonjs"), and a common word with "d" a daemon ("searchd", "deployd")."""
         if not any(c in "aeiouy" for c in w):
             return "no vowel"  # "crmsh", "pkgs": letters, not a word
         if w[-1] in NAME_SUFFIX_LETTERS and len(w) >= 5 and self._known(w[:-1]):
             return "a known word and a letter"
+        if (
+            len(w) >= 6
+            and w[-1] == "d"
+            and w[-2] not in "aeiouy"
+            and self._common(w[:-1])
+            and not self._misdoubled(w)
+        ):
+            return "a daemon's name"  # "searchd", "startd", "deployd": a verb and a "d"
         for suffix in NAME_SUFFIXES:
             stem = w[: -len(suffix)]
             if w.endswith(suffix) and len(stem) >= 4 and self._known(stem):
