@@ -74,6 +74,7 @@ from pathlib import Path
 from style_common import CORPUS_TAR, run_peers
 from watcloud.style.config import StyleConfig
 from watcloud.style.engine import Checker
+from watcloud.style.spelling import repeated_terms
 from watcloud.style.workflow import blocks, matches, project_names
 
 PACKAGES = [  # (split, registry, name, version)
@@ -504,21 +505,24 @@ def token(r: dict[str, object]) -> str:
 def run_ours(root: Path, checker: Checker) -> tuple[list[dict[str, object]], float]:
     out = []
     t0 = time.process_time()
+    found = []
     for p in docs(root):
-        for f in checker.check_blocks(blocks(p), rel(root, p), names=project_names(p)):
-            col = f.column - 1
-            out.append(
-                {
-                    "tool": OURS,
-                    "path": f.path,
-                    "line": f.line,
-                    "rule": f.rule,
-                    "severity": f.severity,
-                    "matched": f.matched,
-                    "suggestion": f.suggestion,
-                    "context": f.line_text[max(0, col - 40) : col + 40],
-                }
-            )
+        found.extend(checker.check_blocks(blocks(p), rel(root, p), names=project_names(p)))
+    # As `watcloud style check` over the package: a word flagged in several files is a term.
+    for f in repeated_terms(found):
+        col = f.column - 1
+        out.append(
+            {
+                "tool": OURS,
+                "path": f.path,
+                "line": f.line,
+                "rule": f.rule,
+                "severity": f.severity,
+                "matched": f.matched,
+                "suggestion": f.suggestion,
+                "context": f.line_text[max(0, col - 40) : col + 40],
+            }
+        )
     return out, time.process_time() - t0
 
 

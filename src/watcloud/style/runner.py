@@ -19,6 +19,7 @@ from watcloud.style.config import load_settings
 from watcloud.style.engine import Checker, is_markdown
 from watcloud.style.model import Finding
 from watcloud.style.rules import Rule
+from watcloud.style.spelling import repeated_terms
 from watcloud.style.workflow import (
     BLOCK_CHARS,
     apply_baseline,
@@ -149,6 +150,8 @@ def check_paths(
         by_name[name] = f
         out.findings.extend(found)
     out.files = len(by_name)
+    # A word flagged in several files of the run is the project's term (a per-run lexicon).
+    out.findings = repeated_terms(out.findings)
 
     def root_relative(name: str) -> str:
         """Baseline entries are keyed by the path under the project root, whatever the cwd."""

@@ -17,12 +17,13 @@ words with digits, underscores or inner capitals (identifiers) are not checked.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gzip
 import json
 import re
 from importlib import resources
-from typing import Any, overload
+from typing import Any, Protocol, TypeVar, overload
 
 from watcloud.core.errors import InputError
 
@@ -54,10 +55,35 @@ PREFIXES = (
     "out",
     "post",
     "self",
+    "trans",
+    "meta",
+    "pseudo",
+    "hyper",
+    "semi",
+    "anti",
 )
 PREFIX_BASE_FREQ = 1000  # the word after the prefix must be a common word
 VOCAB_CANDIDATE_FREQ = 100_000  # rank of a vocabulary word as a suggestion
 MIN_CANDIDATE_FREQ = 50  # a suggestion must be at least this common in the word list
+
+
+class _Found(Protocol):
+    @property
+    def rule(self) -> str: ...
+    @property
+    def matched(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def column(self) -> int: ...
+    @property
+    def end_column(self) -> int: ...
+    @property
+    def line_text(self) -> str: ...
+
+
+F = TypeVar("F", bound=_Found)
+
 MEMO_LIMIT = 100_000  # words remembered as known/unknown before the memo starts over
 
 
@@ -88,6 +114,10 @@ class WordFrequencies:
             return default
         j = i + len(word) + 2
         return int(bucket[j : bucket.index("\n", j)])
+
+    def common_words(self) -> list[str]:
+        """The common words (frequency >= PREFIX_BASE_FREQ)."""
+        return list(self._common)
 
     def common(self, word: str) -> bool:
         """At least PREFIX_BASE_FREQ: one dict lookup."""
@@ -166,8 +196,15 @@ def misspellings() -> dict[str, str]:
 # such as "pycon", "asort", "hancar"); it is reported only for a letter dropped, added or
 # doubled, or two letters swapped, the slips typing makes.
 SHORT_WORD = 6
-# Letters appended to a known word to name a variant of it ("glibc", "jsonc", "httpx").
+# Letters appended to a known word to name a variant of it ("glibc", "jsonc", "httpx"), and
+# the "js" of JavaScript library and module-system names ("commonjs", "expressjs").
 NAME_SUFFIX_LETTERS = "cx"
+NAME_SUFFIXES = ("js",)
+# A word flagged in this many files of one run is the project's term, not a typo (the
+# per-run lexicon, `repeated_terms`): "iteratee" in three rule pages, "coords" in two guides.
+TERM_MIN_FILES = 2
+# Lengths of a clipped form of a common word ("compat" for "compatibility").
+CLIPPED_LETTERS = (5, 7)
 # A word that reads as two known words ("keystores", "callout") is reported only when the
 # correction restores a dropped letter, swaps two back or undoes a doubled letter
 # ("discared" -> "discarded", "beecause" -> "because").
@@ -292,6 +329,7 @@ DERIVATIONS = (
     ("ish", ""),
     ("less", ""),
     ("ness", ""),
+    ("iness", "y"),
     ("able", "e"),
     ("ables", "e"),
     ("ancy", "ant"),
@@ -361,6 +399,7 @@ class Speller:
         self.dict = hunspell()
         self._memo: dict[str, str | None] = {}
         self._known_memo: dict[str, bool] = {}  # uncommon words: affix rules cost microseconds
+        self._sorted: list[str] | None = None  # the common words in order, for clipped()
 
     def known(self, word: str) -> bool:
         w = word.lower()
@@ -456,12 +495,44 @@ class Speller:
     def name_shape(self, w: str) -> str | None:
         """Why `w` is shaped like a name or an identifier rather than a misspelt English word,
         or None. English words have a vowel; a known word with "c" or "x" appended is a
-        variant of a name ("glibc", "jsonc", "httpx", "objectivec")."""
+        variant of a name ("glibc", "jsonc", "httpx", "objectivec"), with "js" a library
+        ("commonjs"), and a common word with "d" a daemon ("searchd", "deployd")."""
         if not any(c in "aeiouy" for c in w):
             return "no vowel"  # "crmsh", "pkgs": letters, not a word
         if w[-1] in NAME_SUFFIX_LETTERS and len(w) >= 5 and self._known(w[:-1]):
             return "a known word and a letter"
+        if (
+            len(w) >= 6
+            and w[-1] == "d"
+            and w[-2] not in "aeiouy"
+            and self._common(w[:-1])
+            and not self._misdoubled(w)
+        ):
+            return "a daemon's name"  # "searchd", "startd", "deployd": a verb and a "d"
+        for suffix in NAME_SUFFIXES:
+            stem = w[: -len(suffix)]
+            if w.endswith(suffix) and len(stem) >= 4 and self._known(stem):
+                return "a known word and a name suffix"  # "commonjs", "expressjs"
         return None
+
+    def clipped(self, w: str) -> bool:
+        """A clipped form: the first CLIPPED_LETTERS of a common word at least three letters
+        longer, ending in a consonant, that no one letter completes ("compat" of
+        "compatibility"); not a dropped last letter ("documen" is a slip of "document",
+        "attemp" of "attempt", "develo" of "develop")."""
+        lo, hi = CLIPPED_LETTERS
+        if not lo <= len(w) <= hi or w[-1] in "aeiouy" or self._misdoubled(w):
+            return False  # "occurr" is "occur" with its last letter doubled
+        common = self._common_sorted()
+        i = bisect.bisect_left(common, w)
+        if not any(c.startswith(w) and len(c) >= len(w) + 3 for c in common[i : i + 40]):
+            return False
+        return not any(self._common(w + c) for c in "abcdefghijklmnopqrstuvwxyz")
+
+    def _common_sorted(self) -> list[str]:
+        if self._sorted is None:
+            self._sorted = sorted(self.words.common_words())
+        return self._sorted
 
     def compound_parts(self, w: str) -> tuple[str, str] | None:
         """Two common or vocabulary words of three letters or more, seven letters or more
@@ -489,7 +560,7 @@ class Speller:
         fixed = NO_APOSTROPHE.get(w) or WRONGLY_JOINED.get(w)
         if fixed is not None:
             return fixed
-        if self.name_shape(w) is not None:
+        if self.name_shape(w) is not None or self.clipped(w):
             return None
         for small in GLUED:
             head = w[: -len(small)]
@@ -557,6 +628,8 @@ class Speller:
                 continue
             if cand == w[:-1] and not doubling(w, cand):
                 continue  # "crypto", "truthy", "param": a known word with a letter appended
+            if cand == w + "s" and len(w) >= 5 and w[-1] not in "isu":
+                continue  # "kwarg" (kwargs): the singular of a plural term, not a slip
             if short and not self._short_slip(w, cand):
                 continue  # a short name sits one edit from some English word by chance
             key = (cand[:1] == w[:1], cand[-1:] == w[-1:], freq, cand)
@@ -573,3 +646,39 @@ class Speller:
         ):
             return None  # "cmake", "xdist": a letter before a known word (no English onset)
         return best[3]
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _neighbours_of(f: _Found) -> tuple[str, str]:
+    """The words just before and after a finding on its line: the phrase it sits in."""
+    before = _WORD.findall(f.line_text[: max(0, f.column - 1)])
+    after = _WORD.search(f.line_text, max(0, f.end_column - 1))
+    return (before[-1].lower() if before else "", after.group(0).lower() if after else "")
+
+
+def repeated_terms(findings: list[F], min_files: int = TERM_MIN_FILES) -> list[F]:
+    """`findings` without the spelling findings on a word flagged in `min_files` files or
+    more of the run, in different phrases: a word a project writes in several of its
+    documents is its term ("the iteratee should", "an iteratee created", "coords, attrs" after
+    "dtype" and after "shape"), where a typo is a slip of one moment. A sentence copied from
+    one file to another copies its typo with it ("metadata abriged for brevity" in two
+    reference pages): the same word between the same two words everywhere stays reported. So
+    do the misspellings that are always reported (`data/misspellings.txt`, contractions
+    without their apostrophe, "everytime")."""
+    seen: dict[str, tuple[set[str], set[tuple[str, str]]]] = {}
+    for f in findings:
+        if f.rule == "spelling":
+            paths, phrases = seen.setdefault(f.matched.lower(), (set(), set()))
+            paths.add(f.path)
+            phrases.add(_neighbours_of(f))
+    sure = misspellings().keys() | NO_APOSTROPHE.keys() | WRONGLY_JOINED.keys()
+    terms = {
+        w
+        for w, (paths, phrases) in seen.items()
+        if len(paths) >= min_files and len(phrases) >= 2 and w not in sure
+    }
+    if not terms:
+        return findings
+    return [f for f in findings if not (f.rule == "spelling" and f.matched.lower() in terms)]
