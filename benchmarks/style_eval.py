@@ -39,10 +39,11 @@ Splits:
   of their docs before the checker ran on them; labelled once on the checker as it was on main
   cb5e076 (56/101 = 55% right), by someone who does not tune the rules; measured once more,
   untouched, after the dev-g tuning (56/83 = 67%); the seventh held-out split, then tuned on.
-- `heldout`: 8 PyPI sdists and 33 npm packages used in no other split and sharing no author,
-  org or lineage with one (about 208,000 words), chosen by the kind and size of their docs
-  before the checker ran on them; labelled once on the checker as it was on main 19198cc, by
-  someone who does not tune the rules; the final held-out split, never tuned on.
+- `dev-i` (built as `heldout`): 8 PyPI sdists and 33 npm packages used in no other split and
+  sharing no author, org or lineage with one (about 208,000 words), chosen by the kind and size
+  of their docs before the checker ran on them; labelled once on the checker as it was on main
+  19198cc (58/79 = 73% right), by someone who does not tune the rules; measured once more,
+  untouched, after the dev-h tuning (58/76 = 76%); the eighth held-out split, then tuned on.
 - `watcloud-site`: WATcloud's own website (the docs corpus under the project's shared data,
   unpacked at run time); an evaluation split, never tuned on.
 
@@ -325,26 +326,27 @@ PACKAGES += [
         )
     ),
 ]
-# heldout (session 4, the final held-out split): 8 PyPI sdists and 33 npm packages used in no
-# other split and sharing no author, org or lineage with one. How they were chosen: by the kind and
-# size of the Markdown docs they ship (counted with `docs()` below, i.e. the files the default
-# config reads), before the checker was run on them, never by its findings: user guides
-# (typed-settings, inline-snapshot) and long hand-written READMEs of libraries by different
-# authors; one package per author or org. Left out: outlines (50,000 words: with it one project
-# would be about 20% of the split), fastmcp (630,000 words), rq and rate-limiter-flexible (their
-# sdists/tarballs ship copies of their docs under .claude/worktrees/), pyjanitor (AGENTS.md and a
-# second copy of its README), harlequin (agent skill references), formidable (half its words are a
-# Portuguese translation), oidc-provider (mostly third-party notices), pyinstrument (cibuildwheel's
-# author), dirty-equals (pydantic's author and org), pytest-httpx (an httpx plugin), pip-tools
-# (built on pip), socket.io (mongoose's org), slonik (eslint-plugin-jsdoc's author), bull
-# (bullmq's author), packages shipping only a short README (handlebars, stylelint,
-# typescript-eslint, puppeteer, immer, ...) and sdists that did not build with
-# `pip download --no-binary :all:` (piccolo, shot-scraper, orjson); Debian gzips its larger docs,
-# so none from there. About 208,000 words. Labelled once, on the checker as it was on main 19198cc,
-# by someone who does not tune rules; the engineers tuning rules never see it.
+# dev-i (session 4; built as the held-out split `heldout`, measured untouched at 73% and, after
+# the dev-h tuning, 76%; then tuned on): 8 PyPI sdists and 33 npm packages used in no other split
+# and sharing no author, org or lineage with one. How they were chosen: by the kind and size of
+# the Markdown docs they ship (counted with `docs()` below, i.e. the files the default config
+# reads), before the checker was run on them, never by its findings: user guides (typed-settings,
+# inline-snapshot) and long hand-written READMEs of libraries by different authors; one package
+# per author or org. Left out: outlines (50,000 words: with it one project would be about 20% of
+# the split), fastmcp (630,000 words), rq and rate-limiter-flexible (their sdists/tarballs ship
+# copies of their docs under .claude/worktrees/), pyjanitor (AGENTS.md and a second copy of its
+# README), harlequin (agent skill references), formidable (half its words are a Portuguese
+# translation), oidc-provider (mostly third-party notices), pyinstrument (cibuildwheel's author),
+# dirty-equals (pydantic's author and org), pytest-httpx (an httpx plugin), pip-tools (built on
+# pip), socket.io (mongoose's org), slonik (eslint-plugin-jsdoc's author), bull (bullmq's author),
+# packages shipping only a short README (handlebars, stylelint, typescript-eslint, puppeteer,
+# immer, ...) and sdists that did not build with `pip download --no-binary :all:` (piccolo,
+# shot-scraper, orjson); Debian gzips its larger docs, so none from there. About 208,000 words.
+# Labelled once, on the checker as it was on main 19198cc, by someone who does not tune rules; the
+# engineers tuning rules never see it.
 PACKAGES += [
     *(
-        ("heldout", "pypi", n, v)
+        ("dev-i", "pypi", n, v)
         for n, v in (
             ("typed_settings", "26.0.0"),
             ("inline_snapshot", "0.36.1"),
@@ -357,7 +359,7 @@ PACKAGES += [
         )
     ),
     *(
-        ("heldout", "npm", n, v)
+        ("dev-i", "npm", n, v)
         for n, v in (
             ("libphonenumber-js", "1.13.16"),
             ("mssql", "12.7.16"),
