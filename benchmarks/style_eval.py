@@ -410,7 +410,7 @@ SPLITS = (
     "dev-f",
     "dev-g",
     "dev-h",
-    "heldout",
+    "dev-i",
     "watcloud-site",
 )
 LABELS = Path(__file__).parent / "data" / "style_labels.jsonl"
