@@ -523,7 +523,12 @@ def _inline(mask: Mask) -> None:
             if not (before.isalnum() and after.isalnum()):
                 mask.drop(i, m.end())
         elif c == "&":
-            mask.blank(i, m.end())
+            if _CODE_ENTITY.fullmatch(tok):
+                # `Array&lt;YEvent&gt;, T`: an escaped code character is a character of
+                # the sentence, not a space (a blank left " ," behind it).
+                mask.token(i, m.end())
+            else:
+                mask.blank(i, m.end())
         elif tok.startswith(("http", "www")):
             url_end = _URL_END.search(text, i)
             stop = url_end.start() if url_end else n
@@ -534,6 +539,10 @@ def _inline(mask: Mask) -> None:
             mask.token(i, stop)
             nxt = stop
         pos = max(nxt, i + 1)
+
+
+_CODE_ENTITY = re.compile(r"&(?:lt|gt|amp|#0*(?:60|62|38)|#[xX]0*(?:3[cCeE]|26));")
+_HTML_CODE = re.compile(r"<(code|kbd|samp|var|tt)(?:\s[^<>]*)?>", re.IGNORECASE)
 
 
 def _angle(mask: Mask, i: int) -> int:
@@ -556,6 +565,13 @@ def _angle(mask: Mask, i: int) -> int:
     if am:
         mask.token(i, i + am.end())
         return i + am.end()
+    cm = _HTML_CODE.match(text, i)
+    if cm is not None:
+        # Inline `<code>f(a, b)</code>` (also kbd, samp, var, tt): code, one token.
+        code_close = re.compile(r"</" + cm.group(1) + r"\s*>", re.IGNORECASE).search(text, cm.end())
+        if code_close is not None and not _blank_line_between(text, i, code_close.start()):
+            mask.token(i, code_close.end())
+            return code_close.end()
     if re.match(r"</?[A-Za-z]|<>|</>", text[i : i + 3]):
         end = _tag_end(text, i)
         if end > 0:
