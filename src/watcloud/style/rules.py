@@ -270,6 +270,8 @@ def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
                 continue  # "# Package Package", "Bora Bora": a name or title, not a slip
             if _same_word_around(text, m.start(1), m.end(3), word):
                 continue  # "Print print print!": a word three times is deliberate
+            if word.lower() in ("it", "you") and _CLAUSE_VERB.match(text, m.end(3)):
+                continue  # "when you set it it will": an object, then a new clause's subject
             yield Hit(
                 m.start(2),
                 m.end(3),
@@ -294,6 +296,15 @@ def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
                 bm.replacement if rule.fix else None,
                 bm.guard,
             )
+
+
+# An auxiliary or modal after "it it" / "you you": the second pronoun opens a clause whose
+# comma is missing ("When you set it it will set it", "I told you you can").
+_CLAUSE_VERB = re.compile(
+    r"[ \t\n]+(?:will|would|can|could|should|shall|may|might|must|is|was|has|had|does|did"
+    r"|are|were|have|do|won't|can't|isn't|wasn't|doesn't|didn't|don't|'ll|’ll|'s|’s)\b",
+    re.IGNORECASE,
+)
 
 
 # Closed-class words: capitalised twice ("The The", "To To" in a title-case heading) they are
