@@ -133,6 +133,15 @@ NOT_AFTER_ARTICLE = frozenset(
 )
 
 
+# A capital whose letter name begins with a vowel sound (ef, aitch, el, em, en, ar, es, ex),
+# one or two lowercase letters, then a capital: "NeDB", "RxJS"; not a word ("MySQL").
+_SHORT_CAMEL = re.compile(r"([FHLMNRSX][a-z]{1,2})[A-Z]")
+_SHORT_CAMEL_WORDS = frozenset(
+    "my me no so he hi her his new now net max min mix set six hot run sun red low law map"
+    " fix fun has lab log".split()
+)
+
+
 def wants_an(word: str) -> bool | None:
     """True: 'an' goes before `word`; False: 'a'; None: cannot tell."""
     if not word:
@@ -157,6 +166,11 @@ def wants_an(word: str) -> bool | None:
         return _acronym_sound(prefix)
     if len(word) > 1 and (word[1].isdigit() or word[1] == "-"):
         return word[0].upper() in LETTER_VOWEL_SOUND
+    short = _SHORT_CAMEL.match(word)
+    if short and short.group(1).lower() not in _SHORT_CAMEL_WORDS:
+        # "NeDB", "RxJS": a capital and one or two lowercase letters, then capitals. The
+        # first part is read as letters ("en-ee", "ar-ex": an) or as a syllable ("nee": a).
+        return None
     if len(word) == 1:
         return None  # a lowercase letter: "an x" (ex) or "a x" (a variable x)?
     if word.lower() in LOWER_ACRONYMS:
@@ -334,6 +348,17 @@ _IT_S = re.compile(
 _MEASURE_WORDS = frozenset(
     "many much several few two three four five ten hundreds thousands times".split()
 )
+# "it's way out of scope", "it's way too slow", "it's far more": an adverb of degree, "it is";
+# "made its way out" (a verb of motion before it) keeps the possessive reading.
+_DEGREE_WORDS = frozenset({"way", "far"})
+_DEGREE_AFTER = frozenset(
+    "too more less out off over beyond past ahead behind above below better worse".split()
+)
+_WAY_VERBS = re.compile(
+    r"(?:make|made|find|found|work|worked|pave|paved|lose|lost|wend|wended|push|pushed|"
+    r"force|forced|fight|fought|feel|felt|find|wind|wound)(?:s|ing)?" + WS + r"$",
+    re.IGNORECASE,
+)
 # "It's nodes are busy": at a sentence start, a plural noun after "It's" is owned only when a
 # verb follows it; otherwise it is a cleft ("It's methods like X that ...").
 _VERB_AFTER_POSSESSED = frozenset(
@@ -411,6 +436,12 @@ def its(text: str, ctx: Context) -> Iterator[Match]:
             continue  # "It's for packages that ...": it is
         if low in _MEASURE_WORDS or low[:1].isdigit():
             continue  # "it's many orders of magnitude cheaper", "it's two times faster": it is
+        if (
+            low in _DEGREE_WORDS
+            and (after.lower() in _DEGREE_AFTER or after.lower().endswith("er"))
+            and not _WAY_VERBS.search(text[max(0, m.start() - 20) : m.start()])
+        ):
+            continue  # "since it's way out of scope": it is, "way" a degree adverb
         if "'" in after or "’" in after:
             after = ""  # "it's clear what's happening": a contraction is no plural noun
         if (
@@ -793,7 +824,18 @@ _OBJECT_VERBS = frozenset(
 def blank_parentheticals(text: str) -> str:
     """ "the repo (namely DNS management) depends": the parenthetical becomes spaces (same
     length, so positions stay), and the subject sits next to its verb again."""
-    return _PARENS.sub(lambda m: " " * len(m.group()), text)
+    return _PARENS.sub(_blank_parenthetical, text)
+
+
+# "the queue (and Redis) are ready": a parenthetical that adds a subject coordinates it; its
+# words stay (brackets become spaces) so that the coordination is seen.
+_ADDS_SUBJECT = re.compile(r"\(\s*(?:and|or|plus|as well as|along with|together with)\b", re.I)
+
+
+def _blank_parenthetical(m: re.Match[str]) -> str:
+    if _ADDS_SUBJECT.match(m.group()):
+        return " " + m.group()[1:-1] + " "
+    return " " * len(m.group())
 
 
 def _clause_before(text: str, start: int) -> str:
@@ -872,7 +914,9 @@ _CLAUSE_OPENERS = frozenset(
 _SUBORDINATORS = frozenset(
     "if when whenever because since although though unless until once whereas".split()
 )
-_CLAUSE_CUT = re.compile(r"[,\u2014\u2013(\u00a7]|\s-\s")
+# A code token (§) cuts a clause only where no word leads into it: "with a lowercase `x` as
+# the check digit are" keeps its head "Numbers" (the token sits inside the phrase).
+_CLAUSE_CUT = re.compile(r"[,\u2014\u2013(]|(?<![\w'’][ \t])\u00a7|\s-\s")
 _OBJECT_START = frozenset(
     """the a an its their your our his her my this these those one two all every each
     some any no them it more much several many both only""".split()
