@@ -356,7 +356,7 @@ _DEGREE_AFTER = frozenset(
 )
 _WAY_VERBS = re.compile(
     r"(?:make|made|find|found|work|worked|pave|paved|lose|lost|wend|wended|push|pushed|"
-    r"force|forced|fight|fought|feel|felt|find|wind|wound)(?:s|ing)?" + WS + r"$",
+    r"force|forced|fight|fought|feel|felt|wind|wound)(?:s|ing)?" + WS + r"$",
     re.IGNORECASE,
 )
 # "It's nodes are busy": at a sentence start, a plural noun after "It's" is owned only when a
