@@ -470,7 +470,7 @@ def test_labelled_set_names_its_sources() -> None:
         assert r["registry"] in registries and r["package"] and r["version"], r
         assert r["path"] and isinstance(r["line"], int) and isinstance(r["label"], bool), r
         assert len(r["context"]) <= 100, r  # short contexts only, never the docs' text
-    held = [r for r in rows if r["split"] == "dev-i"]  # the eighth held-out split
+    held = [r for r in rows if r["split"] == "heldout"]  # the ninth held-out split
     assert {r.get("tool", "watcloud") for r in held} == {
         "watcloud",
         "codespell",
