@@ -13,28 +13,28 @@ from pathlib import Path
 
 import pytest
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+from tests.docs_pages import DOCS, PYTHON_BLOCK, section
+
 PAGES = {"notify": "## Usage", "users": "## Usage", "expiry": "## Usage"}
 HEADING = re.compile(r"^### `(\w+)\(", re.M)
-BLOCK = re.compile(r"^```python\n(.*?)^```", re.M | re.S)
 
 
 def library_section(tool: str) -> str:
     text = (DOCS / f"{tool}.md").read_text()
-    start = text.index("\n## Library\n")
-    assert text.index(f"\n{PAGES[tool]}") < start, "Library comes after the usage section"
-    end = text.find("\n## ", start + 1)
-    return text[start : end if end != -1 else len(text)]
+    assert text.index(f"\n{PAGES[tool]}") < text.index("\n## Library\n"), (
+        "Library comes after the usage section"
+    )
+    return section(tool)
 
 
 def examples(tool: str) -> list[tuple[str, str]]:
     """(function name, its example's code) for each `### `name(...)`` heading."""
-    section = library_section(tool)
-    heads = list(HEADING.finditer(section))
+    library = library_section(tool)
+    heads = list(HEADING.finditer(library))
     found = []
     for i, head in enumerate(heads):
-        end = heads[i + 1].start() if i + 1 < len(heads) else len(section)
-        blocks = BLOCK.findall(section, head.end(), end)
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(library)
+        blocks = PYTHON_BLOCK.findall(library, head.end(), end)
         assert len(blocks) == 1, f"{tool}: `{head.group(1)}` needs one python example"
         found.append((head.group(1), blocks[0]))
     return found

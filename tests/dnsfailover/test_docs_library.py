@@ -4,7 +4,6 @@ web server on loopback, and every function the package exports is documented and
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -14,33 +13,19 @@ from typing import Any
 
 import pytest
 
-import watcloud.dnsfailover
 from tests.dnsfailover.conftest import Knot, WebServer, start_web
-
-DOC = Path(__file__).resolve().parents[2] / "docs" / "dnsfailover.md"
-
-
-def library_section() -> str:
-    text = DOC.read_text()
-    start = text.index("\n## Library\n")
-    return text[start : text.index("\n## ", start + 1)]
+from tests.docs_pages import assert_exports_documented_and_called, python_blocks, section
 
 
 def examples(knot: Knot, web: WebServer) -> list[str]:
-    blocks = re.findall(r"```python\n(.*?)```", library_section(), re.S)
+    blocks = python_blocks(section("dnsfailover"))
     return [
         b.replace("port: 5353", f"port: {knot.port}").replace("8080", str(web.port)) for b in blocks
     ]
 
 
 def test_every_export_is_documented_and_called() -> None:
-    section = library_section()
-    code = "\n".join(re.findall(r"```python\n(.*?)```", section, re.S))
-    for name in watcloud.dnsfailover.__all__:
-        assert f"`{name}" in section, f"{name} is not in the Library table"
-        if name[0].islower():
-            assert f"{name}(" in code, f"no example calls {name}"
-        assert getattr(watcloud.dnsfailover, name) is not None
+    assert_exports_documented_and_called("dnsfailover")
 
 
 def test_the_examples_run(

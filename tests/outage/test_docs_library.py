@@ -3,38 +3,23 @@ every function the package exports is documented there and called by an example.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import watcloud.outage
+from tests.docs_pages import assert_exports_documented_and_called, python_blocks, section
 from tests.outage.conftest import Site, notice_html
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "outage.md"
 LIVE = "https://plantops.uwaterloo.ca/service-interruptions/"
 
 
-def library_section() -> str:
-    text = DOC.read_text()
-    start = text.index("\n## Library\n")
-    end = text.index("\n## ", start + 1)
-    return text[start:end]
-
-
 def examples() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", library_section(), re.S)
+    return python_blocks(section("outage"))
 
 
 def test_every_export_is_documented_and_called() -> None:
-    section = library_section()
-    code = "\n".join(examples())
-    for name in watcloud.outage.__all__:
-        assert f"`{name}" in section, f"{name} is not in the Library table"
-        if name[0].islower():
-            assert f"{name}(" in code, f"no example calls {name}"
-        assert getattr(watcloud.outage, name) is not None
+    assert_exports_documented_and_called("outage")
 
 
 def test_the_examples_run(

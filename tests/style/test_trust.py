@@ -445,32 +445,26 @@ def test_missing_hunspell_dictionary_is_one_clear_error(monkeypatch: pytest.Monk
         spelling.hunspell.cache_clear()
 
 
-def test_labelled_set_names_its_sources() -> None:
+def test_labelled_set_names_its_sources(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every label row names a package the eval harness fetches (split, registry, name and
+    version as in its PACKAGES), so each verdict can be traced back to the real docs."""
+    import importlib
     import json
+    import sys
 
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "style_labels.jsonl"
-    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    bench = Path(__file__).resolve().parents[2] / "benchmarks"
+    monkeypatch.syspath_prepend(str(bench))  # style_eval imports style_common beside it
+    monkeypatch.delitem(sys.modules, "style_eval", raising=False)
+    harness = importlib.import_module("style_eval")
+    sources = {tuple(p) for p in harness.PACKAGES}
+    assert {split for split, *_ in sources} == set(harness.SPLITS)
+    rows = [json.loads(line) for line in harness.LABELS.read_text("utf-8").splitlines()]
     assert len(rows) > 300
     for r in rows:
-        splits = (
-            "dev",
-            "dev-b",
-            "dev-c",
-            "dev-d",
-            "dev-e",
-            "dev-f",
-            "dev-g",
-            "dev-h",
-            "dev-i",
-            "heldout",
-            "watcloud-site",
-        )
-        assert r["split"] in splits, r
-        registries = ("pypi", "npm", "debian", "shared")
-        assert r["registry"] in registries and r["package"] and r["version"], r
+        assert (r["split"], r["registry"], r["package"], r["version"]) in sources, r
         assert r["path"] and isinstance(r["line"], int) and isinstance(r["label"], bool), r
         assert len(r["context"]) <= 100, r  # short contexts only, never the docs' text
-    held = [r for r in rows if r["split"] == "heldout"]  # the ninth held-out split
+    held = [r for r in rows if r["split"] == "heldout"]  # the final held-out split
     assert {r.get("tool", "watcloud") for r in held} == {
         "watcloud",
         "codespell",
