@@ -69,8 +69,7 @@ def test_every_exported_function_is_documented(tool: str) -> None:
 @pytest.mark.parametrize("tool", sorted(PAGES))
 def test_library_examples_run(tool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    for var in ("HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        monkeypatch.setenv(var, str(tmp_path / "home" / var.lower()))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # the XDG dirs: tests/conftest.py
     for var in list(os.environ):
         if var.startswith("WATCLOUD_"):
             monkeypatch.delenv(var)

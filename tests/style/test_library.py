@@ -131,10 +131,11 @@ def test_the_library_section_examples_run(
     import re
 
     import watcloud.style
+    from tests.docs_pages import python_blocks
+    from tests.docs_pages import section as page_section
 
-    page = (Path(__file__).resolve().parents[2] / "docs/style.md").read_text()
-    section = page[page.index("\n## Library") : page.index("\n## ", page.index("\n## Library") + 1)]
-    examples = re.findall(r"```python\n(.*?)```", section, re.S)
+    section = page_section("style")
+    examples = python_blocks(section)
     assert len(examples) == 4
     for code in examples:
         exec(compile(code, "docs/style.md", "exec"), {})

@@ -543,6 +543,9 @@ def _inline(mask: Mask) -> None:
 
 _CODE_ENTITY = re.compile(r"&(?:lt|gt|amp|#0*(?:60|62|38)|#[xX]0*(?:3[cCeE]|26));")
 _HTML_CODE = re.compile(r"<(code|kbd|samp|var|tt)(?:\s[^<>]*)?>", re.IGNORECASE)
+_HTML_CODE_CLOSE = {
+    tag: re.compile(rf"</{tag}\s*>", re.IGNORECASE) for tag in ("code", "kbd", "samp", "var", "tt")
+}
 
 
 def _angle(mask: Mask, i: int) -> int:
@@ -568,7 +571,7 @@ def _angle(mask: Mask, i: int) -> int:
     cm = _HTML_CODE.match(text, i)
     if cm is not None:
         # Inline `<code>f(a, b)</code>` (also kbd, samp, var, tt): code, one token.
-        code_close = re.compile(r"</" + cm.group(1) + r"\s*>", re.IGNORECASE).search(text, cm.end())
+        code_close = _HTML_CODE_CLOSE[cm.group(1).lower()].search(text, cm.end())
         if code_close is not None and not _blank_line_between(text, i, code_close.start()):
             mask.token(i, code_close.end())
             return code_close.end()

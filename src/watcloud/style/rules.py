@@ -236,6 +236,7 @@ def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
         token = r"\b(?<!['’-])(" + "|".join(rule.tokens) + ")" if rule.tokens else _REPEAT_DEFAULT
         rx = _compiled(token + r"(" + WS + r")(\1)(?![\w'’-])", flags | re.I)
         allow = {a.lower() for a in rule.allow}
+        english = not rule.tokens  # a rule with its own tokens gets no English-word exceptions
         for m in rx.finditer(text):
             word = m.group(1)
             if word.lower() in allow or word.isdigit():
@@ -263,14 +264,15 @@ def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
             if m.group(1) != m.group(3) and not _sentence_begins(text, m.start(1)):
                 continue  # "the Dr. Project project": a name, then the common noun
             if (
-                word[:1].isupper()
+                english
+                and word[:1].isupper()
                 and m.group(1) == m.group(3)
                 and word.lower() not in _FUNCTION_WORDS
             ):
                 continue  # "# Package Package", "Bora Bora": a name or title, not a slip
             if _same_word_around(text, m.start(1), m.end(3), word):
                 continue  # "Print print print!": a word three times is deliberate
-            if word.lower() in ("it", "you") and _CLAUSE_VERB.match(text, m.end(3)):
+            if english and word.lower() in ("it", "you") and _CLAUSE_VERB.match(text, m.end(3)):
                 continue  # "when you set it it will": an object, then a new clause's subject
             yield Hit(
                 m.start(2),

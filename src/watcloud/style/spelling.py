@@ -23,9 +23,12 @@ import gzip
 import json
 import re
 from importlib import resources
-from typing import Any, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from watcloud.core.errors import InputError
+
+if TYPE_CHECKING:
+    from watcloud.style.model import Finding
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 # Two consonant letters that begin English words; any other pair at the start of a word
@@ -66,23 +69,6 @@ PREFIX_BASE_FREQ = 1000  # the word after the prefix must be a common word
 VOCAB_CANDIDATE_FREQ = 100_000  # rank of a vocabulary word as a suggestion
 MIN_CANDIDATE_FREQ = 50  # a suggestion must be at least this common in the word list
 
-
-class _Found(Protocol):
-    @property
-    def rule(self) -> str: ...
-    @property
-    def matched(self) -> str: ...
-    @property
-    def path(self) -> str: ...
-    @property
-    def column(self) -> int: ...
-    @property
-    def end_column(self) -> int: ...
-    @property
-    def line_text(self) -> str: ...
-
-
-F = TypeVar("F", bound=_Found)
 
 MEMO_LIMIT = 100_000  # words remembered as known/unknown before the memo starts over
 
@@ -160,10 +146,7 @@ def english_words() -> WordFrequencies:
 
 @functools.lru_cache(maxsize=1)
 def builtin_vocabulary() -> frozenset[str]:
-    text = (resources.files("watcloud.style") / "data" / "vocabulary.txt").read_text("utf-8")
-    return frozenset(
-        w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#")
-    )
+    return frozenset(_data_lines("vocabulary.txt"))
 
 
 def _data_lines(name: str) -> list[str]:
@@ -651,14 +634,14 @@ class Speller:
 _WORD = re.compile(r"[^\W_]+")
 
 
-def _neighbours_of(f: _Found) -> tuple[str, str]:
+def _neighbours_of(f: Finding) -> tuple[str, str]:
     """The words just before and after a finding on its line: the phrase it sits in."""
     before = _WORD.findall(f.line_text[: max(0, f.column - 1)])
     after = _WORD.search(f.line_text, max(0, f.end_column - 1))
     return (before[-1].lower() if before else "", after.group(0).lower() if after else "")
 
 
-def repeated_terms(findings: list[F], min_files: int = TERM_MIN_FILES) -> list[F]:
+def repeated_terms(findings: list[Finding], min_files: int = TERM_MIN_FILES) -> list[Finding]:
     """`findings` without the spelling findings on a word flagged in `min_files` files or
     more of the run, in different phrases: a word a project writes in several of its
     documents is its term ("the iteratee should", "an iteratee created", "coords, attrs" after
