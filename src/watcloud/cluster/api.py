@@ -166,9 +166,9 @@ def notify_job_end(
         raise InputError(
             "no address: give --to ADDRESS or `watcloud config set notify_email ADDRESS`"
         )
-    from watcloud.notify import deliver, load_smtp_settings
+    from watcloud.notify import deliver, load_notify_config
 
-    settings = load_smtp_settings(cfg.smtp_config)  # a bad SMTP config fails before waiting
+    settings = load_notify_config(cfg.smtp_config)  # a bad SMTP config fails before waiting
     try:
         job = jobwatch.watch(job_id, interval=interval, timeout=cfg.source_timeout)
     except jobwatch.JobNotFound:

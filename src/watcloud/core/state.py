@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from watcloud.core.errors import WatcloudError
+
+OPEN_RETRY_S = 30  # how long to retry an open that another process's creation locked out
 
 
 def open_db(
@@ -17,16 +20,34 @@ def open_db(
 
     `migrations[i]` is a SQL script that takes the schema from version i to i + 1; append new
     ones, never edit old ones. `check_same_thread=False` for a connection that several threads
-    share behind a lock of the caller's.
+    share behind a lock of the caller's. While another process is creating the same database,
+    SQLite answers "database is locked" at once (without waiting for its busy timeout): the
+    open is retried for up to OPEN_RETRY_S, each failed try's connection closed.
     """
     path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(
-            path, isolation_level=None, timeout=30, check_same_thread=check_same_thread
-        )
-    except (OSError, sqlite3.Error) as exc:
-        raise WatcloudError(f"{path}: cannot open state database: {exc}") from exc
+    deadline = time.monotonic() + OPEN_RETRY_S
+    while True:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                path, isolation_level=None, timeout=30, check_same_thread=check_same_thread
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise WatcloudError(f"{path}: cannot open state database: {exc}") from exc
+        try:
+            _prepare(conn, path, migrations)
+            return conn
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+        except BaseException:
+            conn.close()
+            raise
+
+
+def _prepare(conn: sqlite3.Connection, path: Path, migrations: Sequence[str]) -> None:
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -46,7 +67,6 @@ def open_db(
             for statement in _statements(script):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version={target}")
-    return conn
 
 
 def _statements(script: str) -> list[str]:

@@ -716,7 +716,7 @@ def notify_announcer(config: DnsFailoverConfig) -> Announcer | None:
             else:
                 log.error("announce: %s is not set", ann.discord_webhook_env)
         if ann.email_to:
-            settings = notify.load_smtp_settings(ann.smtp_config)
+            settings = notify.load_notify_config(ann.smtp_config)
             rendered = notify.render(
                 "announcement", {"title": subject, "body": "\n\n".join(lines), "link": None}
             )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -39,7 +38,7 @@ class GitHub:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = gh.api_url(base_url)
-        token = token if token is not None else os.environ.get("GITHUB_TOKEN")
+        token = token if token is not None else gh.token()
         headers = gh.headers(token)
         self.has_token = bool(token)
         self._client = make_client("gha", timeout=timeout, headers=headers)

@@ -9,7 +9,6 @@ Both read the links config (`config`, else the default path) and let the argumen
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -101,7 +100,7 @@ def check_links(
         state_path=state,
         check_fragments=check_fragments,
         github_token=github.token(),
-        github_api=os.environ.get("GITHUB_API_URL") or None,
+        github_api=github.api_url(),
         progress=progress,
         on_start=on_start,
     )

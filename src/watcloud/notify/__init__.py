@@ -60,7 +60,7 @@ def load_notify_config(path: Path | None = None) -> NotifyConfig:
     return _load(path)
 
 
-load_smtp_settings = load_notify_config  # the old name (outage, cluster, dnsfailover use it)
+load_smtp_settings = load_notify_config  # the old name, for scripts written before it
 
 
 def message_from_spec(spec: Any, where: str = "message") -> Message:

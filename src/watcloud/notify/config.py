@@ -200,7 +200,6 @@ class _RawConfig(StrictModel):
     discord: dict[str, Any] | None = None
 
 
-# The names other tools and scripts used before `NotifyConfig` (outage, cluster, dnsfailover
-# call `watcloud.notify.load_smtp_settings`; benchmarks/smtp_pool.py builds `SmtpSettings`).
+# The name scripts used before `NotifyConfig` (`watcloud.notify.SmtpSettings`); the old
+# loader name, `load_smtp_settings`, is kept in the package's __init__ only.
 SmtpSettings = NotifyConfig
-load_smtp_settings = load_notify_config

@@ -29,7 +29,6 @@ import os
 import secrets
 import sqlite3
 import threading
-import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -158,33 +157,16 @@ class DoneEntry:
     attempts: int
 
 
-def _open(path: Path) -> sqlite3.Connection:
-    """open_db, retried while another process holds the database while creating it (SQLite
-    answers "database is locked" at once there, without waiting for its busy timeout)."""
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            return open_db(path, MIGRATIONS, check_same_thread=False)
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-
-
 class Outbox:
     """One run's view of the spool. Used from the calling thread and, for `mark_sending` and
     `mark_unsent`, from the pool's workers: one connection, behind one lock."""
 
-    def __init__(
-        self, path: Path, *, lease_seconds: float | None = None, keep_days: float | None = None
-    ) -> None:
-        # `lease_seconds` is accepted for compatibility and ignored: a row is held exactly as
-        # long as the run that owns it is alive (see the module docstring).
+    def __init__(self, path: Path, *, keep_days: float | None = None) -> None:
         self.path = Path(path)
         # One connection for the run, shared by the calling thread and the pool's workers
         # (their intent marks) behind `_lock`: two connections of one process would wait for
         # each other in SQLite's busy handler (sleeps of milliseconds), 12x slower here.
-        self.db: sqlite3.Connection = _open(self.path)
+        self.db: sqlite3.Connection = open_db(self.path, MIGRATIONS, check_same_thread=False)
         self._lock = threading.RLock()
         owners = self.path.with_name(self.path.name + ".owners")
         try:
@@ -266,10 +248,6 @@ class Outbox:
         if row is None or row["owner"] in (None, self.owner):
             return None
         return None if self._free({}, row["owner"]) else str(row["owner"])
-
-    def is_leased(self, id: str) -> bool:
-        """Whether another live run holds row `id` (kept for callers of the old name)."""
-        return self.holder(id) is not None
 
     def add(self, items: list[Spooled]) -> dict[str, str]:
         """Write new messages (owned by this run) before their first attempt, in one

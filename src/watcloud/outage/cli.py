@@ -7,13 +7,12 @@ exported from `watcloud.outage`) and renders the result (`watcloud.outage.report
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app, show_progress
+from watcloud.core.clikit import ConfigOpt, OutputOpt, new_app, progress_bar
 from watcloud.core.output import OutputFormat, emit_json, print_table
 
 if TYPE_CHECKING:
@@ -149,17 +148,6 @@ def reserve(
         raise typer.Exit(1)
 
 
-def _progress(first_id: int, last_id: int) -> Callable[[int], None] | None:
-    if not show_progress():
-        return None
-    total = last_id - first_id + 1
-
-    def progress(n: int) -> None:
-        sys.stderr.write(f"\r{n - first_id + 1}/{total}")
-
-    return progress
-
-
 @history_app.command("fetch")
 def history_fetch(
     first_id: Annotated[int, typer.Option("--first-id", help="First notice ID.", min=0)],
@@ -172,10 +160,9 @@ def history_fetch(
     from watcloud.outage.api import fetch_history
     from watcloud.outage.config import load
 
-    progress = _progress(first_id, last_id)
-    result = fetch_history(load(config), first_id, last_id, out, progress=progress)
-    if progress:
-        sys.stderr.write("\n")
+    with progress_bar("fetching notices", max(0, last_id - first_id + 1)) as bar:
+        progress = bar.advance if bar else None
+        result = fetch_history(load(config), first_id, last_id, out, progress=progress)
     if output == OutputFormat.json:
         emit_json(result)
     else:

@@ -46,7 +46,7 @@ class Delivery:
 
     def _settings(self) -> Any:
         if self._smtp is None:
-            settings = notify.load_smtp_settings(self.cfg.email.smtp_config)
+            settings = notify.load_notify_config(self.cfg.email.smtp_config)
             spool = self.cfg.outbox_path()
             if spool is not None:
                 settings = settings.model_copy(update={"spool": spool})
