@@ -12,15 +12,24 @@ and httpx are imported inside the functions that need them, so tools can import 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from pathlib import Path
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from watcloud.core.lazy import lazy_exports
 from watcloud.notify.model import Message, Rendered, SendResult
 
 if TYPE_CHECKING:
-    from watcloud.notify.config import NotifyConfig
-    from watcloud.notify.smtp import BatchReport
+    from watcloud.notify.browser import contrast_report
+    from watcloud.notify.config import (
+        NotifyConfig,
+        SmtpSettings,
+        load_notify_config,
+        load_smtp_settings,
+    )
+    from watcloud.notify.discord import send_discord, template_embed
+    from watcloud.notify.smtp import BatchReport, deliver
+    from watcloud.notify.spec import message_from_spec, messages_from_jsonl
+    from watcloud.notify.templating import render
 
 __all__ = [
     "Message",
@@ -42,52 +51,23 @@ __all__ = [
     "template_embed",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    # NotifyConfig is a pydantic model: imported on first use, not with the package.
-    if name in ("NotifyConfig", "SmtpSettings"):  # SmtpSettings: the old name
-        from watcloud.notify.config import NotifyConfig
-
-        return NotifyConfig
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def load_notify_config(path: Path | None = None) -> NotifyConfig:
-    """SMTP settings from a YAML file (`path`, else ~/.config/watcloud/notify.yaml when it
-    exists), with `WATCLOUD_SMTP_*` environment variables filling in or overriding keys."""
-    from watcloud.notify.config import load_notify_config as _load
-
-    return _load(path)
-
-
-load_smtp_settings = load_notify_config  # the old name, for scripts written before it
-
-
-def message_from_spec(spec: Any, where: str = "message") -> Message:
-    """A `Message` from a JSON-like object: `to` (an address or a list), `subject`, `text`
-    and/or `html`, or `template` + `data`; optional `id`, `headers`, `bcc`. Raises
-    `InputError` naming `where` on a bad key or value."""
-    from watcloud.notify.spec import message_from_spec as _from_spec
-
-    return _from_spec(spec, where)
-
-
-def messages_from_jsonl(text: str, where: str = "<stdin>") -> list[Message]:
-    """One `Message` per non-blank line of a JSONL text (see `message_from_spec`); an error
-    names `where:LINE`."""
-    from watcloud.notify.spec import messages_from_jsonl as _from_jsonl
-
-    return _from_jsonl(text, where)
-
-
-def contrast_report(
-    out_dir: Path | None = None, chromium: str | None = None
-) -> list[dict[str, Any]]:
-    """Every bundled template in headless Chromium, light and dark: one row per template and
-    scheme with the lowest WCAG contrast and its `problems` (empty when it passes)."""
-    from watcloud.notify.browser import contrast_report as _report
-
-    return _report(out_dir=out_dir, chromium=chromium)
+# Imported on first use, not with the package (pydantic, Jinja2, httpx, the CSS inliner).
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "NotifyConfig": "config",
+        "SmtpSettings": "config",  # the old name
+        "load_notify_config": "config",
+        "load_smtp_settings": "config",  # the old name
+        "contrast_report": "browser",
+        "deliver": "smtp",
+        "message_from_spec": "spec",
+        "messages_from_jsonl": "spec",
+        "render": "templating",
+        "send_discord": "discord",
+        "template_embed": "discord",
+    },
+)
 
 
 def send_batch(
@@ -100,17 +80,9 @@ def send_batch(
     directory (default: the calling `watcloud.<tool>` module's). Other keyword arguments
     (`sleep`, `clock`, `rng`) are for tests; see `watcloud.notify.smtp.deliver`.
     """
-    from watcloud.notify.smtp import deliver
-
-    return deliver(messages, settings, **kwargs).results
-
-
-def deliver(messages: Iterable[Message], settings: NotifyConfig, **kwargs: Any) -> BatchReport:
-    """Like `send_batch`, but the whole report: results, spool drained, pool stats and `fatal`
-    (set when the relay could not be used at all: unreachable, authentication or TLS refused)."""
     from watcloud.notify.smtp import deliver as _deliver
 
-    return _deliver(messages, settings, **kwargs)
+    return _deliver(messages, settings, **kwargs).results
 
 
 def raise_if_relay_unusable(report: BatchReport) -> None:
@@ -133,35 +105,3 @@ def exit_code(report: BatchReport) -> int:
     spool for the next run)."""
     raise_if_relay_unusable(report)
     return 1 if any(r.status == "failed" for r in report.results + report.drained) else 0
-
-
-def render(
-    template: str, data: Mapping[str, Any], *, inline_css: bool = True, **kwargs: Any
-) -> Rendered:
-    """Render one of the bundled templates (`outage`, `expiry-warning`, `expiry-deletion`,
-    `announcement`) to subject, HTML (CSS inlined, dark-mode rules kept) and plain text."""
-    from watcloud.notify.templating import render as _render
-
-    return _render(template, data, inline_css=inline_css, **kwargs)
-
-
-def send_discord(
-    webhook_url: str,
-    *,
-    content: str | None = None,
-    embeds: list[dict[str, Any]] | None = None,
-    **kwargs: Any,
-) -> None:
-    """Post to a Discord webhook, waiting out `429` replies (`retry_after`); raises
-    `DeliveryError` when it cannot be delivered."""
-    from watcloud.notify.discord import send_discord as _send
-
-    _send(webhook_url, content=content, embeds=embeds, **kwargs)
-
-
-def template_embed(template: str, data: Any) -> dict[str, Any]:
-    """A bundled template rendered as one Discord embed (link from `notice_url` or `link`,
-    colour from `status`), for `send_discord(url, embeds=[...])`."""
-    from watcloud.notify.discord import template_embed as _embed
-
-    return _embed(template, data)

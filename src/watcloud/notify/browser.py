@@ -287,10 +287,12 @@ def sample_data() -> dict[str, dict[str, Any]]:
 
 
 def contrast_report(
-    *, out_dir: Path | None = None, chromium: str | None = None
+    out_dir: Path | None = None, chromium: str | None = None
 ) -> list[dict[str, Any]]:
-    """`check_templates` on the bundled samples, one JSON-ready row per template and scheme;
-    `WatcloudError` when Chromium is missing or fails."""
+    """Every bundled template in headless Chromium, light and dark (`check_templates` on the
+    bundled samples): one JSON-ready row per template and scheme with the lowest WCAG
+    contrast and its `problems` (empty when it passes); `WatcloudError` when Chromium is
+    missing or fails."""
     from watcloud.core.errors import WatcloudError
 
     exe = chromium or find_chromium()

@@ -162,8 +162,9 @@ class NotifyConfig(StrictModel):
 
 
 def load_notify_config(path: Path | None = None) -> NotifyConfig:
-    """Settings from `path` (must exist) or the default config file when it exists, then
-    `WATCLOUD_SMTP_*` variables on top (an empty variable is ignored)."""
+    """SMTP settings from a YAML file (`path`, which must exist, else
+    ~/.config/watcloud/notify.yaml when it exists), then `WATCLOUD_SMTP_*` environment
+    variables filling in or overriding keys (an empty variable is ignored)."""
     file = Path(path) if path is not None else default_config_path("notify")
     source = str(file) if path is not None or file.exists() else "<defaults>"
     raw = load_config(_RawConfig, path, default_path=file)
@@ -200,6 +201,7 @@ class _RawConfig(StrictModel):
     discord: dict[str, Any] | None = None
 
 
-# The name scripts used before `NotifyConfig` (`watcloud.notify.SmtpSettings`); the old
-# loader name, `load_smtp_settings`, is kept in the package's __init__ only.
+# The names scripts used before `NotifyConfig` and `load_notify_config`
+# (`watcloud.notify.SmtpSettings`, `watcloud.notify.load_smtp_settings`).
 SmtpSettings = NotifyConfig
+load_smtp_settings = load_notify_config

@@ -105,8 +105,9 @@ def embed_for(
 
 
 def template_embed(template: str, data: Any) -> dict[str, Any]:
-    """A bundled template rendered as one Discord embed: its link is `notice_url` (else
-    `link`) and its colour follows `status` when the data has them."""
+    """A bundled template rendered as one Discord embed, for `send_discord(url,
+    embeds=[...])`: its link is `notice_url` (else `link`) and its colour follows `status`
+    when the data has them."""
     from watcloud.notify.templating import render
 
     rendered = render(template, data)

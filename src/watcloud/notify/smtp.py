@@ -535,7 +535,10 @@ def deliver(
     drain_spool: bool = True,
     tool: str | None = None,
 ) -> BatchReport:
-    """Send `messages` (and, with a spool, what earlier runs left in it) through one pool.
+    """Send `messages` (and, with a spool, what earlier runs left in it) through one pool;
+    like `send_batch`, but the whole report: results, spool drained, pool stats and `fatal`
+    (set when the relay could not be used at all: unreachable, authentication or TLS
+    refused).
 
     `tool` names the calling tool, whose state directory holds the outbox when the settings
     do not name one (default: guessed from the caller's module, see `calling_tool`)."""

@@ -13,8 +13,10 @@ from watcloud.notify.model import Message
 SPEC_KEYS = {"to", "subject", "text", "html", "template", "data", "id", "headers", "bcc"}
 
 
-def message_from_spec(spec: Any, where: str) -> Message:
-    """A Message from a JSON object: to, subject, text and/or html, or template + data; id."""
+def message_from_spec(spec: Any, where: str = "message") -> Message:
+    """A `Message` from a JSON-like object: `to` (an address or a list), `subject`, `text`
+    and/or `html`, or `template` + `data`; optional `id`, `headers`, `bcc`. Raises
+    `InputError` naming `where` on a bad key or value."""
     from watcloud.notify.templating import render
 
     if not isinstance(spec, dict):
@@ -64,8 +66,9 @@ def message_from_spec(spec: Any, where: str) -> Message:
     )
 
 
-def messages_from_jsonl(text: str, where: str) -> list[Message]:
-    """One Message per non-blank line; `where:LINE` in errors; an empty batch is an error."""
+def messages_from_jsonl(text: str, where: str = "<stdin>") -> list[Message]:
+    """One `Message` per non-blank line of a JSONL text (see `message_from_spec`); an error
+    names `where:LINE`; an empty batch is an error."""
     batch: list[Message] = []
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():

@@ -126,7 +126,9 @@ def render(
     logo: str = "cid",
     unsubscribe_url: str | None = None,
 ) -> Rendered:
-    """Render `template` with `data`.
+    """Render one of the bundled templates (`outage`, `expiry-warning`, `expiry-deletion`,
+    `announcement`) with `data` to subject, HTML (CSS inlined, dark-mode rules kept) and
+    plain text.
 
     `force_dark`: the dark rules apply unconditionally (for `preview --dark`).
     `logo`: "cid" (an inline attachment, added by the MIME builder) or "data" (a data: URI,
