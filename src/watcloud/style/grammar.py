@@ -109,6 +109,9 @@ WORD_ACRONYMS = frozenset(
 )
 # Three capitals that could be read as a word but are known to be read as letters.
 LETTER_ACRONYMS = frozenset("SAP MIT HIV".split())
+# Two consonants that begin English words, after a capital whose letter name starts with a
+# vowel sound: with a vowel after them, three capitals read as a syllable ("SHA", "SPA").
+_ONSET_PAIRS = frozenset("SH SK SL SM SN SP ST SW FL FR".split())
 AMBIGUOUS = frozenset({"SQL", "FAQ", "URI", "IRC", "HTTPS"} - {"HTTPS"})
 LETTER_VOWEL_SOUND = frozenset("AEFHILMNORSX")
 SILENT_H = ("hour", "honest", "honor", "honour", "heir", "herb")
@@ -192,11 +195,13 @@ def _acronym_sound(prefix: str) -> bool | None:
     if (
         len(prefix) == 3
         and prefix[0] in "FHLMNRSX"
-        and prefix[1] in "AEIOU"
+        and (prefix[1] in "AEIOU" or (prefix[:2] in _ONSET_PAIRS and prefix[2] in "AEIOUY"))
         and prefix not in LETTER_ACRONYMS
     ):
         # "a HAR file", "a SOA": a consonant, then a vowel, reads as a word ("har", "so-ah")
-        # as well as letters ("aitch-ay-ar"), and the two sounds take different articles.
+        # as well as letters ("aitch-ay-ar"), and the two sounds take different articles;
+        # so does a consonant pair that begins English words, then a vowel ("a SHA-1 hash",
+        # "a SPA": "shah", "spa", or "es-aitch-ay").
         return None
     return prefix[0] in LETTER_VOWEL_SOUND
 
@@ -813,6 +818,7 @@ _WORD_BEFORE = re.compile(r"([A-Za-z']+)" + WS + r"$")
 _ONE_OF = re.compile(r"\b(?:one|each|none|neither|either)\s+of\b", re.IGNORECASE)
 _FREE_RELATIVE = re.compile(r"\b(?:what|whatever|all)\b", re.IGNORECASE)
 _SUBJUNCTIVE = re.compile(r"\b(?:if|as though|wish|unless|suppose)\b", re.IGNORECASE)
+_WERE = frozenset({"were", "weren't", "weren’t"})  # the subjunctive, also negated
 _HOW_MANY = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
 _OBJECT_VERBS = frozenset(
     """let lets letting make makes made making help helps helped helping have has had see sees
@@ -1018,7 +1024,7 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         v = m.group("verb")
         yield from emit(m.start("verb"), m.end("verb"), _plural_of(v), subject)
     for m in scan(_AGREE_SINGULAR_SUBJ, text):
-        if m.group("verb") == "were" and _SUBJUNCTIVE.search(_clause_before(text, m.start())):
+        if m.group("verb") in _WERE and _SUBJUNCTIVE.search(_clause_before(text, m.start())):
             continue  # "If the dependence were on 0.4": a subjunctive
         if _repeated_before(text, m):
             continue  # "in the the cluster have": the repeated word is the error
@@ -1108,8 +1114,8 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         pro, v = m.group("pro").lower(), m.group("verb")
         if m.group("pro")[0].isupper() and not _sentence_start(text, m.start()):
             continue  # "According to Wikipedia, *You* is a pronoun": a word mentioned
-        if v == "were" and _SUBJUNCTIVE.search(_clause_before(text, m.start())):
-            continue  # "If it were named so", "as if it were a command line": a subjunctive
+        if v in _WERE and _SUBJUNCTIVE.search(_clause_before(text, m.start())):
+            continue  # "If it were named so", "if it weren't for them": a subjunctive
         if pro in ("he", "she", "it") and v in _TO_SINGULAR:
             yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v], None)
         elif pro in ("they", "we", "you") and v in _TO_PLURAL:

@@ -193,6 +193,14 @@ def _swap_regex(rule: Rule) -> tuple[re.Pattern[str], list[str]] | None:
     return _compiled(_wrap(rule, combined), flags), keys
 
 
+def _in_qualified_name(text: str, start: int, end: int) -> bool:
+    """The match is glued to another word by a joiner of qualified names and identifiers
+    (`ns:Name`, `pkg.Name`, `a_Name`, `@Name`, `Name#x`): part of a name, not prose."""
+    left = start >= 2 and text[start - 1] in ":._@#" and text[start - 2].isalnum()
+    right = end + 1 < len(text) and text[end] in ":_@#" and text[end + 1].isalnum()
+    return left or right
+
+
 _REPEAT_DEFAULT = r"([A-Za-z](?<![\w'’-].)[A-Za-z]*)"
 
 
@@ -229,6 +237,8 @@ def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
                         new = replacement
                 if new == m.group():
                     continue
+                if _in_qualified_name(text, m.start(), m.end()):
+                    continue  # "VSCode:Javascript EJS", "lang_Javascript": a name's own spelling
                 yield Hit(
                     m.start(), m.end(), _fmt(rule, m.group(), new), new, new if rule.fix else None
                 )
@@ -274,6 +284,8 @@ def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
                 continue  # "Print print print!": a word three times is deliberate
             if english and word.lower() in ("it", "you") and _CLAUSE_VERB.match(text, m.end(3)):
                 continue  # "when you set it it will": an object, then a new clause's subject
+            if english and _relative_clause_then_verb(text, m.start(1), word, ctx):
+                continue  # "any row that fails fails the job": a clause's verb, then the main one
             yield Hit(
                 m.start(2),
                 m.end(3),
@@ -307,6 +319,22 @@ _CLAUSE_VERB = re.compile(
     r"|are|were|have|do|won't|can't|isn't|wasn't|doesn't|didn't|don't|'ll|’ll|'s|’s)\b",
     re.IGNORECASE,
 )
+
+
+# A relative or free-relative pronoun right before a lexical verb said twice: the first closes
+# the clause that is the subject, the second is the main verb ("any row that fails fails the
+# job", "whatever happens happens"). Auxiliaries are left out: "which are are" is a slip.
+_RELATIVE_BEFORE = re.compile(
+    r"(?<![\w'’-])(?:that|which|who|whatever|whoever|what)" + WS + "$", re.IGNORECASE
+)
+_AUXILIARY_S = frozenset("is has does was".split())
+
+
+def _relative_clause_then_verb(text: str, start: int, word: str, ctx: Context) -> bool:
+    w = word.lower()
+    if w in _AUXILIARY_S or not ctx.lexicon.verb_s(w):
+        return False
+    return _RELATIVE_BEFORE.search(text, max(0, start - 12), start) is not None
 
 
 # Closed-class words: capitalised twice ("The The", "To To" in a title-case heading) they are
