@@ -260,10 +260,25 @@ def a_an(text: str, ctx: Context) -> Iterator[Match]:
         has_n = article.lower() == "an"
         if want == has_n:
             continue
+        if want and _coined_u_word(word, ctx):
+            continue  # "a udev rule", "a umask", "a uvicorn worker": u read as "you"
         fixed = _case_like(article, "an" if want else "a")
         # Acronyms: "an SQL" / "a SQL" depends on the reader; reported, never auto-fixed.
         replacement = None if is_acronym(word) or m.group(2) else fixed
         yield Match(m.start(1), m.end(1), f"{fixed} {word}", replacement, (m.start(1), after_end))
+
+
+def _coined_u_word(word: str, ctx: Context) -> bool:
+    """A lowercase word that starts with "u", outside the English dictionary and not the
+    prefix "un" before an English word ("unmounted"): a coined technical name whose "u" is
+    often the letter ("udev", "umask", "ulimit", "uname", "uvicorn"), so whether it takes
+    "an" is uncertain."""
+    if word[:1] != "u" or not word.islower():
+        return False
+    english = ctx.speller.dict
+    if english.check(word):
+        return False
+    return not (word.startswith("un") and len(word) > 4 and ctx.speller.known(word[2:]))
 
 
 _PREPOSITION_WORD = re.compile(

@@ -286,6 +286,12 @@ def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
                 continue  # "when you set it it will": an object, then a new clause's subject
             if english and _relative_clause_then_verb(text, m.start(1), word, ctx):
                 continue  # "any row that fails fails the job": a clause's verb, then the main one
+            if _EMPHASIS_BETWEEN.fullmatch(
+                prose.source, prose.source_end(m.end(1)), prose.source_offset(m.start(3))
+            ):
+                continue  # "**Returns** returns a promise": an emphasised label, then the text
+            if english and _particle_then_preposition(text, m.start(1), word):
+                continue  # "log in in two ways": a particle, then the same preposition
             yield Hit(
                 m.start(2),
                 m.end(3),
@@ -335,6 +341,26 @@ def _relative_clause_then_verb(text: str, start: int, word: str, ctx: Context) -
     if w in _AUXILIARY_S or not ctx.lexicon.verb_s(w):
         return False
     return _RELATIVE_BEFORE.search(text, max(0, start - 12), start) is not None
+
+
+# An emphasis marker closing right after the first word: a bold or italic label, then the
+# text it labels begins with the same word. (A link's text then the same noun,
+# "[glob patterns](url) patterns", is a slip: links are not in this class.)
+_EMPHASIS_BETWEEN = re.compile(r"(?:\*{1,2}|_{1,2})[ \t]+")
+
+
+# A phrasal verb's particle ("log in", "turn it on") then the same word as a preposition.
+_PHRASAL_BEFORE = re.compile(
+    r"(?<![\w'’-])(?:log|sign|plug|opt|check|turn|switch|fill|key|zoom|lock|hand|type)"
+    r"(?:s|ed|ged|ped|ing|ging|ping)?(?:" + WS + r"(?:it|them|this|that|everything))?" + WS + "$",
+    re.IGNORECASE,
+)
+
+
+def _particle_then_preposition(text: str, start: int, word: str) -> bool:
+    return word.lower() in ("in", "on") and (
+        _PHRASAL_BEFORE.search(text, max(0, start - 30), start) is not None
+    )
 
 
 # Closed-class words: capitalised twice ("The The", "To To" in a title-case heading) they are
