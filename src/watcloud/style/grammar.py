@@ -1242,10 +1242,11 @@ def doubled_punctuation(text: str, ctx: Context) -> Iterator[Match]:
         if m.group(1) in ("??", "!!"):
             continue  # emphatic, not a typo
         if m.group(1) == ".." and (
-            (m.start() > 0 and text[m.start() - 1].isspace())
-            or (m.start() > 0 and text[m.start() - 1].isdigit())
+            m.start() == 0 or text[m.start() - 1].isspace() or text[m.start() - 1] == "\u00b6"
         ):
-            continue  # "0000..0777" (a range), "(a, .. etc.)" (an elision)
+            continue  # "(a, .. etc.)" (an elision), ".. note::" opening a block: no word before
+        if m.group(1) == ".." and m.start() > 0 and text[m.start() - 1].isdigit():
+            continue  # "0000..0777": a range
         if (
             m.group(1) == ".."
             and m.start() > 0

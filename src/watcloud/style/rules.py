@@ -164,8 +164,13 @@ def _compiled(pattern: str, flags: int) -> re.Pattern[str]:
     return re.compile(pattern, flags)
 
 
+_TRAILING_LOOKAHEAD = re.compile(r"\(\?[!=][^()]*\)$")
+
+
 def _literals(pattern: str) -> list[str] | None:
-    """The words of a pattern that is a plain alternation of words, else None."""
+    """The words of a pattern that is a plain alternation of words (a look-ahead at its end
+    aside: "with out(?!-)"), else None."""
+    pattern = _TRAILING_LOOKAHEAD.sub("", pattern)
     if re.fullmatch(r"[\w |-]+", pattern):
         return pattern.split("|")
     return None
@@ -199,6 +204,14 @@ def _in_qualified_name(text: str, start: int, end: int) -> bool:
     left = start >= 2 and text[start - 1] in ":._@#" and text[start - 2].isalnum()
     right = end + 1 < len(text) and text[end] in ":_@#" and text[end + 1].isalnum()
     return left or right
+
+
+def _in_address(text: str, start: int, end: int) -> bool:
+    """The match is a part of a domain, a dotted file name or a path: `kubernetes.io`,
+    `org/kubernetes`, `kubernetes/website`."""
+    right = end + 1 < len(text) and text[end] in "./" and text[end + 1].isalnum()
+    left = start >= 2 and text[start - 1] == "/" and text[start - 2].isalnum()
+    return right or left
 
 
 _REPEAT_DEFAULT = r"([A-Za-z](?<![\w'’-].)[A-Za-z]*)"
@@ -412,6 +425,8 @@ def _consistency(rule: Rule, text: str) -> Iterator[Hit]:
     for m in rx.finditer(text):
         if m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_-"):
             continue
+        if _in_qualified_name(text, m.start(), m.end()) or _in_address(text, m.start(), m.end()):
+            continue  # "kubernetes.io", "kubernetes/website", "ns:kubernetes": a name, not prose
         assert m.lastgroup is not None
         gi, variant = names[m.lastgroup]
         found.setdefault(gi, []).append((m.start(), m.end(), variant))
