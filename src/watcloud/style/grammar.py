@@ -117,7 +117,7 @@ LETTER_VOWEL_SOUND = frozenset("AEFHILMNORSX")
 SILENT_H = ("hour", "honest", "honor", "honour", "heir", "herb")
 U_CONSONANT = (
     "uni", "use", "usa", "usu", "uti", "ubiq", "ura", "ure", "uri", "uro", "uku", "unar", "unan",
-    "uto", "uvu", "ufo",
+    "uto", "uvu", "ufo", "usi",
 )  # fmt: skip
 U_VOWEL_EXCEPT = ("unin", "unim", "unid", "unil", "unis")  # uninstall, unimportant
 # Acronyms often written in lowercase; read letter by letter ("a url", "an html page").
@@ -133,6 +133,9 @@ VOWEL_CONSONANT = ("eu", "one", "once", "ewe", "oui")
 # a variable), "a or an", "a a" (a repetition, not an article error).
 NOT_AFTER_ARTICLE = frozenset(
     "and or nor but the a an of to in on is are was were as at by if vs so than then".split()
+    # prepositions and conjunctions that are not noun modifiers: "copy a into b", "map a
+    # over the list", "set a unless it is set" (a letter or a variable named "a")
+    + "into onto upon unto until unless against among amid across except instead over".split()
 )
 
 
