@@ -359,7 +359,7 @@ def _relative_clause_then_verb(text: str, start: int, word: str, ctx: Context) -
 # An emphasis marker closing right after the first word: a bold or italic label, then the
 # text it labels begins with the same word. (A link's text then the same noun,
 # "[glob patterns](url) patterns", is a slip: links are not in this class.)
-_EMPHASIS_BETWEEN = re.compile(r"(?:\*{1,2}|_{1,2})[ \t]+")
+_EMPHASIS_BETWEEN = re.compile(r"(?:\*{1,2}|_{1,2}|</(?:b|strong|em|i)>)[ \t\n]+", re.IGNORECASE)
 
 
 # A phrasal verb's particle ("log in", "turn it on") then the same word as a preposition.
