@@ -265,6 +265,8 @@ def a_an(text: str, ctx: Context) -> Iterator[Match]:
             continue
         if want and _coined_u_word(word, ctx):
             continue  # "a udev rule", "a umask", "a uvicorn worker": u read as "you"
+        if _foreign_sentence(text, m.start()):
+            continue  # "configure a instância": another language's "a"
         fixed = _case_like(article, "an" if want else "a")
         # Acronyms: "an SQL" / "a SQL" depends on the reader; reported, never auto-fixed.
         replacement = None if is_acronym(word) or m.group(2) else fixed
@@ -288,6 +290,31 @@ _PREPOSITION_WORD = re.compile(
     r"for|in|on|at|by|to|from|with|about|like|because|up|out|off|over|under|through|into|"
     r"only|just|also|what|how|why|where|when|all|not|more|less|most"
 )
+
+
+# Function words of Portuguese, Spanish, Italian, French and German that are no English
+# words (lowercase), against English ones: a sentence with more of the first is not English.
+_FOREIGN_WORDS = frozenset(
+    """e o os um uma da das dos para que com não na nas em el los las y es un una del al il
+    gli di che per le les des du et est der und ist mit zu ein eine einen nicht auf für""".split()
+)
+_ENGLISH_WORDS = frozenset(
+    """the of and to is are in for with that this it you on be can by from or not your
+    will an at if""".split()
+)
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _foreign_sentence(text: str, i: int) -> bool:
+    """The sentence around `i` is in another language: more of its function words are
+    Portuguese, Spanish, Italian, French or German than English (at least two)."""
+    lo = max(0, i - 200)
+    start = max(lo, max(text.rfind(c, lo, i) for c in ".!?\u00b6") + 1)
+    ends = [e for e in (text.find(c, i, i + 200) for c in ".!?\u00b6") if e >= 0]
+    end = min(ends) if ends else min(len(text), i + 200)
+    words = _LETTERS.findall(text[start:end].lower())
+    foreign = sum(1 for w in words if w in _FOREIGN_WORDS)
+    return foreign >= 2 and foreign > sum(1 for w in words if w in _ENGLISH_WORDS)
 
 
 def _sentence_start(text: str, i: int) -> bool:
