@@ -299,6 +299,11 @@ def test_rules_listing(run_watcloud: Any, tmp_path: Path) -> None:
         os.chdir(old)
     assert r.returncode == 0
     assert "off heading-case" in r.stdout
+    # Rules that have not earned a place in the default set say how to turn them on.
+    for code in ("agreement", "space-before-comma", "units-mb"):
+        line = next(x for x in r.stdout.splitlines() if x.split()[1] == code)
+        assert line.startswith("off") and " suggestion " in line, line
+        assert line.endswith(f"(opt-in: enable: [{code}] or suggestions: true)"), line
     assert any(
         line.startswith("on  a-an") and line.endswith("fix") for line in r.stdout.splitlines()
     )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from watcloud.style.config import StyleConfig
 from watcloud.style.engine import Checker
 from watcloud.style.grammar import wants_an
 
-CHECKER = Checker()
+# The opt-in rules (severity suggestion: agreement, space-before-comma) on too: their
+# classes, what they must find and what they must leave alone, are tested here.
+CHECKER = Checker(StyleConfig(enable=["agreement", "space-before-comma"]))
 
 
 def rules_in(text: str) -> list[tuple[str, str]]:

@@ -141,6 +141,9 @@ def test_the_library_section_examples_run(
         exec(compile(code, "docs/style.md", "exec"), {})
     out = capsys.readouterr().out
     assert "docs/bad.mdx:4:8 repeated-word" in out and "exit code 1" in out
-    assert "1 5 a-an an SSH" in out and "['units-mb', 'heading-case']" in out
+    assert (
+        "1 5 a-an an SSH" in out
+        and "['units-mb', 'heading-case', 'agreement', 'space-before-comma']" in out
+    )
     for name in watcloud.style.__all__:
         assert re.search(rf"\b{name}\b", section), name

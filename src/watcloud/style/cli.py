@@ -116,14 +116,25 @@ def check(
 @app.command("rules")
 def list_rules(config: ConfigOpt = None) -> None:
     """List the rules: code, severity, measured precision (held-out), kind, fix data."""
+    from watcloud.style.config import load_settings
     from watcloud.style.runner import rule_states
 
+    disabled = set(load_settings(config)[0].disable)
     for r, on in rule_states(config):
         state = "on " if on else "off"
         fixable = " fix" if r.fix else ""
         sys.stdout.write(
-            f"{state} {r.code:<22} {r.severity:<10} {_measured(r):<12} {r.kind}{fixable}\n"
+            f"{state} {r.code:<22} {r.severity:<10} {_measured(r):<12} {r.kind}{fixable}"
+            f"{'' if on or r.code in disabled else _opt_in(r)}\n"
         )
+
+
+def _opt_in(r: Rule) -> str:
+    """How to turn on a rule that is off by default (suggestion level or `enabled: false`)."""
+    how = f"enable: [{r.code}]"
+    if r.enabled and r.severity == "suggestion":
+        how += " or suggestions: true"
+    return f"  (opt-in: {how})"
 
 
 def _measured(r: Rule) -> str:

@@ -109,12 +109,15 @@ WORD_ACRONYMS = frozenset(
 )
 # Three capitals that could be read as a word but are known to be read as letters.
 LETTER_ACRONYMS = frozenset("SAP MIT HIV".split())
+# Two consonants that begin English words, after a capital whose letter name starts with a
+# vowel sound: with a vowel after them, three capitals read as a syllable ("SHA", "SPA").
+_ONSET_PAIRS = frozenset("SH SK SL SM SN SP ST SW FL FR".split())
 AMBIGUOUS = frozenset({"SQL", "FAQ", "URI", "IRC", "HTTPS"} - {"HTTPS"})
 LETTER_VOWEL_SOUND = frozenset("AEFHILMNORSX")
 SILENT_H = ("hour", "honest", "honor", "honour", "heir", "herb")
 U_CONSONANT = (
     "uni", "use", "usa", "usu", "uti", "ubiq", "ura", "ure", "uri", "uro", "uku", "unar", "unan",
-    "uto", "uvu", "ufo",
+    "uto", "uvu", "ufo", "usi",
 )  # fmt: skip
 U_VOWEL_EXCEPT = ("unin", "unim", "unid", "unil", "unis")  # uninstall, unimportant
 # Acronyms often written in lowercase; read letter by letter ("a url", "an html page").
@@ -130,6 +133,9 @@ VOWEL_CONSONANT = ("eu", "one", "once", "ewe", "oui")
 # a variable), "a or an", "a a" (a repetition, not an article error).
 NOT_AFTER_ARTICLE = frozenset(
     "and or nor but the a an of to in on is are was were as at by if vs so than then".split()
+    # prepositions and conjunctions that are not noun modifiers: "copy a into b", "map a
+    # over the list", "set a unless it is set" (a letter or a variable named "a")
+    + "into onto upon unto until unless against among amid across except instead over".split()
 )
 
 
@@ -192,11 +198,13 @@ def _acronym_sound(prefix: str) -> bool | None:
     if (
         len(prefix) == 3
         and prefix[0] in "FHLMNRSX"
-        and prefix[1] in "AEIOU"
+        and (prefix[1] in "AEIOU" or (prefix[:2] in _ONSET_PAIRS and prefix[2] in "AEIOUY"))
         and prefix not in LETTER_ACRONYMS
     ):
         # "a HAR file", "a SOA": a consonant, then a vowel, reads as a word ("har", "so-ah")
-        # as well as letters ("aitch-ay-ar"), and the two sounds take different articles.
+        # as well as letters ("aitch-ay-ar"), and the two sounds take different articles;
+        # so does a consonant pair that begins English words, then a vowel ("a SHA-1 hash",
+        # "a SPA": "shah", "spa", or "es-aitch-ay").
         return None
     return prefix[0] in LETTER_VOWEL_SOUND
 
@@ -255,16 +263,58 @@ def a_an(text: str, ctx: Context) -> Iterator[Match]:
         has_n = article.lower() == "an"
         if want == has_n:
             continue
+        if want and _coined_u_word(word, ctx):
+            continue  # "a udev rule", "a umask", "a uvicorn worker": u read as "you"
+        if _foreign_sentence(text, m.start()):
+            continue  # "configure a instância": another language's "a"
         fixed = _case_like(article, "an" if want else "a")
         # Acronyms: "an SQL" / "a SQL" depends on the reader; reported, never auto-fixed.
         replacement = None if is_acronym(word) or m.group(2) else fixed
         yield Match(m.start(1), m.end(1), f"{fixed} {word}", replacement, (m.start(1), after_end))
 
 
+def _coined_u_word(word: str, ctx: Context) -> bool:
+    """A lowercase word that starts with "u", outside the English dictionary and not the
+    prefix "un" before an English word ("unmounted"): a coined technical name whose "u" is
+    often the letter ("udev", "umask", "ulimit", "uname", "uvicorn"), so whether it takes
+    "an" is uncertain."""
+    if word[:1] != "u" or not word.islower():
+        return False
+    english = ctx.speller.dict
+    if english.check(word):
+        return False
+    return not (word.startswith("un") and len(word) > 4 and ctx.speller.known(word[2:]))
+
+
 _PREPOSITION_WORD = re.compile(
     r"for|in|on|at|by|to|from|with|about|like|because|up|out|off|over|under|through|into|"
     r"only|just|also|what|how|why|where|when|all|not|more|less|most"
 )
+
+
+# Function words of Portuguese, Spanish, Italian, French and German that are no English
+# words (lowercase), against English ones: a sentence with more of the first is not English.
+_FOREIGN_WORDS = frozenset(
+    """e o os um uma da das dos para que com não na nas em el los las y es un una del al il
+    gli di che per le les des du et est der und ist mit zu ein eine einen nicht auf für""".split()
+)
+_ENGLISH_WORDS = frozenset(
+    """the of and to is are in for with that this it you on be can by from or not your
+    will an at if""".split()
+)
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _foreign_sentence(text: str, i: int) -> bool:
+    """The sentence around `i` is in another language: more of its function words are
+    Portuguese, Spanish, Italian, French or German than English (at least two)."""
+    lo = max(0, i - 200)
+    start = max(lo, max(text.rfind(c, lo, i) for c in ".!?\u00b6") + 1)
+    ends = [e for e in (text.find(c, i, i + 200) for c in ".!?\u00b6") if e >= 0]
+    end = min(ends) if ends else min(len(text), i + 200)
+    words = _LETTERS.findall(text[start:end].lower())
+    foreign = sum(1 for w in words if w in _FOREIGN_WORDS)
+    return foreign >= 2 and foreign > sum(1 for w in words if w in _ENGLISH_WORDS)
 
 
 def _sentence_start(text: str, i: int) -> bool:
@@ -813,6 +863,7 @@ _WORD_BEFORE = re.compile(r"([A-Za-z']+)" + WS + r"$")
 _ONE_OF = re.compile(r"\b(?:one|each|none|neither|either)\s+of\b", re.IGNORECASE)
 _FREE_RELATIVE = re.compile(r"\b(?:what|whatever|all)\b", re.IGNORECASE)
 _SUBJUNCTIVE = re.compile(r"\b(?:if|as though|wish|unless|suppose)\b", re.IGNORECASE)
+_WERE = frozenset({"were", "weren't", "weren’t"})  # the subjunctive, also negated
 _HOW_MANY = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
 _OBJECT_VERBS = frozenset(
     """let lets letting make makes made making help helps helped helping have has had see sees
@@ -1018,7 +1069,7 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         v = m.group("verb")
         yield from emit(m.start("verb"), m.end("verb"), _plural_of(v), subject)
     for m in scan(_AGREE_SINGULAR_SUBJ, text):
-        if m.group("verb") == "were" and _SUBJUNCTIVE.search(_clause_before(text, m.start())):
+        if m.group("verb") in _WERE and _SUBJUNCTIVE.search(_clause_before(text, m.start())):
             continue  # "If the dependence were on 0.4": a subjunctive
         if _repeated_before(text, m):
             continue  # "in the the cluster have": the repeated word is the error
@@ -1108,8 +1159,8 @@ def agreement(text: str, ctx: Context) -> Iterator[Match]:
         pro, v = m.group("pro").lower(), m.group("verb")
         if m.group("pro")[0].isupper() and not _sentence_start(text, m.start()):
             continue  # "According to Wikipedia, *You* is a pronoun": a word mentioned
-        if v == "were" and _SUBJUNCTIVE.search(_clause_before(text, m.start())):
-            continue  # "If it were named so", "as if it were a command line": a subjunctive
+        if v in _WERE and _SUBJUNCTIVE.search(_clause_before(text, m.start())):
+            continue  # "If it were named so", "if it weren't for them": a subjunctive
         if pro in ("he", "she", "it") and v in _TO_SINGULAR:
             yield from emit(m.start("verb"), m.end("verb"), _TO_SINGULAR[v], None)
         elif pro in ("they", "we", "you") and v in _TO_PLURAL:
@@ -1221,10 +1272,11 @@ def doubled_punctuation(text: str, ctx: Context) -> Iterator[Match]:
         if m.group(1) in ("??", "!!"):
             continue  # emphatic, not a typo
         if m.group(1) == ".." and (
-            (m.start() > 0 and text[m.start() - 1].isspace())
-            or (m.start() > 0 and text[m.start() - 1].isdigit())
+            m.start() == 0 or text[m.start() - 1].isspace() or text[m.start() - 1] == "\u00b6"
         ):
-            continue  # "0000..0777" (a range), "(a, .. etc.)" (an elision)
+            continue  # "(a, .. etc.)" (an elision), ".. note::" opening a block: no word before
+        if m.group(1) == ".." and m.start() > 0 and text[m.start() - 1].isdigit():
+            continue  # "0000..0777": a range
         if (
             m.group(1) == ".."
             and m.start() > 0

@@ -164,8 +164,13 @@ def _compiled(pattern: str, flags: int) -> re.Pattern[str]:
     return re.compile(pattern, flags)
 
 
+_TRAILING_LOOKAHEAD = re.compile(r"\(\?[!=][^()]*\)$")
+
+
 def _literals(pattern: str) -> list[str] | None:
-    """The words of a pattern that is a plain alternation of words, else None."""
+    """The words of a pattern that is a plain alternation of words (a look-ahead at its end
+    aside: "with out(?!-)"), else None."""
+    pattern = _TRAILING_LOOKAHEAD.sub("", pattern)
     if re.fullmatch(r"[\w |-]+", pattern):
         return pattern.split("|")
     return None
@@ -191,6 +196,22 @@ def _swap_regex(rule: Rule) -> tuple[re.Pattern[str], list[str]] | None:
     combined = "|".join(f"(?P<_s{i}>{k})" for i, k in enumerate(keys))
     flags = re.IGNORECASE if rule.ignorecase else 0
     return _compiled(_wrap(rule, combined), flags), keys
+
+
+def _in_qualified_name(text: str, start: int, end: int) -> bool:
+    """The match is glued to another word by a joiner of qualified names and identifiers
+    (`ns:Name`, `pkg.Name`, `a_Name`, `@Name`, `Name#x`): part of a name, not prose."""
+    left = start >= 2 and text[start - 1] in ":._@#" and text[start - 2].isalnum()
+    right = end + 1 < len(text) and text[end] in ":_@#" and text[end + 1].isalnum()
+    return left or right
+
+
+def _in_address(text: str, start: int, end: int) -> bool:
+    """The match is a part of a domain, a dotted file name or a path: `kubernetes.io`,
+    `org/kubernetes`, `kubernetes/website`."""
+    right = end + 1 < len(text) and text[end] in "./" and text[end + 1].isalnum()
+    left = start >= 2 and text[start - 1] == "/" and text[start - 2].isalnum()
+    return right or left
 
 
 _REPEAT_DEFAULT = r"([A-Za-z](?<![\w'’-].)[A-Za-z]*)"
@@ -229,6 +250,8 @@ def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
                         new = replacement
                 if new == m.group():
                     continue
+                if _in_qualified_name(text, m.start(), m.end()):
+                    continue  # "VSCode:Javascript EJS", "lang_Javascript": a name's own spelling
                 yield Hit(
                     m.start(), m.end(), _fmt(rule, m.group(), new), new, new if rule.fix else None
                 )
@@ -274,6 +297,14 @@ def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
                 continue  # "Print print print!": a word three times is deliberate
             if english and word.lower() in ("it", "you") and _CLAUSE_VERB.match(text, m.end(3)):
                 continue  # "when you set it it will": an object, then a new clause's subject
+            if english and _relative_clause_then_verb(text, m.start(1), word, ctx):
+                continue  # "any row that fails fails the job": a clause's verb, then the main one
+            if _EMPHASIS_BETWEEN.fullmatch(
+                prose.source, prose.source_end(m.end(1)), prose.source_offset(m.start(3))
+            ):
+                continue  # "**Returns** returns a promise": an emphasised label, then the text
+            if english and _particle_then_preposition(text, m.start(1), word):
+                continue  # "log in in two ways": a particle, then the same preposition
             yield Hit(
                 m.start(2),
                 m.end(3),
@@ -307,6 +338,42 @@ _CLAUSE_VERB = re.compile(
     r"|are|were|have|do|won't|can't|isn't|wasn't|doesn't|didn't|don't|'ll|’ll|'s|’s)\b",
     re.IGNORECASE,
 )
+
+
+# A relative or free-relative pronoun right before a lexical verb said twice: the first closes
+# the clause that is the subject, the second is the main verb ("any row that fails fails the
+# job", "whatever happens happens"). Auxiliaries are left out: "which are are" is a slip.
+_RELATIVE_BEFORE = re.compile(
+    r"(?<![\w'’-])(?:that|which|who|whatever|whoever|what)" + WS + "$", re.IGNORECASE
+)
+_AUXILIARY_S = frozenset("is has does was".split())
+
+
+def _relative_clause_then_verb(text: str, start: int, word: str, ctx: Context) -> bool:
+    w = word.lower()
+    if w in _AUXILIARY_S or not ctx.lexicon.verb_s(w):
+        return False
+    return _RELATIVE_BEFORE.search(text, max(0, start - 12), start) is not None
+
+
+# An emphasis marker closing right after the first word: a bold or italic label, then the
+# text it labels begins with the same word. (A link's text then the same noun,
+# "[glob patterns](url) patterns", is a slip: links are not in this class.)
+_EMPHASIS_BETWEEN = re.compile(r"(?:\*{1,2}|_{1,2}|</(?:b|strong|em|i)>)[ \t\n]+", re.IGNORECASE)
+
+
+# A phrasal verb's particle ("log in", "turn it on") then the same word as a preposition.
+_PHRASAL_BEFORE = re.compile(
+    r"(?<![\w'’-])(?:log|sign|plug|opt|check|turn|switch|fill|key|zoom|lock|hand|type)"
+    r"(?:s|ed|ged|ped|ing|ging|ping)?(?:" + WS + r"(?:it|them|this|that|everything))?" + WS + "$",
+    re.IGNORECASE,
+)
+
+
+def _particle_then_preposition(text: str, start: int, word: str) -> bool:
+    return word.lower() in ("in", "on") and (
+        _PHRASAL_BEFORE.search(text, max(0, start - 30), start) is not None
+    )
 
 
 # Closed-class words: capitalised twice ("The The", "To To" in a title-case heading) they are
@@ -358,6 +425,8 @@ def _consistency(rule: Rule, text: str) -> Iterator[Hit]:
     for m in rx.finditer(text):
         if m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_-"):
             continue
+        if _in_qualified_name(text, m.start(), m.end()) or _in_address(text, m.start(), m.end()):
+            continue  # "kubernetes.io", "kubernetes/website", "ns:kubernetes": a name, not prose
         assert m.lastgroup is not None
         gi, variant = names[m.lastgroup]
         found.setdefault(gi, []).append((m.start(), m.end(), variant))
