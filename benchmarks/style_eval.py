@@ -65,6 +65,18 @@ Splits:
   once on the checker as it was on main 557c016 (23/32 = 72% right), by someone who does not tune
   the rules; the tenth held-out split, never seen by the engineers tuning rules. To run it:
   `apt-get install --no-install-recommends` the packages at the versions in PACKAGES.
+- `heldout-3` (session 5): 28 Debian packages (bookworm) used in no other split and sharing no
+  upstream author, org or lineage with one, read as they ship in the .deb (registry `debian-gz`:
+  `apt-get download`, not installed; Debian gzips doc files over 4 KB, and the `.md.gz` files are
+  decompressed into the eval dir at their paths): Icinga 2's manual, Composer's, libcurl's docs,
+  the READMEs and guides of C/C++, Go, Rust and Ruby libraries and of a few tools (nlohmann-json,
+  Sinatra, marked, rayon, clap, cJSON, gorilla/mux, libpqxx, nom, logrus, tokio, ranger, SQLiteCpp,
+  rspec-core, micro, Pistache, glamour, cxxopts, RapidJSON, pandoc, serde, HCL, bats, urfave/cli,
+  reqwest), chosen by the kind and size of their docs before the checker ran on them (see the
+  comment above its PACKAGES entries); icinga2-doc, composer and libcurl4-doc read as seed-17
+  samples of their files (DEBIAN_SAMPLE); about 107,000 words. Labelled once on the checker as it
+  was on main b0bb31b, by someone who does not tune the rules; the engineers tuning rules never
+  see it. Run it with STYLE_EVAL_DIR set to its own directory.
 - `watcloud-site`: WATcloud's own website (the docs corpus under the project's shared data,
   unpacked at run time); an evaluation split, never tuned on.
 
@@ -83,9 +95,11 @@ line labelled true). A finding with no label is reported as unlabelled, counted 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -624,6 +638,88 @@ PACKAGES += [
 # Debian packages of heldout-deb read as a seed-17 sample of this many of the files the default
 # config reads (each would otherwise be a quarter of the split).
 DEBIAN_SAMPLE = {"docker-doc": 36, "lxd": 26, "etcd-server": 26}
+# heldout-3 (session 5, built third): 28 Debian packages (bookworm) used in no other split and
+# sharing no upstream author, org or lineage with one (the npm/PyPI splits, dev-d, dev-f and
+# heldout-deb included); one package per upstream org. Registry `debian-gz` (see fetch_deb): the
+# .deb is fetched with `apt-get download NAME=VERSION` and not installed; its Markdown, including
+# the `.md.gz` files Debian compresses (every doc file over 4 KB, which the `debian` registry
+# cannot read), is decompressed into the eval dir at its path in the package (`usr/share/doc/...`,
+# `usr/share/cargo/registry/...`, `usr/share/gocode/src/...`). How they were chosen: about 70
+# candidates were downloaded and their Markdown counted with `docs()` below (the files the
+# default config reads), before the checker was run on any of them, never by its findings: manuals
+# (Icinga 2, Composer, libcurl's docs, 14,618 + 9,705 + 12,074 words), long hand-written READMEs
+# and guides (nlohmann-json 12,267, Sinatra 9,538, marked's docs 5,657, clap's example docs
+# 5,918, rayon's FAQ and plumbing notes 4,149, cJSON 3,877, gorilla/mux 3,099, libpqxx 2,995, nom
+# 2,434, logrus 2,401, tokio's README and reactor design note 2,303, ranger 2,173, SQLiteCpp
+# 2,042, rspec-core 1,900, micro 1,628, Pistache 1,421, glamour's style guide 1,289, cxxopts
+# 1,194, RapidJSON 930, pandoc 885, serde 726, HCL 632, bats 486, reqwest 263, urfave/cli 231).
+# icinga2-doc (147,800 words in 23 chapters after its template library is left out), composer
+# (41,428) and libcurl4-doc (36,976) would each be over 15% of the split read whole: each is read
+# as a seed-17 sample of its files (DEBIAN_SAMPLE: 2 of 23, 12 of 32, 16 of 41). About 107,000
+# words; the largest package (icinga2-doc) is 13.7% of the split. Left out (DEBIAN_GZ_SKIP below,
+# or whole packages): Icinga's template library chapter (53,500 words of check-command parameter
+# tables), Composer's UPGRADE-2.0.md (upgrade notes, close to a changelog) and a test fixture,
+# marked's AUTHORS.md (a list of people) and broken.md (a collection of Markdown engines' odd
+# cases, deliberately odd text), rayon's RELEASES.md (release notes), glamour's and urfave/cli's
+# test fixtures and generated expected output; curl's HISTORY.md and every CHANGELOG and code of
+# conduct are excluded by the default config; rclone (one 234,000-word MANUAL.md, twice the
+# split), libmsgsl-dev (Microsoft's, like tsyringe in dev-i), Google's libraries (Benchmark and
+# gopls are in heldout-deb), ruby-thor (170 words), and the many candidates whose .deb holds no
+# Markdown at all (ripgrep, fd-find, bat, hyperfine, fzf, hugo, gh, caddy, restic, syncthing,
+# shellcheck, jq, tmux, meson, libfmt-dev, libspdlog-dev, libcli11-dev, doctest-dev,
+# libyaml-cpp-dev, libsimdjson-dev, and most golang-*-dev packages: cobra, gin, testify, zap, chi).
+# Labelled once, on the checker as it was on main b0bb31b, by someone who does not tune rules
+# (every finding of ours and codespell's, seed-17 samples of 40 of proselint's and harper-py's);
+# the engineers tuning rules never see it. proselint's paths are read from the package's folder
+# on (`key()`), as for the other held-out splits.
+PACKAGES += [
+    *(
+        ("heldout-3", "debian-gz", n, v)
+        for n, v in (
+            ("icinga2-doc", "2.13.6-2+deb12u2"),  # a sample of DEBIAN_SAMPLE files
+            ("composer", "2.5.5-1+deb12u5"),  # a sample
+            ("libcurl4-doc", "7.88.1-10+deb12u15"),  # a sample
+            ("nlohmann-json3-dev", "3.11.2-2"),
+            ("ruby-sinatra", "3.0.5-3+deb12u1"),
+            ("node-marked", "4.2.3+ds+~4.0.7-2"),
+            ("librust-rayon-dev", "1.6.1-1"),
+            ("librust-clap-dev", "4.0.32-1"),
+            ("libcjson-dev", "1.7.15-1+deb12u4"),
+            ("golang-github-gorilla-mux-dev", "1.8.0-1"),
+            ("libpqxx-dev", "6.4.5-2"),
+            ("librust-nom-dev", "7.1.1-1"),
+            ("golang-github-sirupsen-logrus-dev", "1.9.0-1"),
+            ("librust-tokio-dev", "1.24.2-1"),
+            ("ranger", "1.9.3-5"),
+            ("libsqlitecpp-dev", "3.2.1-1"),
+            ("ruby-rspec-core", "3.12.0c0e1m1s0-1"),
+            ("micro", "2.0.11-2+b1"),
+            ("libpistache-dev", "0.0.5+ds-3"),
+            ("golang-github-charmbracelet-glamour-dev", "0.5.0-2"),
+            ("libcxxopts-dev", "3.1.1-1"),
+            ("rapidjson-dev", "1.1.0+dfsg2-7.1"),
+            ("pandoc", "2.17.1.1-2~deb12u1"),
+            ("librust-serde-dev", "1.0.152-2"),
+            ("golang-github-hashicorp-hcl-dev", "1.0.0-1.1"),
+            ("bats", "1.8.2-1"),
+            ("golang-github-urfave-cli-v2-dev", "2.3.0-2"),
+            ("librust-reqwest-dev", "0.11.13-1"),
+        )
+    ),
+]
+# Files of a `debian-gz` package not read (see fetch_deb): lists of people, test fixtures,
+# generated text, release and upgrade notes under other names, and one reference table that alone
+# would be half of heldout-3.
+DEBIAN_GZ_SKIP = {
+    "icinga2-doc": ["**/10-icinga-template-library.md"],
+    "composer": ["**/fixtures/**", "**/UPGRADE-*"],
+    "node-marked": ["**/AUTHORS.md", "**/broken.md"],
+    "librust-rayon-dev": ["**/RELEASES.md"],
+    "golang-github-charmbracelet-glamour-dev": ["**/testdata/**", "**/styles/examples/**"],
+    "golang-github-urfave-cli-v2-dev": ["**/testdata/**"],
+}
+# heldout-3's three manuals, read as seed-17 samples of their files (as heldout-deb's above)
+DEBIAN_SAMPLE.update({"icinga2-doc": 2, "composer": 12, "libcurl4-doc": 16})
 # watcloud-site: WATcloud's own website (the docs corpus in the project's shared data, unpacked
 # into the eval dir at run time, never copied into the repo); the version is the site's commit
 # named in its SOURCE.txt. An evaluation split: the rules are not tuned on WATcloud's site.
@@ -641,6 +737,7 @@ SPLITS = (
     "dev-j",
     "heldout",
     "heldout-deb",
+    "heldout-3",
     "watcloud-site",
 )
 LABELS = Path(__file__).parent / "data" / "style_labels.jsonl"
@@ -652,6 +749,8 @@ DEBIAN_DOC = Path("/usr/share/doc")
 
 
 def fetch(registry: str, name: str, version: str, base: Path) -> Path:
+    if registry == "debian-gz":
+        return fetch_deb(name, version, base)
     if registry == "debian":
         # A Debian package's docs, as installed (apt-get install NAME); the root is a folder
         # holding a link named after the package, so paths inside read like the others.
@@ -699,6 +798,48 @@ def fetch(registry: str, name: str, version: str, base: Path) -> Path:
     return dest
 
 
+def fetch_deb(name: str, version: str, base: Path) -> Path:
+    """A Debian package's Markdown as it ships in the .deb (`apt-get download NAME=VERSION`, not
+    installed): every `.md`/`.mdx` file and every gzipped `.md.gz` (Debian compresses doc files
+    over 4 KB), decompressed, at its path in the package (`usr/share/doc/...`), but for the
+    package's DEBIAN_GZ_SKIP patterns. The root holds a folder named after the package, as for
+    `debian`."""
+    dest = base / "debian-gz" / name
+    if (dest / name).is_dir():
+        return dest
+    dl = base / "dl"
+    dl.mkdir(parents=True, exist_ok=True)
+    deb = dl / f"{name}_{version.replace(':', '%3a')}_"
+    found = sorted(dl.glob(f"{deb.name}*.deb"))
+    if not found:
+        got = subprocess.run(
+            ["apt-get", "download", f"{name}={version}"], cwd=dl, capture_output=True, text=True
+        )
+        found = sorted(dl.glob(f"{deb.name}*.deb"))
+        if got.returncode or not found:
+            sys.exit(f"{name}: Debian version {version} not downloadable (apt-get download)")
+    tmp = dest / ".deb"
+    tmp.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["dpkg-deb", "-x", str(found[0]), str(tmp)], check=True)
+    for p in sorted(_walk(tmp)):
+        if p.is_symlink() or not p.is_file():
+            continue
+        path = p.relative_to(tmp).as_posix()
+        if path.endswith(".md.gz"):
+            path, data = path[:-3], gzip.decompress(p.read_bytes())
+        elif p.suffix in (".md", ".mdx"):
+            data = p.read_bytes()
+        else:
+            continue
+        if matches(path, DEBIAN_GZ_SKIP.get(name, ())):
+            continue
+        out = dest / name / path
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+    shutil.rmtree(tmp)
+    return dest
+
+
 DEFAULTS = StyleConfig()
 
 
@@ -733,7 +874,8 @@ def key(r: dict[str, object]) -> tuple[str, ...]:
     out = [str(r[k]) for k in ("tool", "package", "path", "line", "rule", "matched")]
     if out[0] == "proselint":
         # proselint prints absolute paths (eval dir included): from the package's folder on.
-        for mark in (f"/{r['package']}-{r['version']}/", f"/debian/{r['package']}/"):
+        marks = (f"/{r['package']}-{r['version']}/", f"/debian/{r['package']}/")
+        for mark in (*marks, f"/debian-gz/{r['package']}/"):
             if mark in out[2]:
                 out[2] = out[2].split(mark, 1)[1].split("/", 1)[-1]
                 break
