@@ -805,8 +805,10 @@ def fetch_deb(name: str, version: str, base: Path) -> Path:
     package's DEBIAN_GZ_SKIP patterns. The root holds a folder named after the package, as for
     `debian`."""
     dest = base / "debian-gz" / name
-    if (dest / name).is_dir():
+    stamp = dest / ".version"  # the version extracted there
+    if stamp.exists() and stamp.read_text("utf-8") == version:
         return dest
+    shutil.rmtree(dest, ignore_errors=True)
     dl = base / "dl"
     dl.mkdir(parents=True, exist_ok=True)
     deb = dl / f"{name}_{version.replace(':', '%3a')}_"
@@ -837,6 +839,7 @@ def fetch_deb(name: str, version: str, base: Path) -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
     shutil.rmtree(tmp)
+    stamp.write_text(version, "utf-8")
     return dest
 
 
