@@ -1273,6 +1273,10 @@ def _marked_alone(word: str, source: str) -> bool:
     return re.search(rf"(?<![\w])[\[*_]{{1,2}}{re.escape(word)}(?:[\]*_(]|$)", source) is not None
 
 
+# A person's name and a slash, or an "@", just before a word: a handle in a credit line.
+_CREDIT_BEFORE = re.compile(r"(?:[A-Z][\w.'’-]*[ \t]+/[ \t]*|@)$")
+
+
 def _name_by_context(text: str, m: re.Match[str], source: str) -> bool:
     """The word's surroundings say it is a name or an identifier (see `spelling`);
     `source` is the document's source in lowercase."""
@@ -1282,6 +1286,8 @@ def _name_by_context(text: str, m: re.Match[str], source: str) -> bool:
         return True  # "asort(obj)": a function; "recieve(s)" is a word and its plural
     if text[start - 1 : start] == "(" and after == ")":
         return True  # "(httpx)": one word in parentheses is a mention
+    if _CREDIT_BEFORE.search(text, max(0, start - 80), start):
+        return True  # "Chris Wanstrath / defunkt", "by @user": a person's handle
     if "," in text[max(0, start - 80) : end + 80] and _in_term_list(text, start, end):
         return True
     return _marked_alone(m.group(1), source)
@@ -1325,7 +1331,7 @@ def spelling(text: str, ctx: Context) -> Iterator[Match]:
         suggestion = sp.suggest(word)
         if suggestion is None:
             continue
-        if _name_by_context(text, m, source):
+        if _name_by_context(text, m, source) or not sp.plausible(word, suggestion, source):
             continue
         if len(word) == 4 and sorted(word) != sorted(suggestion.lower()):
             continue  # "zlib", "noop", "reqs", "quic": four letters are names and abbreviations

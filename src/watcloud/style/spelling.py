@@ -248,6 +248,17 @@ def doubling(typo: str, correction: str) -> bool:
     )
 
 
+def _slip_shape(typo: str, cand: str) -> bool:
+    """Whether a one-edit `cand` differs from `typo` as a slip does: any edit but a letter
+    replaced, which must be a key beside it or one vowel for another ("comparsion" is a
+    swap of "comparison", not "compassion" with an "s" for an "r")."""
+    if len(typo) != len(cand) or sorted(typo) == sorted(cand):
+        return True
+    i = next(i for i, (a, b) in enumerate(zip(typo, cand, strict=True)) if a != b)
+    a, b = typo[i], cand[i]
+    return (a in "aeiouy" and b in "aeiouy") or b in QWERTY_NEIGHBOURS.get(a, "")
+
+
 def edits1(word: str) -> set[str]:
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     deletes = [a + b[1:] for a, b in splits if b]
@@ -315,9 +326,19 @@ DERIVATIONS = (
     ("iness", "y"),
     ("able", "e"),
     ("ables", "e"),
+    ("ment", ""),
+    ("ments", ""),
+    ("ee", "e"),
+    ("ees", "e"),
+    ("ee", ""),
+    ("ees", ""),
     ("ancy", "ant"),
     ("ency", "ent"),
 )
+# Without the page writing the correction: the shortest word a small word is glued to
+# ("ruled" + "at"), and the shortest word two edits from its correction ("addititional").
+GLUED_HEAD = 5
+LONG_SLIP = 9
 # Small words that get glued to the word before them ("aspectis", "configurationof").
 GLUED = ("is", "in", "it", "of", "to", "on", "as", "at", "be", "by", "or", "an", "and", "the")
 # Contractions written without their apostrophe (none of them is a word: not "cant", "wont").
@@ -598,10 +619,37 @@ class Speller:
     def _common(self, w: str) -> bool:
         return self.words.common(w) or w in self.vocab
 
+    def plausible(self, word: str, suggestion: str, source: str) -> bool:
+        """Whether `word`, corrected to `suggestion`, reads as a slip on this page rather than
+        a name or a term. A page that writes the correction elsewhere ("occured" on a page
+        that says "occurred", "attept" beside "attempt") is evidence enough. Without it, a
+        slip must look like one: a long word (a short name sits one edit from some English
+        word by chance: "chai", "marko", "keyid") unless a letter is doubled or undoubled;
+        not its last letter changed ("certifi", "dramatiq", "phillipj": a name respelt);
+        a letter replaced only by a key beside it or one vowel by another ("uvicorn" is no
+        slip of "unicorn", "defunkt" of "defunct", "nikoladev" of "nikolayev").
+        `source` is the page's text in lowercase."""
+        w, c = word.lower(), suggestion.lower()
+        if c.replace(" ", "") == w and w not in WRONGLY_JOINED:
+            # A small word glued on: "aspectis", "ruledat"; "typeof", "deepin" are a short
+            # word and a small one, the shape of keywords and names.
+            return len(c.split()[0]) >= GLUED_HEAD
+        if not c.isalpha():
+            return True  # "doesn't": a contraction without its apostrophe
+        if _written_on_page(w, c, source):
+            return True
+        if distance(w, c) > 1 and len(w) < LONG_SLIP:
+            return False  # two edits in eight letters: "attrsets", "craftcms", "unsuback"
+        if len(w) <= SHORT_WORD:
+            return _consonant_doubling(w, c)  # "ommits", "appart", "acces"; not "ninaa"
+        if len(w) == len(c) and distance(w, c) == 1 and sorted(w) != sorted(c):
+            return w[-1] == c[-1] and _slip_shape(w, c)
+        return True
+
     def _one_edit(self, w: str) -> str | None:
         """The best known word one edit away: typos rarely hit the first letter, so
         candidates keeping it come first; then the most frequent."""
-        best: tuple[bool, bool, int, str] | None = None
+        best: tuple[bool, bool, bool, int, str] | None = None
         short = len(w) <= SHORT_WORD
         for cand in edits1(w):
             freq = self.words.get(cand)
@@ -615,10 +663,10 @@ class Speller:
                 continue  # "kwarg" (kwargs): the singular of a plural term, not a slip
             if short and not self._short_slip(w, cand):
                 continue  # a short name sits one edit from some English word by chance
-            key = (cand[:1] == w[:1], cand[-1:] == w[-1:], freq, cand)
+            key = (cand[:1] == w[:1], cand[-1:] == w[-1:], _slip_shape(w, cand), freq, cand)
             if best is None or key > best:
                 best = key
-        if best is None or best[3] == w[1:]:
+        if best is None or best[4] == w[1:]:
             return None  # "lchown", "dtrace", "gprof": a letter before a word is an identifier
         if (
             len(w) >= 5
@@ -628,7 +676,36 @@ class Speller:
             and self._known(w[1:])
         ):
             return None  # "cmake", "xdist": a letter before a known word (no English onset)
-        return best[3]
+        return best[4]
+
+
+VOWELS_Y = "aeiouy"
+# Endings that inflect the correction where the page writes it ("attempts" for "attempt").
+_EVIDENCE_ENDINGS = ("ies", "es", "s", "ed", "d", "ing", "ly")
+
+
+def _written_on_page(word: str, correction: str, source: str) -> bool:
+    """The page writes `correction` or an inflection of it ("omit", "omitted" for "omits")
+    somewhere other than `word` itself."""
+    bases = {correction}
+    for end in _EVIDENCE_ENDINGS:
+        if correction.endswith(end) and len(correction) - len(end) >= 3:
+            bases.add(correction[: -len(end)])
+    alts = "|".join(sorted(map(re.escape, bases), key=len, reverse=True))
+    rx = re.compile(rf"(?<![a-z])({alts})(?:s|es|ed|d|ing|ly|e|y|ies|ied)?(?![a-z])")
+    # Not a start of the word itself: "phillipj" beside "Phillip", "keyid" beside "keys" are
+    # a name and its handle, a word and a suffix.
+    return any(not word.startswith(m.group(1)) for m in rx.finditer(source))
+
+
+def _consonant_doubling(typo: str, correction: str) -> bool:
+    """A consonant doubled or undoubled ("ommits", "acces"); a doubled vowel ("ninaa",
+    "coords") is how names and clipped words are spelt."""
+    if not doubling(typo, correction):
+        return False
+    long, short = (typo, correction) if len(typo) > len(correction) else (correction, typo)
+    i = next((i for i, (a, b) in enumerate(zip(short, long, strict=False)) if a != b), len(short))
+    return long[i] not in VOWELS_Y
 
 
 _WORD = re.compile(r"[^\W_]+")
