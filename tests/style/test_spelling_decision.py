@@ -186,12 +186,12 @@ def _run(tmp_path: Path, docs: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def test_a_word_flagged_in_two_files_in_different_phrases_is_a_term(tmp_path: Path) -> None:
-    """The per-run lexicon: "iteratee" written in two pages, in two different sentences, is
+    """The per-run lexicon: "thunker" written in two pages, in two different sentences, is
     the project's term (each page alone reports it); the same typo in a sentence copied from
     page to page is still reported, and so is a word of the always-reported lists."""
-    one = "The callback is an iteratee that returns a value.\n"
-    two = "Pass the iteratee created by the helper.\n"
-    assert _spelling(one) == [("iteratee", "iterate")]
+    one = "The callback is a thunker that returns a value.\n"
+    two = "Pass the thunker created by the helper.\n"
+    assert _spelling(one) == [("thunker", "thinker")]
     assert _run(tmp_path, {"a.md": one, "b.md": two}) == []
 
 
@@ -210,9 +210,9 @@ def test_a_typo_copied_with_its_sentence_stays_reported(tmp_path: Path) -> None:
 def test_repeated_terms_needs_two_files() -> None:
     """Two phrases in one file are not enough (the page-level rule already keeps a word said
     twice on a page quiet); the pure function sees only the findings."""
-    found = [f for f in CHECKER.check_text("An iteratee runs.\n", "a.md") if f.rule == "spelling"]
+    found = [f for f in CHECKER.check_text("A thunker runs.\n", "a.md") if f.rule == "spelling"]
     assert repeated_terms(found + found) == found + found
-    other = [f for f in CHECKER.check_text("The iteratee runs.\n", "b.md") if f.rule == "spelling"]
+    other = [f for f in CHECKER.check_text("The thunker runs.\n", "b.md") if f.rule == "spelling"]
     assert repeated_terms(found + other) == []
 
 
@@ -227,7 +227,7 @@ def test_a_clipped_form_of_a_common_word_is_an_abbreviation(speller: Speller) ->
     slip."""
     assert speller.clipped("compat")
     assert _spelling("The compat layer is small.\n") == []
-    assert _spelling("Read the documen first; attemp it twice.\n") == [
+    assert _spelling("Read the documen first; attemp it twice. Each attempt counts.\n") == [
         ("documen", "document"),
         ("attemp", "attempt"),
     ]
@@ -246,8 +246,9 @@ def test_derived_and_prefixed_forms_and_singulars_of_plural_terms() -> None:
 def test_a_common_word_with_d_appended_is_a_daemon(speller: Speller) -> None:
     """ "searchd", "startd": a common word and a "d" name a daemon (codespell's three
     findings of this shape on the tuning splits were all wrong, our one too); in five
-    letters the shape is too short to tell ("toold" is still a slip of "told")."""
+    letters the shape is too short to tell ("toold" is still a slip of "told" on a page
+    that writes "told")."""
     assert speller.name_shape("searchd") == "a daemon's name"
     assert _spelling("Start the searchd daemon first.\n") == []
     assert speller.name_shape("toold") is None
-    assert _spelling("He toold me.\n") == [("toold", "told")]
+    assert _spelling("He toold me what he had told them.\n") == [("toold", "told")]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from watcloud.style.lexicon import Lexicon
-from watcloud.style.spelling import ONSETS, Speller, misspellings, phrases
+from watcloud.style.spelling import ONSETS, Speller, misspellings, page_words, phrases
 
 WS = r"(?:[ \t]+\n?[ \t]*|\n[ \t]*)"  # whitespace with at most one line break
 W = r"[A-Za-z][a-z]*(?:'[a-z]+)?"
@@ -1286,6 +1286,8 @@ def _name_by_context(text: str, m: re.Match[str], source: str) -> bool:
         return True  # "asort(obj)": a function; "recieve(s)" is a word and its plural
     if text[start - 1 : start] == "(" and after == ")":
         return True  # "(httpx)": one word in parentheses is a mention
+    if re.search(rf"(?<![a-z]){re.escape(m.group(1))}</a>", source):
+        return True  # "thanks to <a href=...>jeffrey n. carre</a>": the end of a link's text
     if _CREDIT_BEFORE.search(text, max(0, start - 80), start):
         return True  # "Chris Wanstrath / defunkt", "by @user": a person's handle
     if "," in text[max(0, start - 80) : end + 80] and _in_term_list(text, start, end):
@@ -1321,8 +1323,10 @@ def spelling(text: str, ctx: Context) -> Iterator[Match]:
     for word, ms in unknown.items():
         if len(ms) > 1:
             continue  # the same unknown word twice in a document is jargon, not a typo
-        if source.count(word) > len(ms):
-            continue  # also in code, a URL or a path of the page ("[aiogram](.../aiogram)"): a name
+        if len(re.findall(rf"(?<![a-z0-9]){word}(?![a-z0-9])", source)) > len(ms):
+            # Also in code, a URL or a path of the page ("[aiogram](.../aiogram)"): a name;
+            # not inside a longer word ("attemp" on a page that writes "attempt" is a slip).
+            continue
         m = ms[0]
         if _ALONE_IN_CELL.match(text[m.end(1) :]) and _CELL_BEFORE.search(text, 0, m.start(1)):
             continue  # a table cell or list item of one word ("| faustman |", "* adduser:"): a name
@@ -1331,7 +1335,10 @@ def spelling(text: str, ctx: Context) -> Iterator[Match]:
         suggestion = sp.suggest(word)
         if suggestion is None:
             continue
-        if _name_by_context(text, m, source) or not sp.plausible(word, suggestion, source):
+        if _name_by_context(text, m, source):
+            continue
+        suggestion = sp.slip(word, suggestion, page_words(ctx.source))
+        if suggestion is None:
             continue
         if len(word) == 4 and sorted(word) != sorted(suggestion.lower()):
             continue  # "zlib", "noop", "reqs", "quic": four letters are names and abbreviations

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from watcloud.style.model import Finding
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+VOWELS_Y = "aeiouy"
+SOUND_ALIKE = frozenset({"kc", "ck", "sz", "zs"})  # letters spelling one sound
 # Two consonant letters that begin English words; any other pair at the start of a word
 # ("Rspack", "npm", "Xcode", "cmake") is read letter by letter or is a name.
 ONSETS = frozenset(
@@ -250,13 +252,18 @@ def doubling(typo: str, correction: str) -> bool:
 
 def _slip_shape(typo: str, cand: str) -> bool:
     """Whether a one-edit `cand` differs from `typo` as a slip does: any edit but a letter
-    replaced, which must be a key beside it or one vowel for another ("comparsion" is a
+    replaced, which must be a key beside it, one vowel for another or a letter of the
+    same sound ("invokation"; "comparsion" is a
     swap of "comparison", not "compassion" with an "s" for an "r")."""
     if len(typo) != len(cand) or sorted(typo) == sorted(cand):
         return True
     i = next(i for i, (a, b) in enumerate(zip(typo, cand, strict=True)) if a != b)
     a, b = typo[i], cand[i]
-    return (a in "aeiouy" and b in "aeiouy") or b in QWERTY_NEIGHBOURS.get(a, "")
+    return (
+        (a in VOWELS_Y and b in VOWELS_Y)
+        or b in QWERTY_NEIGHBOURS.get(a, "")
+        or a + b in SOUND_ALIKE  # "invokation": a spelling by sound
+    )
 
 
 def edits1(word: str) -> set[str]:
@@ -273,6 +280,7 @@ BRITISH = (
     ("our", "or"),
     ("isation", "ization"),
     ("ise", "ize"),
+    ("isab", "izab"),
     ("ising", "izing"),
     ("ysing", "yzing"),
     ("yse", "yze"),
@@ -326,6 +334,7 @@ DERIVATIONS = (
     ("iness", "y"),
     ("able", "e"),
     ("ables", "e"),
+    ("ivity", "ive"),
     ("ment", ""),
     ("ments", ""),
     ("ee", "e"),
@@ -619,32 +628,59 @@ class Speller:
     def _common(self, w: str) -> bool:
         return self.words.common(w) or w in self.vocab
 
-    def plausible(self, word: str, suggestion: str, source: str) -> bool:
-        """Whether `word`, corrected to `suggestion`, reads as a slip on this page rather than
-        a name or a term. A page that writes the correction elsewhere ("occured" on a page
-        that says "occurred", "attept" beside "attempt") is evidence enough. Without it, a
-        slip must look like one: a long word (a short name sits one edit from some English
-        word by chance: "chai", "marko", "keyid") unless a letter is doubled or undoubled;
-        not its last letter changed ("certifi", "dramatiq", "phillipj": a name respelt);
-        a letter replaced only by a key beside it or one vowel by another ("uvicorn" is no
-        slip of "unicorn", "defunkt" of "defunct", "nikoladev" of "nikolayev").
-        `source` is the page's text in lowercase."""
+    def slip(self, word: str, suggestion: str, page: frozenset[str]) -> str | None:
+        """The correction to report for `word` (`suggestion`, or a word one slip away that
+        the page writes), or None when `word` reads as a name or a term rather than a slip.
+
+        A page that writes the correction elsewhere ("occured" on a page that says
+        "occurred", "attept" beside "attempt", "fiels" beside "files") is evidence enough.
+        Without it, a slip must look like one: a long word (a short name sits one edit from
+        some English word by chance: "chai", "marko", "keyid") unless a consonant is doubled
+        or undoubled ("ommits") or two letters swapped ("flasy"); two edits only in a long
+        word ("attrsets", "craftcms" are names); not its last letter changed ("certifi",
+        "dramatiq", "phillipj": a name respelt); a letter replaced only by a key beside
+        it, one vowel by another or a letter of the same sound ("uvicorn" is no slip of
+        "unicorn"). `page` is the page's words in lowercase (`page_words`)."""
         w, c = word.lower(), suggestion.lower()
         if c.replace(" ", "") == w and w not in WRONGLY_JOINED:
             # A small word glued on: "aspectis", "ruledat"; "typeof", "deepin" are a short
             # word and a small one, the shape of keywords and names.
-            return len(c.split()[0]) >= GLUED_HEAD
+            return suggestion if len(c.split()[0]) >= GLUED_HEAD else None
         if not c.isalpha():
-            return True  # "doesn't": a contraction without its apostrophe
-        if _written_on_page(w, c, source):
-            return True
+            return suggestion  # "doesn't": a contraction without its apostrophe
+        if _written_on_page(w, c, page):
+            return suggestion
+        on_page = self._page_correction(w, page)
+        if on_page is not None:
+            return on_page  # "fiels" on a page about files: "files", not "feels"
         if distance(w, c) > 1 and len(w) < LONG_SLIP:
-            return False  # two edits in eight letters: "attrsets", "craftcms", "unsuback"
+            return None
         if len(w) <= SHORT_WORD:
-            return _consonant_doubling(w, c)  # "ommits", "appart", "acces"; not "ninaa"
+            slip = (
+                _consonant_doubling(w, c)
+                or (len(w) == len(c) and sorted(w) == sorted(c))
+                or (w.endswith("ely") and c == w[:-3] + "ly")  # "truely": the "e" kept
+            )
+            return suggestion if slip else None  # "ommits", "flasy"; not "ninaa", "chai"
         if len(w) == len(c) and distance(w, c) == 1 and sorted(w) != sorted(c):
-            return w[-1] == c[-1] and _slip_shape(w, c)
-        return True
+            return suggestion if w[-1] == c[-1] and _slip_shape(w, c) else None
+        return suggestion
+
+    def _page_correction(self, w: str, page: frozenset[str]) -> str | None:
+        """The most frequent word one slip from `w` (its first letter kept) that the page
+        writes, or None."""
+        best: tuple[int, str] | None = None
+        for cand in edits1(w):
+            if cand[:1] != w[:1] or not _slip_shape(w, cand) or len(cand) < 3:
+                continue
+            freq = self.words.get(cand, 0)
+            if cand in self.vocab:
+                freq = max(freq, VOCAB_CANDIDATE_FREQ)
+            if freq < MIN_CANDIDATE_FREQ or (not self.dict.check(cand) and cand not in self.vocab):
+                continue
+            if _written_on_page(w, cand, page) and (best is None or (freq, cand) > best):
+                best = (freq, cand)
+        return None if best is None else best[1]
 
     def _one_edit(self, w: str) -> str | None:
         """The best known word one edit away: typos rarely hit the first letter, so
@@ -679,23 +715,32 @@ class Speller:
         return best[4]
 
 
-VOWELS_Y = "aeiouy"
 # Endings that inflect the correction where the page writes it ("attempts" for "attempt").
 _EVIDENCE_ENDINGS = ("ies", "es", "s", "ed", "d", "ing", "ly")
+_PAGE_ENDINGS = ("", "s", "es", "ed", "d", "ing", "ly", "e", "y", "ies", "ied")
 
 
-def _written_on_page(word: str, correction: str, source: str) -> bool:
-    """The page writes `correction` or an inflection of it ("omit", "omitted" for "omits")
-    somewhere other than `word` itself."""
+def _written_on_page(word: str, correction: str, page: frozenset[str]) -> bool:
+    """The page writes `correction` or an inflection of it ("omit", "omitted" for "omits"),
+    other than `word` itself and other than a start of it: "phillipj" beside "Phillip",
+    "keyid" beside "keys" are a name and its handle, a word and a suffix."""
     bases = {correction}
     for end in _EVIDENCE_ENDINGS:
         if correction.endswith(end) and len(correction) - len(end) >= 3:
             bases.add(correction[: -len(end)])
-    alts = "|".join(sorted(map(re.escape, bases), key=len, reverse=True))
-    rx = re.compile(rf"(?<![a-z])({alts})(?:s|es|ed|d|ing|ly|e|y|ies|ied)?(?![a-z])")
-    # Not a start of the word itself: "phillipj" beside "Phillip", "keyid" beside "keys" are
-    # a name and its handle, a word and a suffix.
-    return any(not word.startswith(m.group(1)) for m in rx.finditer(source))
+    return any(
+        base + end in page and base + end != word
+        for base in bases
+        if not word.startswith(base)
+        for end in _PAGE_ENDINGS
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def page_words(source: str) -> frozenset[str]:
+    """The words of a page's source, in lowercase: where `Speller.slip` looks for evidence.
+    Cached: the check runs once per block of the same page."""
+    return frozenset(re.findall(r"[a-z]+", source.lower()))
 
 
 def _consonant_doubling(typo: str, correction: str) -> bool:
