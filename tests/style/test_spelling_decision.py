@@ -17,6 +17,7 @@ from watcloud.style.spelling import (
     Speller,
     doubling,
     edit_kind,
+    page_words,
     repeated_terms,
 )
 
@@ -252,3 +253,40 @@ def test_a_common_word_with_d_appended_is_a_daemon(speller: Speller) -> None:
     assert _spelling("Start the searchd daemon first.\n") == []
     assert speller.name_shape("toold") is None
     assert _spelling("He toold me what he had told them.\n") == [("toold", "told")]
+
+
+def test_a_slip_needs_evidence_on_the_page_or_a_slip_shape(speller: Speller) -> None:
+    """session 5: an unknown word is reported when the page writes its correction (or an
+    inflection of it), or when it is shaped as a slip: long, a key beside the key, one vowel
+    for another; a short word, a changed last letter, a distant key or two edits in eight
+    letters are where names sit ("chai", "dramatiq", "uvicorn", "attrsets")."""
+    page = page_words("Each attempt counts. The files are written. Phillip Johnsen wrote it.")
+    assert speller.slip("attemp", "attempt", page) == "attempt"
+    assert speller.slip("attemp", "attempt", frozenset()) is None
+    assert speller.slip("fiels", "feels", page) == "files"  # the page's word, a swap
+    assert speller.slip("phillipj", "phillips", page) is None  # "phillip" starts the word
+    assert speller.slip("dramatiq", "dramatic", frozenset()) is None  # its last letter
+    assert speller.slip("uvicorn", "unicorn", frozenset()) is None  # "v" is far from "n"
+    assert speller.slip("attrsets", "attracts", frozenset()) is None  # two edits in eight
+    assert speller.slip("chai", "chair", frozenset()) is None
+    assert speller.slip("ommits", "omits", frozenset()) == "omits"  # a doubled consonant
+    assert speller.slip("flasy", "falsy", frozenset()) == "falsy"  # two letters swapped
+    assert speller.slip("invokation", "invocation", frozenset()) == "invocation"  # a sound
+    assert speller.slip("availabilty", "availability", frozenset()) == "availability"
+    assert speller.slip("addititional", "additional", frozenset()) == "additional"
+    assert speller.slip("aspectis", "aspect is", frozenset()) == "aspect is"
+    assert speller.slip("typeof", "type of", frozenset()) is None  # a keyword's shape
+
+
+def test_a_word_inside_a_longer_word_of_the_page_is_still_checked() -> None:
+    """ "attemp" on a page that writes "attempt" was hidden as if it were in code or a URL;
+    only the whole word elsewhere on the page (code, a link) makes it a name."""
+    assert _spelling("Read it; attemp it twice. Each attempt counts.\n") == [("attemp", "attempt")]
+    assert _spelling("Read it; attemp it twice with `attemp --all`.\n") == []
+
+
+def test_a_handle_after_a_name_and_a_slash_and_a_links_text_are_names() -> None:
+    assert _spelling("* Aaron Quint / quirkey\n") == []
+    assert _spelling("* Quint wrote quirkey code.\n") == [("quirkey", "quirky")]
+    link = 'Thanks to <a href="https://example.com/u">jeffrey n. carre</a> for this.\n'
+    assert _spelling(link) == []

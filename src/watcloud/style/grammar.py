@@ -1273,8 +1273,8 @@ def _marked_alone(word: str, source: str) -> bool:
     return re.search(rf"(?<![\w])[\[*_]{{1,2}}{re.escape(word)}(?:[\]*_(]|$)", source) is not None
 
 
-# A person's name and a slash, or an "@", just before a word: a handle in a credit line.
-_CREDIT_BEFORE = re.compile(r"(?:[A-Z][\w.'’-]*[ \t]+/[ \t]*|@)$")
+# A person's name and a slash just before a word: a handle in a credit line.
+_CREDIT_BEFORE = re.compile(r"[A-Z][\w.'’-]*[ \t]+/[ \t]*$")
 
 
 def _name_by_context(text: str, m: re.Match[str], source: str) -> bool:
@@ -1289,7 +1289,7 @@ def _name_by_context(text: str, m: re.Match[str], source: str) -> bool:
     if re.search(rf"(?<![a-z]){re.escape(m.group(1))}</a>", source):
         return True  # "thanks to <a href=...>jeffrey n. carre</a>": the end of a link's text
     if _CREDIT_BEFORE.search(text, max(0, start - 80), start):
-        return True  # "Chris Wanstrath / defunkt", "by @user": a person's handle
+        return True  # "Chris Wanstrath / defunkt": a person's handle
     if "," in text[max(0, start - 80) : end + 80] and _in_term_list(text, start, end):
         return True
     return _marked_alone(m.group(1), source)

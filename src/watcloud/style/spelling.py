@@ -648,11 +648,11 @@ class Speller:
             return suggestion if len(c.split()[0]) >= GLUED_HEAD else None
         if not c.isalpha():
             return suggestion  # "doesn't": a contraction without its apostrophe
-        if _written_on_page(w, c, page):
-            return suggestion
         on_page = self._page_correction(w, page)
         if on_page is not None:
             return on_page  # "fiels" on a page about files: "files", not "feels"
+        if _written_on_page(w, c, page):
+            return suggestion
         if distance(w, c) > 1 and len(w) < LONG_SLIP:
             return None
         if len(w) <= SHORT_WORD:
@@ -667,9 +667,10 @@ class Speller:
         return suggestion
 
     def _page_correction(self, w: str, page: frozenset[str]) -> str | None:
-        """The most frequent word one slip from `w` (its first letter kept) that the page
-        writes, or None."""
-        best: tuple[int, str] | None = None
+        """The word one slip from `w` (its first letter kept) that the page writes, or None:
+        two letters swapped, one dropped or added before one replaced, then the most
+        frequent."""
+        best: tuple[bool, int, str] | None = None
         for cand in edits1(w):
             if cand[:1] != w[:1] or not _slip_shape(w, cand) or len(cand) < 3:
                 continue
@@ -678,9 +679,10 @@ class Speller:
                 freq = max(freq, VOCAB_CANDIDATE_FREQ)
             if freq < MIN_CANDIDATE_FREQ or (not self.dict.check(cand) and cand not in self.vocab):
                 continue
-            if _written_on_page(w, cand, page) and (best is None or (freq, cand) > best):
-                best = (freq, cand)
-        return None if best is None else best[1]
+            key = (edit_kind(w, cand) != "replaced", freq, cand)
+            if _written_on_page(w, cand, page) and (best is None or key > best):
+                best = key
+        return None if best is None else best[2]
 
     def _one_edit(self, w: str) -> str | None:
         """The best known word one edit away: typos rarely hit the first letter, so
