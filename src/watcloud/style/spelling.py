@@ -335,6 +335,8 @@ DERIVATIONS = (
     ("able", "e"),
     ("ables", "e"),
     ("ivity", "ive"),
+    ("ic", ""),
+    ("ible", ""),
     ("ment", ""),
     ("ments", ""),
     ("ee", "e"),
