@@ -182,9 +182,10 @@ def misspellings() -> dict[str, str]:
 # doubled, or two letters swapped, the slips typing makes.
 SHORT_WORD = 6
 # Letters appended to a known word to name a variant of it ("glibc", "jsonc", "httpx"), and
-# the "js" of JavaScript library and module-system names ("commonjs", "expressjs").
+# the "js" of JavaScript library and module-system names ("commonjs", "expressjs"), the "id"
+# of identifiers ("scopeid", "userid").
 NAME_SUFFIX_LETTERS = "cx"
-NAME_SUFFIXES = ("js",)
+NAME_SUFFIXES = ("js", "id")
 # A word flagged in this many files of one run is the project's term, not a typo (the
 # per-run lexicon, `repeated_terms`): "iteratee" in three rule pages, "coords" in two guides.
 TERM_MIN_FILES = 2
@@ -527,7 +528,15 @@ class Speller:
         for suffix in NAME_SUFFIXES:
             stem = w[: -len(suffix)]
             if w.endswith(suffix) and len(stem) >= 4 and self._known(stem):
-                return "a known word and a name suffix"  # "commonjs", "expressjs"
+                return "a known word and a name suffix"  # "commonjs", "expressjs", "scopeid"
+        if (
+            len(w) >= 6
+            and w[0] not in VOWELS_Y
+            and w[1] not in VOWELS_Y
+            and w[:2] not in ONSETS
+            and self._known(w[2:])
+        ):
+            return "two letters before a known word"  # "rwlocks", "fdopen": an identifier
         return None
 
     def clipped(self, w: str) -> bool:
