@@ -53,7 +53,10 @@ def on_page(checker: Checker, r: dict[str, object], base: Path) -> bool | None:
     dest = base / "debian" / pkg[2] if pkg[1] == "debian" else base / f"{pkg[2]}-{pkg[3]}"
     if not dest.is_dir():
         return None
-    root = fetch(pkg[1], pkg[2], pkg[3], base)
+    try:
+        root = fetch(pkg[1], pkg[2], pkg[3], base)
+    except SystemExit:  # a Debian package at another version than the one labelled
+        return None
     pages = [p for p in root.glob(f"*/{r['path']}") if p.is_file()]
     if not pages:
         return None
