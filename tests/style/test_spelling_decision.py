@@ -290,3 +290,17 @@ def test_a_handle_after_a_name_and_a_slash_and_a_links_text_are_names() -> None:
     assert _spelling("* Quint wrote quirkey code.\n") == [("quirkey", "quirky")]
     link = 'Thanks to <a href="https://example.com/u">jeffrey n. carre</a> for this.\n'
     assert _spelling(link) == []
+
+
+def test_a_long_slip_written_twice_beside_its_correction_is_still_reported(
+    speller: Speller,
+) -> None:
+    """A word written twice on a page reads as the page's term, unless it is a long slip and
+    the page writes its correction too ("explicitely" beside "explicitly"); a word the page
+    also capitalises ("Patreon") is a name, and "e" before a common word an e-word."""
+    text = "Set it explicitely. Then set it explicitely again, explicitly.\n"
+    assert _spelling(text) == [("explicitely", "explicitly"), ("explicitely", "explicitly")]
+    assert _spelling("The thunker runs. A thunker waits.\n") == []  # a term, no correction
+    name = "Support the patreon page. Our Patreon helps; a patreon patron pays.\n"
+    assert _spelling(name) == []
+    assert speller.name_shape("esports") == "e and a common word"

@@ -1321,25 +1321,37 @@ def spelling(text: str, ctx: Context) -> Iterator[Match]:
                 del unknown[word]  # "de facto", "lingua franca": a borrowed phrase
     source = ctx.source.lower()
     for word, ms in unknown.items():
-        if len(ms) > 1:
-            continue  # the same unknown word twice in a document is jargon, not a typo
-        if len(re.findall(rf"(?<![a-z0-9]){word}(?![a-z0-9])", source)) > len(ms):
-            # Also in code, a URL or a path of the page ("[aiogram](.../aiogram)"): a name;
-            # not inside a longer word ("attemp" on a page that writes "attempt" is a slip).
+        repeated = len(ms) > 1 or len(
+            re.findall(rf"(?<![a-z0-9]){word}(?![a-z0-9])", source)
+        ) > len(ms)
+        if repeated and (
+            not sp.repeated_slip(word, page_words(ctx.source))
+            or re.search(rf"(?<![\w.-]){word.capitalize()}(?![\w-])", ctx.source)
+        ):
+            # The same unknown word twice in a document is jargon, not a typo; so is one also
+            # in code, a URL or a path of the page ("[aiogram](.../aiogram)"): a name. Not
+            # inside a longer word ("attemp" on a page that writes "attempt" is a slip), and
+            # not a long slip whose correction the page writes too ("explicitely" twice
+            # beside "explicitly"), unless the page also capitalises it ("Patreon"): a name.
             continue
-        m = ms[0]
-        if _ALONE_IN_CELL.match(text[m.end(1) :]) and _CELL_BEFORE.search(text, 0, m.start(1)):
-            continue  # a table cell or list item of one word ("| faustman |", "* adduser:"): a name
-        if text[m.start(1) - 1 : m.start(1)] + text[m.end(1) : m.end(1) + 1] in ('""', "“”"):
-            continue  # one word in quotes is a mention or a name ('named "ninaa"'), not prose
-        suggestion = sp.suggest(word)
-        if suggestion is None:
-            continue
-        if _name_by_context(text, m, source):
-            continue
-        suggestion = sp.slip(word, suggestion, page_words(ctx.source))
-        if suggestion is None:
-            continue
-        if len(word) == 4 and sorted(word) != sorted(suggestion.lower()):
-            continue  # "zlib", "noop", "reqs", "quic": four letters are names and abbreviations
-        yield Match(m.start(1), m.end(1), suggestion)
+        for m in ms:
+            yield from _spelling_at(text, m, source, ctx)
+
+
+def _spelling_at(text: str, m: re.Match[str], source: str, ctx: Context) -> Iterator[Match]:
+    """The finding on one unknown word, or nothing when its context or shape says name."""
+    sp = ctx.speller
+    word = m.group(1)
+    if _ALONE_IN_CELL.match(text[m.end(1) :]) and _CELL_BEFORE.search(text, 0, m.start(1)):
+        return  # a table cell or list item of one word ("| faustman |", "* adduser:"): a name
+    if text[m.start(1) - 1 : m.start(1)] + text[m.end(1) : m.end(1) + 1] in ('""', "“”"):
+        return  # one word in quotes is a mention or a name ('named "ninaa"'), not prose
+    suggestion = sp.suggest(word)
+    if suggestion is None or _name_by_context(text, m, source):
+        return
+    suggestion = sp.slip(word, suggestion, page_words(ctx.source))
+    if suggestion is None:
+        return
+    if len(word) == 4 and sorted(word) != sorted(suggestion.lower()):
+        return  # "zlib", "noop", "reqs", "quic": four letters are names and abbreviations
+    yield Match(m.start(1), m.end(1), suggestion)

@@ -350,6 +350,8 @@ DERIVATIONS = (
 # Without the page writing the correction: the shortest word a small word is glued to
 # ("ruled" + "at"), and the shortest word two edits from its correction ("addititional").
 GLUED_HEAD = 5
+# The shortest word still reported when a page writes it more than once (with its correction).
+REPEATED_SLIP = 7
 LONG_SLIP = 9
 # Small words that get glued to the word before them ("aspectis", "configurationof").
 GLUED = ("is", "in", "it", "of", "to", "on", "as", "at", "be", "by", "or", "an", "and", "the")
@@ -537,6 +539,8 @@ class Speller:
             and self._known(w[2:])
         ):
             return "two letters before a known word"  # "rwlocks", "fdopen": an identifier
+        if len(w) >= 6 and w[0] == "e" and self.words.common(w[1:]):
+            return "e and a common word"  # "esports", "ebook": an e-word
         return None
 
     def clipped(self, w: str) -> bool:
@@ -676,6 +680,19 @@ class Speller:
         if len(w) == len(c) and distance(w, c) == 1 and sorted(w) != sorted(c):
             return suggestion if w[-1] == c[-1] and _slip_shape(w, c) else None
         return suggestion
+
+    def repeated_slip(self, word: str, page: frozenset[str]) -> bool:
+        """Whether `word`, written more than once on a page (where it would read as the
+        page's term), is still a slip: a long word whose correction the page also writes
+        ("explicitely" beside "explicitly", "compatability" beside "compatibility")."""
+        w = word.lower()
+        if len(w) < REPEATED_SLIP:
+            return False
+        suggestion = self.suggest(w)
+        if suggestion is None or not suggestion.isalpha():
+            return False
+        c = suggestion.lower()
+        return _written_on_page(w, c, page) and self.slip(w, suggestion, page) is not None
 
     def _page_correction(self, w: str, page: frozenset[str]) -> str | None:
         """The word one slip from `w` (its first letter kept) that the page writes, or None:
