@@ -1321,11 +1321,10 @@ def spelling(text: str, ctx: Context) -> Iterator[Match]:
                 del unknown[word]  # "de facto", "lingua franca": a borrowed phrase
     source = ctx.source.lower()
     for word, ms in unknown.items():
-        repeated = len(ms) > 1 or len(
-            re.findall(rf"(?<![a-z0-9]){word}(?![a-z0-9])", source)
-        ) > len(ms)
-        if repeated and (
-            not sp.repeated_slip(word, page_words(ctx.source))
+        times = len(re.findall(rf"(?<![a-z0-9]){word}(?![a-z0-9])", source))
+        if times > 1 and (
+            times > REPEATED_SLIP_TIMES
+            or not sp.repeated_slip(word, page_words(ctx.source))
             or re.search(rf"(?<![\w.-]){word.capitalize()}(?![\w-])", ctx.source)
         ):
             # The same unknown word twice in a document is jargon, not a typo; so is one also
@@ -1333,9 +1332,13 @@ def spelling(text: str, ctx: Context) -> Iterator[Match]:
             # inside a longer word ("attemp" on a page that writes "attempt" is a slip), and
             # not a long slip whose correction the page writes too ("explicitely" twice
             # beside "explicitly"), unless the page also capitalises it ("Patreon"): a name.
+            # A word written more often than that is the page's word whatever its shape.
             continue
         for m in ms:
             yield from _spelling_at(text, m, source, ctx)
+
+
+REPEATED_SLIP_TIMES = 3  # a slip is repeated by copying a sentence or two, not a page through
 
 
 def _spelling_at(text: str, m: re.Match[str], source: str, ctx: Context) -> Iterator[Match]:

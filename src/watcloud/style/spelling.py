@@ -688,6 +688,11 @@ class Speller:
         w = word.lower()
         if len(w) < REPEATED_SLIP:
             return False
+        head, tail = w[:2], w[-2:]
+        if not any(
+            t != w and t[:2] == head and t[-2:] == tail and abs(len(t) - len(w)) <= 2 for t in page
+        ):
+            return False  # no word of the page looks like its correction: skip the search
         suggestion = self.suggest(w)
         if suggestion is None or not suggestion.isalpha():
             return False
