@@ -14,15 +14,11 @@ from watcloud.notify.testing import RelayBehaviour
 pytestmark = pytest.mark.integration
 
 
-def _settings(relay, **kw) -> NotifyConfig:
-    return NotifyConfig(
-        host="127.0.0.1",
-        port=relay.port,
-        security="none",
-        sender="WATcloud <no-reply@watcloud.test>",
-        max_attempts=1,
-        **kw,
-    )
+@pytest.fixture
+def settings(settings_for):
+    """The conftest's settings with the library's default spool (None: the tool's state
+    directory) and one attempt, so a busy mailbox is kept for the next run at once."""
+    return lambda relay: settings_for(relay, spool=None, max_attempts=1)
 
 
 def _busy(relay_factory):
@@ -31,23 +27,23 @@ def _busy(relay_factory):
     )
 
 
-def test_a_library_caller_gets_a_spool_in_its_tools_state_directory(relay_factory):
+def test_a_library_caller_gets_a_spool_in_its_tools_state_directory(relay_factory, settings):
     relay = _busy(relay_factory)
     msg = Message(to=["a@example.org"], subject="s", text="t")
-    [r] = send_batch([msg], _settings(relay), tool="expiry")
+    [r] = send_batch([msg], settings(relay), tool="expiry")
     assert r.status == "spooled"  # kept, not lost
     path = state_dir() / "expiry-outbox.sqlite"
     box = Outbox(path)
     assert [row["id"] for row in box.list_outbox()] == [msg.id]
     box.close()
     # The next call of that tool delivers it, once.
-    [r] = send_batch([msg], _settings(relay), tool="expiry")
+    [r] = send_batch([msg], settings(relay), tool="expiry")
     assert r.status == "sent" and len(relay.delivered) == 1
-    [r] = send_batch([msg], _settings(relay), tool="expiry")
+    [r] = send_batch([msg], settings(relay), tool="expiry")
     assert r.status == "duplicate" and len(relay.delivered) == 1
 
 
-def test_the_tool_is_the_calling_watcloud_module(relay_factory):
+def test_the_tool_is_the_calling_watcloud_module(relay_factory, settings):
     """A caller that names no tool (outage's delivery code, say) gets its own package's
     spool: here code running as module `watcloud.outage.example`."""
     relay = relay_factory()
@@ -58,7 +54,7 @@ def test_the_tool_is_the_calling_watcloud_module(relay_factory):
         "    return send_batch([Message(to=['a@example.org'], subject='o', text='t')], settings)\n",
         namespace,
     )
-    [r] = namespace["send"](_settings(relay))  # type: ignore[operator]
+    [r] = namespace["send"](settings(relay))  # type: ignore[operator]
     assert r.status == "sent"
     assert (state_dir() / "outage-outbox.sqlite").exists()
     assert not (state_dir() / "notify-outbox.sqlite").exists()

@@ -201,5 +201,6 @@ def test_spelling_accepts_prefixed_words_and_repeated_jargon() -> None:
     assert rules_in("Run the precheck on the uplink before deduplication.") == []
     # An unknown word used twice in one document is taken as jargon; once, as a typo.
     assert rules_in("The flurbs are big. Two flurbs fit.") == []
-    found = [(f.matched, f.suggestion) for f in CHECKER.check_text("Open the confg file.", "t.md")]
+    text = "Open the confg file. The config file holds the settings."
+    found = [(f.matched, f.suggestion) for f in CHECKER.check_text(text, "t.md")]
     assert found == [("confg", "config")]

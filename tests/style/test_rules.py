@@ -66,7 +66,7 @@ def test_project_rules_and_vocabulary() -> None:
     found = checker.check_text("Simply add a SSH key to the clsuter and foobar it.\n", "x.md")
     codes = {f.rule: f.severity for f in found}
     assert codes == {"no-simply": "error", "vocabulary-reject": "error"}
-    found = checker.check_text("Check the nodez today.\n", "x.md")
+    found = checker.check_text("Check the comand today.\n", "x.md")
     assert [(f.rule, f.severity) for f in found] == [("spelling", "error")]
 
 

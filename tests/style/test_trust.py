@@ -275,10 +275,10 @@ def test_spelling_contractions_without_apostrophe_and_wrongly_joined_words() -> 
 
 
 def test_spelling_one_quoted_word_is_a_mention() -> None:
-    assert _rules('If it were named "ninaa", it would be one; fix the “timout” typo.') == []
-    assert _rules("If it were named ninaa, the timout is wrong.") == [
-        ("spelling", "ninaa"),
-        ("spelling", "timout"),
+    assert _rules('If it were named "configuraton", fix the “enviroment” typo.') == []
+    assert _rules("If it were named configuraton, the enviroment is wrong.") == [
+        ("spelling", "configuraton"),
+        ("spelling", "enviroment"),
     ]
 
 
@@ -328,12 +328,12 @@ def test_spelling_reads_the_projects_manifest_name_and_path(
     (py / "docs").mkdir(parents=True)
     (py / "pyproject.toml").write_text('[project]\nname = "sqlmodelx"\n', "utf-8")
     (py / "setup.cfg").write_text("[metadata\nbroken", "utf-8")  # unparsable: names nothing
-    (py / "docs" / "index.md").write_text("Use sqlmodelx and the marko engine.\n", "utf-8")
+    (py / "docs" / "index.md").write_text("Use sqlmodelx and the expresso engine.\n", "utf-8")
     assert {"sqlmodelx"} <= project_names(py / "docs" / "index.md")
     r = _in(run_watcloud, py)
-    assert "sqlmodelx" not in r.stdout and "spelling 'marko'" in r.stdout, r.stdout + r.stderr
-    (py / "docs" / "marko.md").write_text("Use the marko engine.\n", "utf-8")
-    r = _in(run_watcloud, py, "docs/marko.md")
+    assert "sqlmodelx" not in r.stdout and "spelling 'expresso'" in r.stdout, r.stdout + r.stderr
+    (py / "docs" / "expresso.md").write_text("Use the expresso engine.\n", "utf-8")
+    r = _in(run_watcloud, py, "docs/expresso.md")
     assert r.returncode == 0 and r.stdout == "", r.stdout + r.stderr
 
 
@@ -398,7 +398,7 @@ def test_spelling_phrases_tool_names_and_dictionary_slips() -> None:
     )
     assert _rules(ok) == []
     assert _rules("* peekfd - shows the data travelling over a descriptor\n") == []
-    assert _rules("A facto alone is checked.") == [("spelling", "facto")]
+    assert _rules("Clean the grata under the grate.") == [("spelling", "grata")]
     found = {
         (f.matched, f.suggestion)
         for f in CHECKER.check_text(

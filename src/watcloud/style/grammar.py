@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from watcloud.style.lexicon import Lexicon
-from watcloud.style.spelling import ONSETS, Speller, misspellings, phrases
+from watcloud.style.spelling import ONSETS, Speller, misspellings, page_words, phrases
 
 WS = r"(?:[ \t]+\n?[ \t]*|\n[ \t]*)"  # whitespace with at most one line break
 W = r"[A-Za-z][a-z]*(?:'[a-z]+)?"
@@ -1325,6 +1325,10 @@ def _marked_alone(word: str, source: str) -> bool:
     return re.search(rf"(?<![\w])[\[*_]{{1,2}}{re.escape(word)}(?:[\]*_(]|$)", source) is not None
 
 
+# A person's name and a slash just before a word: a handle in a credit line.
+_CREDIT_BEFORE = re.compile(r"[A-Z][\w.'’-]*[ \t]+/[ \t]*$")
+
+
 def _name_by_context(text: str, m: re.Match[str], source: str) -> bool:
     """The word's surroundings say it is a name or an identifier (see `spelling`);
     `source` is the document's source in lowercase."""
@@ -1334,6 +1338,10 @@ def _name_by_context(text: str, m: re.Match[str], source: str) -> bool:
         return True  # "asort(obj)": a function; "recieve(s)" is a word and its plural
     if text[start - 1 : start] == "(" and after == ")":
         return True  # "(httpx)": one word in parentheses is a mention
+    if re.search(rf"(?<![a-z]){re.escape(m.group(1))}</a>", source):
+        return True  # "thanks to <a href=...>jeffrey n. carre</a>": the end of a link's text
+    if _CREDIT_BEFORE.search(text, max(0, start - 80), start):
+        return True  # "Chris Wanstrath / defunkt": a person's handle
     if "," in text[max(0, start - 80) : end + 80] and _in_term_list(text, start, end):
         return True
     return _marked_alone(m.group(1), source)
@@ -1365,20 +1373,40 @@ def spelling(text: str, ctx: Context) -> Iterator[Match]:
                 del unknown[word]  # "de facto", "lingua franca": a borrowed phrase
     source = ctx.source.lower()
     for word, ms in unknown.items():
-        if len(ms) > 1:
-            continue  # the same unknown word twice in a document is jargon, not a typo
-        if source.count(word) > len(ms):
-            continue  # also in code, a URL or a path of the page ("[aiogram](.../aiogram)"): a name
-        m = ms[0]
-        if _ALONE_IN_CELL.match(text[m.end(1) :]) and _CELL_BEFORE.search(text, 0, m.start(1)):
-            continue  # a table cell or list item of one word ("| faustman |", "* adduser:"): a name
-        if text[m.start(1) - 1 : m.start(1)] + text[m.end(1) : m.end(1) + 1] in ('""', "“”"):
-            continue  # one word in quotes is a mention or a name ('named "ninaa"'), not prose
-        suggestion = sp.suggest(word)
-        if suggestion is None:
+        times = len(re.findall(rf"(?<![a-z0-9]){word}(?![a-z0-9])", source))
+        if times > 1 and (
+            times > REPEATED_SLIP_TIMES
+            or not sp.repeated_slip(word, page_words(ctx.source))
+            or re.search(rf"(?<![\w.-]){word.capitalize()}(?![\w-])", ctx.source)
+        ):
+            # The same unknown word twice in a document is jargon, not a typo; so is one also
+            # in code, a URL or a path of the page ("[aiogram](.../aiogram)"): a name. Not
+            # inside a longer word ("attemp" on a page that writes "attempt" is a slip), and
+            # not a long slip whose correction the page writes too ("explicitely" twice
+            # beside "explicitly"), unless the page also capitalises it ("Patreon"): a name.
+            # A word written more often than that is the page's word whatever its shape.
             continue
-        if _name_by_context(text, m, source):
-            continue
-        if len(word) == 4 and sorted(word) != sorted(suggestion.lower()):
-            continue  # "zlib", "noop", "reqs", "quic": four letters are names and abbreviations
-        yield Match(m.start(1), m.end(1), suggestion)
+        for m in ms:
+            yield from _spelling_at(text, m, source, ctx)
+
+
+REPEATED_SLIP_TIMES = 3  # a slip is repeated by copying a sentence or two, not a page through
+
+
+def _spelling_at(text: str, m: re.Match[str], source: str, ctx: Context) -> Iterator[Match]:
+    """The finding on one unknown word, or nothing when its context or shape says name."""
+    sp = ctx.speller
+    word = m.group(1)
+    if _ALONE_IN_CELL.match(text[m.end(1) :]) and _CELL_BEFORE.search(text, 0, m.start(1)):
+        return  # a table cell or list item of one word ("| faustman |", "* adduser:"): a name
+    if text[m.start(1) - 1 : m.start(1)] + text[m.end(1) : m.end(1) + 1] in ('""', "“”"):
+        return  # one word in quotes is a mention or a name ('named "ninaa"'), not prose
+    suggestion = sp.suggest(word)
+    if suggestion is None or _name_by_context(text, m, source):
+        return
+    suggestion = sp.slip(word, suggestion, page_words(ctx.source))
+    if suggestion is None:
+        return
+    if len(word) == 4 and sorted(word) != sorted(suggestion.lower()):
+        return  # "zlib", "noop", "reqs", "quic": four letters are names and abbreviations
+    yield Match(m.start(1), m.end(1), suggestion)

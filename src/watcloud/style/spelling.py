@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from watcloud.style.model import Finding
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+VOWELS_Y = "aeiouy"
+SOUND_ALIKE = frozenset({"kc", "ck", "sz", "zs"})  # letters spelling one sound
 # Two consonant letters that begin English words; any other pair at the start of a word
 # ("Rspack", "npm", "Xcode", "cmake") is read letter by letter or is a name.
 ONSETS = frozenset(
@@ -180,9 +182,10 @@ def misspellings() -> dict[str, str]:
 # doubled, or two letters swapped, the slips typing makes.
 SHORT_WORD = 6
 # Letters appended to a known word to name a variant of it ("glibc", "jsonc", "httpx"), and
-# the "js" of JavaScript library and module-system names ("commonjs", "expressjs").
+# the "js" of JavaScript library and module-system names ("commonjs", "expressjs"), the "id"
+# of identifiers ("scopeid", "userid").
 NAME_SUFFIX_LETTERS = "cx"
-NAME_SUFFIXES = ("js",)
+NAME_SUFFIXES = ("js", "id")
 # A word flagged in this many files of one run is the project's term, not a typo (the
 # per-run lexicon, `repeated_terms`): "iteratee" in three rule pages, "coords" in two guides.
 TERM_MIN_FILES = 2
@@ -248,6 +251,22 @@ def doubling(typo: str, correction: str) -> bool:
     )
 
 
+def _slip_shape(typo: str, cand: str) -> bool:
+    """Whether a one-edit `cand` differs from `typo` as a slip does: any edit but a letter
+    replaced, which must be a key beside it, one vowel for another or a letter of the
+    same sound ("invokation"; "comparsion" is a
+    swap of "comparison", not "compassion" with an "s" for an "r")."""
+    if len(typo) != len(cand) or sorted(typo) == sorted(cand):
+        return True
+    i = next(i for i, (a, b) in enumerate(zip(typo, cand, strict=True)) if a != b)
+    a, b = typo[i], cand[i]
+    return (
+        (a in VOWELS_Y and b in VOWELS_Y)
+        or b in QWERTY_NEIGHBOURS.get(a, "")
+        or a + b in SOUND_ALIKE  # "invokation": a spelling by sound
+    )
+
+
 def edits1(word: str) -> set[str]:
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     deletes = [a + b[1:] for a, b in splits if b]
@@ -262,6 +281,7 @@ BRITISH = (
     ("our", "or"),
     ("isation", "ization"),
     ("ise", "ize"),
+    ("isab", "izab"),
     ("ising", "izing"),
     ("ysing", "yzing"),
     ("yse", "yze"),
@@ -315,9 +335,24 @@ DERIVATIONS = (
     ("iness", "y"),
     ("able", "e"),
     ("ables", "e"),
+    ("ivity", "ive"),
+    ("ic", ""),
+    ("ible", ""),
+    ("ment", ""),
+    ("ments", ""),
+    ("ee", "e"),
+    ("ees", "e"),
+    ("ee", ""),
+    ("ees", ""),
     ("ancy", "ant"),
     ("ency", "ent"),
 )
+# Without the page writing the correction: the shortest word a small word is glued to
+# ("ruled" + "at"), and the shortest word two edits from its correction ("addititional").
+GLUED_HEAD = 5
+# The shortest word still reported when a page writes it more than once (with its correction).
+REPEATED_SLIP = 7
+LONG_SLIP = 9
 # Small words that get glued to the word before them ("aspectis", "configurationof").
 GLUED = ("is", "in", "it", "of", "to", "on", "as", "at", "be", "by", "or", "an", "and", "the")
 # Contractions written without their apostrophe (none of them is a word: not "cant", "wont").
@@ -495,7 +530,17 @@ class Speller:
         for suffix in NAME_SUFFIXES:
             stem = w[: -len(suffix)]
             if w.endswith(suffix) and len(stem) >= 4 and self._known(stem):
-                return "a known word and a name suffix"  # "commonjs", "expressjs"
+                return "a known word and a name suffix"  # "commonjs", "expressjs", "scopeid"
+        if (
+            len(w) >= 6
+            and w[0] not in VOWELS_Y
+            and w[1] not in VOWELS_Y
+            and w[:2] not in ONSETS
+            and self._known(w[2:])
+        ):
+            return "two letters before a known word"  # "rwlocks", "fdopen": an identifier
+        if len(w) >= 6 and w[0] == "e" and self.words.common(w[1:]):
+            return "e and a common word"  # "esports", "ebook": an e-word
         return None
 
     def clipped(self, w: str) -> bool:
@@ -598,10 +643,84 @@ class Speller:
     def _common(self, w: str) -> bool:
         return self.words.common(w) or w in self.vocab
 
+    def slip(self, word: str, suggestion: str, page: frozenset[str]) -> str | None:
+        """The correction to report for `word` (`suggestion`, or a word one slip away that
+        the page writes), or None when `word` reads as a name or a term rather than a slip.
+
+        A page that writes the correction elsewhere ("occured" on a page that says
+        "occurred", "attept" beside "attempt", "fiels" beside "files") is evidence enough.
+        Without it, a slip must look like one: a long word (a short name sits one edit from
+        some English word by chance: "chai", "marko", "keyid") unless a consonant is doubled
+        or undoubled ("ommits") or two letters swapped ("flasy"); two edits only in a long
+        word ("attrsets", "craftcms" are names); not its last letter changed ("certifi",
+        "dramatiq", "phillipj": a name respelt); a letter replaced only by a key beside
+        it, one vowel by another or a letter of the same sound ("uvicorn" is no slip of
+        "unicorn"). `page` is the page's words in lowercase (`page_words`)."""
+        w, c = word.lower(), suggestion.lower()
+        if c.replace(" ", "") == w and w not in WRONGLY_JOINED:
+            # A small word glued on: "aspectis", "ruledat"; "typeof", "deepin" are a short
+            # word and a small one, the shape of keywords and names.
+            return suggestion if len(c.split()[0]) >= GLUED_HEAD else None
+        if not c.isalpha():
+            return suggestion  # "doesn't": a contraction without its apostrophe
+        on_page = self._page_correction(w, page)
+        if on_page is not None:
+            return on_page  # "fiels" on a page about files: "files", not "feels"
+        if _written_on_page(w, c, page):
+            return suggestion
+        if distance(w, c) > 1 and len(w) < LONG_SLIP:
+            return None
+        if len(w) <= SHORT_WORD:
+            slip = (
+                _consonant_doubling(w, c)
+                or (len(w) == len(c) and sorted(w) == sorted(c))
+                or (w.endswith("ely") and c == w[:-3] + "ly")  # "truely": the "e" kept
+            )
+            return suggestion if slip else None  # "ommits", "flasy"; not "ninaa", "chai"
+        if len(w) == len(c) and distance(w, c) == 1 and sorted(w) != sorted(c):
+            return suggestion if w[-1] == c[-1] and _slip_shape(w, c) else None
+        return suggestion
+
+    def repeated_slip(self, word: str, page: frozenset[str]) -> bool:
+        """Whether `word`, written more than once on a page (where it would read as the
+        page's term), is still a slip: a long word whose correction the page also writes
+        ("explicitely" beside "explicitly", "compatability" beside "compatibility")."""
+        w = word.lower()
+        if len(w) < REPEATED_SLIP:
+            return False
+        head, tail = w[:2], w[-2:]
+        if not any(
+            t != w and t[:2] == head and t[-2:] == tail and abs(len(t) - len(w)) <= 2 for t in page
+        ):
+            return False  # no word of the page looks like its correction: skip the search
+        suggestion = self.suggest(w)
+        if suggestion is None or not suggestion.isalpha():
+            return False
+        c = suggestion.lower()
+        return _written_on_page(w, c, page) and self.slip(w, suggestion, page) is not None
+
+    def _page_correction(self, w: str, page: frozenset[str]) -> str | None:
+        """The word one slip from `w` (its first letter kept) that the page writes, or None:
+        two letters swapped, one dropped or added before one replaced, then the most
+        frequent."""
+        best: tuple[bool, int, str] | None = None
+        for cand in edits1(w):
+            if cand[:1] != w[:1] or not _slip_shape(w, cand) or len(cand) < 3:
+                continue
+            freq = self.words.get(cand, 0)
+            if cand in self.vocab:
+                freq = max(freq, VOCAB_CANDIDATE_FREQ)
+            if freq < MIN_CANDIDATE_FREQ or (not self.dict.check(cand) and cand not in self.vocab):
+                continue
+            key = (edit_kind(w, cand) != "replaced", freq, cand)
+            if _written_on_page(w, cand, page) and (best is None or key > best):
+                best = key
+        return None if best is None else best[2]
+
     def _one_edit(self, w: str) -> str | None:
         """The best known word one edit away: typos rarely hit the first letter, so
         candidates keeping it come first; then the most frequent."""
-        best: tuple[bool, bool, int, str] | None = None
+        best: tuple[bool, bool, bool, int, str] | None = None
         short = len(w) <= SHORT_WORD
         for cand in edits1(w):
             freq = self.words.get(cand)
@@ -615,10 +734,10 @@ class Speller:
                 continue  # "kwarg" (kwargs): the singular of a plural term, not a slip
             if short and not self._short_slip(w, cand):
                 continue  # a short name sits one edit from some English word by chance
-            key = (cand[:1] == w[:1], cand[-1:] == w[-1:], freq, cand)
+            key = (cand[:1] == w[:1], cand[-1:] == w[-1:], _slip_shape(w, cand), freq, cand)
             if best is None or key > best:
                 best = key
-        if best is None or best[3] == w[1:]:
+        if best is None or best[4] == w[1:]:
             return None  # "lchown", "dtrace", "gprof": a letter before a word is an identifier
         if (
             len(w) >= 5
@@ -628,7 +747,45 @@ class Speller:
             and self._known(w[1:])
         ):
             return None  # "cmake", "xdist": a letter before a known word (no English onset)
-        return best[3]
+        return best[4]
+
+
+# Endings that inflect the correction where the page writes it ("attempts" for "attempt").
+_EVIDENCE_ENDINGS = ("ies", "es", "s", "ed", "d", "ing", "ly")
+_PAGE_ENDINGS = ("", "s", "es", "ed", "d", "ing", "ly", "e", "y", "ies", "ied")
+
+
+def _written_on_page(word: str, correction: str, page: frozenset[str]) -> bool:
+    """The page writes `correction` or an inflection of it ("omit", "omitted" for "omits"),
+    other than `word` itself and other than a start of it: "phillipj" beside "Phillip",
+    "keyid" beside "keys" are a name and its handle, a word and a suffix."""
+    bases = {correction}
+    for end in _EVIDENCE_ENDINGS:
+        if correction.endswith(end) and len(correction) - len(end) >= 3:
+            bases.add(correction[: -len(end)])
+    return any(
+        base + end in page and base + end != word
+        for base in bases
+        if not word.startswith(base)
+        for end in _PAGE_ENDINGS
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def page_words(source: str) -> frozenset[str]:
+    """The words of a page's source, in lowercase: where `Speller.slip` looks for evidence.
+    Cached: the check runs once per block of the same page."""
+    return frozenset(re.findall(r"[a-z]+", source.lower()))
+
+
+def _consonant_doubling(typo: str, correction: str) -> bool:
+    """A consonant doubled or undoubled ("ommits", "acces"); a doubled vowel ("ninaa",
+    "coords") is how names and clipped words are spelt."""
+    if not doubling(typo, correction):
+        return False
+    long, short = (typo, correction) if len(typo) > len(correction) else (correction, typo)
+    i = next((i for i, (a, b) in enumerate(zip(short, long, strict=False)) if a != b), len(short))
+    return long[i] not in VOWELS_Y
 
 
 _WORD = re.compile(r"[^\W_]+")
