@@ -305,6 +305,12 @@ def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
                 continue  # "**Returns** returns a promise": an emphasised label, then the text
             if english and _particle_then_preposition(text, m.start(1), word):
                 continue  # "log in in two ways": a particle, then the same preposition
+            if _EMPHASIS_OPENS.fullmatch(
+                prose.source, prose.source_end(m.end(1)), prose.source_offset(m.start(3))
+            ):
+                continue  # "the line *line*": a noun, then its emphasised placeholder
+            if english and _c_type(text, m.start(1), m.end(3), word):
+                continue  # "char, int, long, long long": a C type named in prose
             yield Hit(
                 m.start(2),
                 m.end(3),
@@ -360,6 +366,26 @@ def _relative_clause_then_verb(text: str, start: int, word: str, ctx: Context) -
 # text it labels begins with the same word. (A link's text then the same noun,
 # "[glob patterns](url) patterns", is a slip: links are not in this class.)
 _EMPHASIS_BETWEEN = re.compile(r"(?:\*{1,2}|_{1,2}|</(?:b|strong|em|i)>)[ \t\n]+", re.IGNORECASE)
+
+
+# Italics opening right before the second word: the word is a placeholder (an argument's
+# name in italics) after the noun it names ("the line *line*", "memory address *address*").
+# Bold is not a placeholder: "The <b>the</b> cluster" is a slip.
+_EMPHASIS_OPENS = re.compile(r"[ \t\n]+(?:\*|_|<(?:em|i)>)", re.IGNORECASE)
+
+
+# C and C++ integer types ("long long", "unsigned long long int"): "long long" is a type when
+# another C type word stands beside it.
+_C_TYPE_WORD = re.compile(
+    r"(?<![\w'’-])(?:int|char|short|signed|unsigned|double|float|size_t|int\d+_t|uint\d+_t|bool)"
+    r"(?![\w'’-])"
+)
+
+
+def _c_type(text: str, start: int, end: int, word: str) -> bool:
+    if word.lower() != "long":
+        return False
+    return _C_TYPE_WORD.search(text, max(0, start - 40), min(len(text), end + 40)) is not None
 
 
 # A phrasal verb's particle ("log in", "turn it on") then the same word as a preposition.
