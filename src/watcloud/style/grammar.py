@@ -464,6 +464,19 @@ _WAY_VERBS = re.compile(
 _VERB_AFTER_POSSESSED = frozenset(
     "are were have had do don't aren't weren't can will must should may need use run".split()
 )
+# A preposition right before "its": its object is a noun phrase, never "it is" ("to its
+# right", "on its own"). ("for", "as", "than" and "so" also join clauses: left out.)
+_PREPOSITION_BEFORE = re.compile(
+    r"(?<![\w'’-])(?:to|on|at|from|of|by|in|into|onto|with|under|over|within|without|behind"
+    r"|through|across|against|upon|toward|towards)" + WS + "$",
+    re.IGNORECASE,
+)
+# A word that opens a clause right before "it's": "like it's data" (as if it is), "if it's
+# files you want"; a possessive there goes on to its verb ("if it's files are") or is "own".
+_SUBORDINATOR_BEFORE = re.compile(
+    r"(?<![\w'’-])(?:like|if|unless|because|since|whether|when|once|though|although)" + WS + "$",
+    re.IGNORECASE,
+)
 # "It's these methods that ...": a cleft sentence, not a possessive.
 _CLEFT = frozenset("these those this that what how why who where when".split())
 
@@ -509,6 +522,8 @@ def its(text: str, ctx: Context) -> Iterator[Match]:
         adjective = low not in _NOT_ADJ and (
             low in IT_IS_ADJ or low.endswith(_ADJ_STRONG_SUFFIX) or low in IT_IS_ADJ_TO
         )
+        if _PREPOSITION_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+            continue  # "the numbers to its right", "on its own": a preposition's object
         if (
             low in IT_IS_ADJ_FOLLOWERS
             and after
@@ -542,6 +557,12 @@ def its(text: str, ctx: Context) -> Iterator[Match]:
             and not _WAY_VERBS.search(text[max(0, m.start() - 20) : m.start()])
         ):
             continue  # "since it's way out of scope": it is, "way" a degree adverb
+        if (
+            _SUBORDINATOR_BEFORE.search(text, max(0, m.start() - 12), m.start())
+            and after.lower() not in _VERB_AFTER_POSSESSED
+            and low != "own"
+        ):
+            continue  # "like it's data", "if it's files you want": a clause opens, it is
         if "'" in after or "’" in after:
             after = ""  # "it's clear what's happening": a contraction is no plural noun
         if (

@@ -214,6 +214,28 @@ def _in_address(text: str, start: int, end: int) -> bool:
     return right or left
 
 
+_LINK_AROUND = re.compile(r"\[([^\[\]\n]{1,80})\]\(([^()\s]+)\)")
+
+
+def _names_its_link(prose: Prose, start: int) -> bool:
+    """The match is in a Markdown link's text that is the name of the project linked: the
+    text, in lowercase with its spaces as hyphens, is a segment of the link's path ("[MPS
+    Youtube](https://github.com/mps-youtube/mps-youtube)"): another project's own spelling
+    of its name. ("[Github Issues](https://github.com/o/r/issues)" is not.)"""
+    src = prose.source
+    at = prose.source_offset(start)
+    line_start = src.rfind("\n", 0, at) + 1
+    open_ = src.rfind("[", line_start, at)
+    if open_ < 0:
+        return False
+    link = _LINK_AROUND.match(src, open_)
+    if link is None or link.end(1) < at:
+        return False
+    slug = re.sub(r"[^a-z0-9]+", "-", link.group(1).lower()).strip("-")
+    path = link.group(2).split("://", 1)[-1].split("/")[1:]
+    return slug in {seg.lower().replace("_", "-") for seg in path}
+
+
 _REPEAT_DEFAULT = r"([A-Za-z](?<![\w'’-].)[A-Za-z]*)"
 
 
@@ -252,6 +274,8 @@ def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
                     continue
                 if _in_qualified_name(text, m.start(), m.end()):
                     continue  # "VSCode:Javascript EJS", "lang_Javascript": a name's own spelling
+                if _names_its_link(prose, m.start()):
+                    continue  # "[MPS Youtube](https://github.com/mps-youtube/...)": its name
                 yield Hit(
                     m.start(), m.end(), _fmt(rule, m.group(), new), new, new if rule.fix else None
                 )
@@ -432,6 +456,11 @@ def _same_word_around(text: str, start: int, end: int, word: str) -> bool:
     )
 
 
+# A command-line option right before a word: the word is its value, typed as the program
+# wants it ("--with kubernetes", "-t=slurm").
+_OPTION_BEFORE = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*(?:=|[ \t]+)$")
+
+
 def _consistency(rule: Rule, text: str) -> Iterator[Hit]:
     flags = re.IGNORECASE if rule.ignorecase else 0
     names = {}
@@ -453,6 +482,8 @@ def _consistency(rule: Rule, text: str) -> Iterator[Hit]:
             continue
         if _in_qualified_name(text, m.start(), m.end()) or _in_address(text, m.start(), m.end()):
             continue  # "kubernetes.io", "kubernetes/website", "ns:kubernetes": a name, not prose
+        if _OPTION_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+            continue  # "'--with kubernetes'": a command-line option's value, not prose
         assert m.lastgroup is not None
         gi, variant = names[m.lastgroup]
         found.setdefault(gi, []).append((m.start(), m.end(), variant))
