@@ -472,10 +472,15 @@ _PREPOSITION_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # A word that opens a clause right before "it's": "like it's data" (as if it is), "if it's
-# files you want"; a possessive there goes on to its verb ("if it's files are") or is "own".
+# files you want"; a possessive there goes on to its verb ("if it's files are", "when it's
+# value is") or is "own".
 _SUBORDINATOR_BEFORE = re.compile(
     r"(?<![\w'’-])(?:like|if|unless|because|since|whether|when|once|though|although)" + WS + "$",
     re.IGNORECASE,
+)
+# The same after a singular noun ("when it's value is empty", "if it's state changes").
+_VERB_AFTER_POSSESSED_ONE = frozenset(
+    "is was has does isn't wasn't hasn't doesn't won't can't".split()
 )
 # "It's these methods that ...": a cleft sentence, not a possessive.
 _CLEFT = frozenset("these those this that what how why who where when".split())
@@ -560,6 +565,8 @@ def its(text: str, ctx: Context) -> Iterator[Match]:
         if (
             _SUBORDINATOR_BEFORE.search(text, max(0, m.start() - 12), m.start())
             and after.lower() not in _VERB_AFTER_POSSESSED
+            and after.lower() not in _VERB_AFTER_POSSESSED_ONE
+            and not (after.islower() and ctx.lexicon.verb_s(after.lower()))
             and low != "own"
         ):
             continue  # "like it's data", "if it's files you want": a clause opens, it is
