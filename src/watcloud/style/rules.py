@@ -217,11 +217,12 @@ def _in_address(text: str, start: int, end: int) -> bool:
 _LINK_AROUND = re.compile(r"\[([^\[\]\n]{1,80})\]\(([^()\s]+)\)")
 
 
-def _names_its_link(prose: Prose, start: int) -> bool:
-    """The match is in a Markdown link's text that is the name of the project linked: the
-    text, in lowercase with its spaces as hyphens, is a segment of the link's path ("[MPS
-    Youtube](https://github.com/mps-youtube/mps-youtube)"): another project's own spelling
-    of its name. ("[Github Issues](https://github.com/o/r/issues)" is not.)"""
+def _names_its_link(prose: Prose, start: int, word: str) -> bool:
+    """The match is in a Markdown link's text that is the name of the project linked, a name
+    with more than the brand word in it: the text, in lowercase with its spaces as hyphens,
+    is a segment of the link's path ("[MPS Youtube](https://github.com/mps-youtube/...)"):
+    another project's own spelling of its name. ("[Github Issues](https://github.com/o/r/
+    issues)" is not; nor is "[Github](https://github.com/github)": a path is lowercase.)"""
     src = prose.source
     at = prose.source_offset(start)
     line_start = src.rfind("\n", 0, at) + 1
@@ -232,6 +233,8 @@ def _names_its_link(prose: Prose, start: int) -> bool:
     if link is None or link.end(1) < at:
         return False
     slug = re.sub(r"[^a-z0-9]+", "-", link.group(1).lower()).strip("-")
+    if slug == word.lower():
+        return False
     path = link.group(2).split("://", 1)[-1].split("/")[1:]
     return slug in {seg.lower().replace("_", "-") for seg in path}
 
@@ -274,7 +277,7 @@ def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
                     continue
                 if _in_qualified_name(text, m.start(), m.end()):
                     continue  # "VSCode:Javascript EJS", "lang_Javascript": a name's own spelling
-                if _names_its_link(prose, m.start()):
+                if _names_its_link(prose, m.start(), m.group()):
                     continue  # "[MPS Youtube](https://github.com/mps-youtube/...)": its name
                 yield Hit(
                     m.start(), m.end(), _fmt(rule, m.group(), new), new, new if rule.fix else None
