@@ -67,6 +67,7 @@ class Checker:
         `workflow.project_names`); with the words of `path`, never reported as misspellings."""
         hits: list[tuple[Hit, str, str]] = []
         self.ctx.source = prose.source
+        self.ctx.prose = prose
         self.ctx.names = path_words(path).union(names)
         for rule in self.rules:
             for hit in run_rule(rule, prose, self.ctx):

@@ -64,6 +64,7 @@ class Context:
         self._speller: Speller | None = None
         self._lexicon: Lexicon | None = None
         self.source = ""  # the document's source text (set per document by the engine)
+        self.prose: Any = None  # the document's Prose (set with `source`), for its markup
         self.names: frozenset[str] = frozenset()  # the project's names, the path's words
 
     @property
@@ -265,12 +266,61 @@ def a_an(text: str, ctx: Context) -> Iterator[Match]:
             continue
         if want and _coined_u_word(word, ctx):
             continue  # "a udev rule", "a umask", "a uvicorn worker": u read as "you"
+        if m.group(2) == "(" and _glossed_term(text, after_end):
+            continue  # "- a (ares)": the letter is a term glossed in parentheses
+        if _tag_between(ctx, text, m.end(1), m.end()):
+            continue  # "a <style> element": the article goes with the tag's name
+        if is_acronym(word) and _page_usage(ctx.source, article, word):
+            continue  # "a LXD" written throughout the page: the writer's reading of it
         if _foreign_sentence(text, m.start()):
             continue  # "configure a instância": another language's "a"
         fixed = _case_like(article, "an" if want else "a")
         # Acronyms: "an SQL" / "a SQL" depends on the reader; reported, never auto-fixed.
         replacement = None if is_acronym(word) or m.group(2) else fixed
         yield Match(m.start(1), m.end(1), f"{fixed} {word}", replacement, (m.start(1), after_end))
+
+
+def _glossed_term(text: str, end: int) -> bool:
+    """The "a" is a term (a unit's symbol, a variable) glossed in parentheses that close the
+    line or the sentence, no noun after them ("- a (ares)"); an article's parenthesis goes
+    on to its noun ("a (possibly empty) array")."""
+    close = text.find(")", end, end + 60)
+    return close >= 0 and _GLOSS_ENDS.match(text, close + 1) is not None
+
+
+_GLOSS_ENDS = re.compile(r"[.;,]?[ \t]*(?:\n|\u00b6|$)")
+
+
+_TAG_AS_WORD = re.compile(r"[ \t\n]+<[A-Za-z][\w-]*(?:[ \t][^<>]*)?/?>[ \t\n]+")
+
+
+def _tag_between(ctx: Context, text: str, start: int, end: int) -> bool:
+    """An HTML tag written as a word between the article and the next word ("a <style>
+    element", "an <img> tag"): the tag is the noun's modifier, read by its name, and the
+    prose has dropped it. (A tag around the next word, "an <b>apple</b>", has no space
+    after it and is not this case.)"""
+    prose = ctx.prose
+    if prose is None or prose.text is not text:
+        return False
+    between = (prose.source, prose.source_end(start), prose.source_offset(end))
+    return _TAG_AS_WORD.fullmatch(*between) is not None
+
+
+PAGE_USAGE = 3  # the same article before the same acronym this many times on the page
+
+
+def _page_usage(source: str, article: str, word: str) -> bool:
+    """The page writes this article before this acronym at least `PAGE_USAGE` times and
+    never the other one ("a LXD" throughout LXD's docs, read "lex-dee"): the writer's
+    reading of a name whose sound is the writer's to know."""
+    if not source:
+        return False
+    other = "a" if article.lower() == "an" else "an"
+    tail = r"[ \t]+\n?[ \t]*" + re.escape(word) + r"(?![\w-])"
+    same = len(re.findall(r"(?<![\w'’.-])(?i:" + article.lower() + ")" + tail, source))
+    if same < PAGE_USAGE:
+        return False
+    return re.search(r"(?<![\w'’.-])(?i:" + other + ")" + tail, source) is None
 
 
 def _coined_u_word(word: str, ctx: Context) -> bool:
@@ -414,6 +464,24 @@ _WAY_VERBS = re.compile(
 _VERB_AFTER_POSSESSED = frozenset(
     "are were have had do don't aren't weren't can will must should may need use run".split()
 )
+# A preposition right before "its": its object is a noun phrase, never "it is" ("to its
+# right", "on its own"). ("for", "as", "than" and "so" also join clauses: left out.)
+_PREPOSITION_BEFORE = re.compile(
+    r"(?<![\w'’-])(?:to|on|at|from|of|by|in|into|onto|with|under|over|within|without|behind"
+    r"|through|across|against|upon|toward|towards)" + WS + "$",
+    re.IGNORECASE,
+)
+# A word that opens a clause right before "it's": "like it's data" (as if it is), "if it's
+# files you want"; a possessive there goes on to its verb ("if it's files are", "when it's
+# value is") or is "own".
+_SUBORDINATOR_BEFORE = re.compile(
+    r"(?<![\w'’-])(?:like|if|unless|because|since|whether|when|once|though|although)" + WS + "$",
+    re.IGNORECASE,
+)
+# The same after a singular noun ("when it's value is empty", "if it's state changes").
+_VERB_AFTER_POSSESSED_ONE = frozenset(
+    "is was has does isn't wasn't hasn't doesn't won't can't".split()
+)
 # "It's these methods that ...": a cleft sentence, not a possessive.
 _CLEFT = frozenset("these those this that what how why who where when".split())
 
@@ -459,6 +527,8 @@ def its(text: str, ctx: Context) -> Iterator[Match]:
         adjective = low not in _NOT_ADJ and (
             low in IT_IS_ADJ or low.endswith(_ADJ_STRONG_SUFFIX) or low in IT_IS_ADJ_TO
         )
+        if _PREPOSITION_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+            continue  # "the numbers to its right", "on its own": a preposition's object
         if (
             low in IT_IS_ADJ_FOLLOWERS
             and after
@@ -492,6 +562,14 @@ def its(text: str, ctx: Context) -> Iterator[Match]:
             and not _WAY_VERBS.search(text[max(0, m.start() - 20) : m.start()])
         ):
             continue  # "since it's way out of scope": it is, "way" a degree adverb
+        if (
+            _SUBORDINATOR_BEFORE.search(text, max(0, m.start() - 12), m.start())
+            and after.lower() not in _VERB_AFTER_POSSESSED
+            and after.lower() not in _VERB_AFTER_POSSESSED_ONE
+            and not (after.islower() and ctx.lexicon.verb_s(after.lower()))
+            and low != "own"
+        ):
+            continue  # "like it's data", "if it's files you want": a clause opens, it is
         if "'" in after or "’" in after:
             after = ""  # "it's clear what's happening": a contraction is no plural noun
         if (

@@ -214,6 +214,31 @@ def _in_address(text: str, start: int, end: int) -> bool:
     return right or left
 
 
+_LINK_AROUND = re.compile(r"\[([^\[\]\n]{1,80})\]\(([^()\s]+)\)")
+
+
+def _names_its_link(prose: Prose, start: int, word: str) -> bool:
+    """The match is in a Markdown link's text that is the name of the project linked, a name
+    with more than the brand word in it: the text, in lowercase with its spaces as hyphens,
+    is a segment of the link's path ("[MPS Youtube](https://github.com/mps-youtube/...)"):
+    another project's own spelling of its name. ("[Github Issues](https://github.com/o/r/
+    issues)" is not; nor is "[Github](https://github.com/github)": a path is lowercase.)"""
+    src = prose.source
+    at = prose.source_offset(start)
+    line_start = src.rfind("\n", 0, at) + 1
+    open_ = src.rfind("[", line_start, at)
+    if open_ < 0:
+        return False
+    link = _LINK_AROUND.match(src, open_)
+    if link is None or link.end(1) < at:
+        return False
+    slug = re.sub(r"[^a-z0-9]+", "-", link.group(1).lower()).strip("-")
+    if slug == word.lower():
+        return False
+    path = link.group(2).split("://", 1)[-1].split("/")[1:]
+    return slug in {seg.lower().replace("_", "-") for seg in path}
+
+
 _REPEAT_DEFAULT = r"([A-Za-z](?<![\w'’-].)[A-Za-z]*)"
 
 
@@ -252,6 +277,8 @@ def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
                     continue
                 if _in_qualified_name(text, m.start(), m.end()):
                     continue  # "VSCode:Javascript EJS", "lang_Javascript": a name's own spelling
+                if _names_its_link(prose, m.start(), m.group()):
+                    continue  # "[MPS Youtube](https://github.com/mps-youtube/...)": its name
                 yield Hit(
                     m.start(), m.end(), _fmt(rule, m.group(), new), new, new if rule.fix else None
                 )
@@ -305,6 +332,12 @@ def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
                 continue  # "**Returns** returns a promise": an emphasised label, then the text
             if english and _particle_then_preposition(text, m.start(1), word):
                 continue  # "log in in two ways": a particle, then the same preposition
+            if _EMPHASIS_OPENS.fullmatch(
+                prose.source, prose.source_end(m.end(1)), prose.source_offset(m.start(3))
+            ):
+                continue  # "the line *line*": a noun, then its emphasised placeholder
+            if english and _c_type(text, m.start(1), m.end(3), word):
+                continue  # "char, int, long, long long": a C type named in prose
             yield Hit(
                 m.start(2),
                 m.end(3),
@@ -362,6 +395,26 @@ def _relative_clause_then_verb(text: str, start: int, word: str, ctx: Context) -
 _EMPHASIS_BETWEEN = re.compile(r"(?:\*{1,2}|_{1,2}|</(?:b|strong|em|i)>)[ \t\n]+", re.IGNORECASE)
 
 
+# Italics opening right before the second word: the word is a placeholder (an argument's
+# name in italics) after the noun it names ("the line *line*", "memory address *address*").
+# Bold is not a placeholder: "The <b>the</b> cluster" is a slip.
+_EMPHASIS_OPENS = re.compile(r"[ \t\n]+(?:\*|_|<(?:em|i)>)", re.IGNORECASE)
+
+
+# C and C++ integer types ("long long", "unsigned long long int"): "long long" is a type when
+# another C type word stands beside it.
+_C_TYPE_WORD = re.compile(
+    r"(?<![\w'’-])(?:int|char|short|signed|unsigned|double|float|size_t|int\d+_t|uint\d+_t|bool)"
+    r"(?![\w'’-])"
+)
+
+
+def _c_type(text: str, start: int, end: int, word: str) -> bool:
+    if word.lower() != "long":
+        return False
+    return _C_TYPE_WORD.search(text, max(0, start - 40), min(len(text), end + 40)) is not None
+
+
 # A phrasal verb's particle ("log in", "turn it on") then the same word as a preposition.
 _PHRASAL_BEFORE = re.compile(
     r"(?<![\w'’-])(?:log|sign|plug|opt|check|turn|switch|fill|key|zoom|lock|hand|type)"
@@ -406,6 +459,11 @@ def _same_word_around(text: str, start: int, end: int, word: str) -> bool:
     )
 
 
+# A command-line option right before a word: the word is its value, typed as the program
+# wants it ("--with kubernetes", "-t=slurm").
+_OPTION_BEFORE = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*(?:=|[ \t]+)$")
+
+
 def _consistency(rule: Rule, text: str) -> Iterator[Hit]:
     flags = re.IGNORECASE if rule.ignorecase else 0
     names = {}
@@ -427,6 +485,8 @@ def _consistency(rule: Rule, text: str) -> Iterator[Hit]:
             continue
         if _in_qualified_name(text, m.start(), m.end()) or _in_address(text, m.start(), m.end()):
             continue  # "kubernetes.io", "kubernetes/website", "ns:kubernetes": a name, not prose
+        if _OPTION_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+            continue  # "'--with kubernetes'": a command-line option's value, not prose
         assert m.lastgroup is not None
         gi, variant = names[m.lastgroup]
         found.setdefault(gi, []).append((m.start(), m.end(), variant))

@@ -22,6 +22,7 @@ import functools
 import gzip
 import json
 import re
+from collections.abc import Callable
 from importlib import resources
 from typing import TYPE_CHECKING, Any, overload
 
@@ -336,6 +337,7 @@ DERIVATIONS = (
     ("able", "e"),
     ("ables", "e"),
     ("ivity", "ive"),
+    ("able", "ate"),  # "instantiable", "enumerable": the -ate verb's -able
     ("ic", ""),
     ("ible", ""),
     ("ment", ""),
@@ -668,6 +670,8 @@ class Speller:
             return on_page  # "fiels" on a page about files: "files", not "feels"
         if _written_on_page(w, c, page):
             return suggestion
+        if _prefixed_page_stem(w, page, self._common):
+            return None  # "remuxing" on a page that writes "mux": the page's term, prefixed
         if distance(w, c) > 1 and len(w) < LONG_SLIP:
             return None
         if len(w) <= SHORT_WORD:
@@ -769,6 +773,28 @@ def _written_on_page(word: str, correction: str, page: frozenset[str]) -> bool:
         if not word.startswith(base)
         for end in _PAGE_ENDINGS
     )
+
+
+STEM_PREFIXES = ("re", "de", "un", "trans", "pre", "sub", "multi", "inter")
+STEM_ENDINGS = ("", "s", "es", "ed", "ing", "er", "ers")
+
+
+def _prefixed_page_stem(w: str, page: frozenset[str], common: Callable[[str], bool]) -> bool:
+    """`w` is a prefix, a stem of three letters or more that the page writes as a word and
+    that is no common English word (`common`), and an ending ("remuxing", "transmuxed" on a
+    page that writes "mux"): the page's own term with an English prefix, not a slip. (With
+    a common stem, "rebot" beside "bot", it is still a slip of "reboot".)"""
+    for prefix in STEM_PREFIXES:
+        if not w.startswith(prefix):
+            continue
+        rest = w[len(prefix) :]
+        for ending in STEM_ENDINGS:
+            if not rest.endswith(ending):
+                continue
+            stem = rest[: len(rest) - len(ending)] if ending else rest
+            if len(stem) >= 3 and stem in page and not common(stem):
+                return True
+    return False
 
 
 @functools.lru_cache(maxsize=4)
