@@ -291,6 +291,7 @@ BRITISH = (
     ("lled", "led"),
     ("lling", "ling"),
     ("ence", "ense"),
+    ("amme", "am"),  # "programme", "kilogrammes"
 )
 # Inflections: the stem must be known in any source.
 INFLECTIONS = (
