@@ -183,7 +183,7 @@ def misspellings() -> dict[str, str]:
 # doubled, or two letters swapped, the slips typing makes.
 SHORT_WORD = 6
 # Prefixes before a stem misspelt by a doubled or undoubled consonant ("uncoment").
-STEM_PREFIXES = ("un", "re", "pre", "de")
+DOUBLING_PREFIXES = ("un", "re", "pre", "de")
 # Letters appended to a known word to name a variant of it ("glibc", "jsonc", "httpx"), and
 # the "js" of JavaScript library and module-system names ("commonjs", "expressjs"), the "id"
 # of identifiers ("scopeid", "userid").
@@ -626,7 +626,7 @@ class Speller:
         """A prefix ("un", "re", "pre", "de") before a stem that is no word but a common word
         with a consonant doubled or undoubled: "uncoment" (un + comment), "recomit"
         (re + commit). Other edits of the stem are left alone: prefixed names abound."""
-        for prefix in STEM_PREFIXES:
+        for prefix in DOUBLING_PREFIXES:
             rest = w[len(prefix) :]
             if not w.startswith(prefix) or len(rest) < 5 or self.known(rest):
                 continue
