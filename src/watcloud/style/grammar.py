@@ -116,6 +116,10 @@ _ONSET_PAIRS = frozenset("SH SK SL SM SN SP ST SW FL FR".split())
 AMBIGUOUS = frozenset({"SQL", "FAQ", "URI", "IRC", "HTTPS"} - {"HTTPS"})
 LETTER_VOWEL_SOUND = frozenset("AEFHILMNORSX")
 SILENT_H = ("hour", "honest", "honor", "honour", "heir", "herb")
+# Words whose "an" is a form dictionaries record beside "a" (French loans, an unstressed
+# first syllable in older usage): "an homage", "an historic event", "an hotel". "an"
+# before them is not reported; "a" is never reported either. Not "an heuristic".
+AN_H_ACCEPTED = ("homage", "historic", "hotel")
 U_CONSONANT = (
     "uni", "use", "usa", "usu", "uti", "ubiq", "ura", "ure", "uri", "uro", "uku", "unar", "unan",
     "uto", "uvu", "ufo", "usi",
@@ -264,6 +268,8 @@ def a_an(text: str, ctx: Context) -> Iterator[Match]:
         has_n = article.lower() == "an"
         if want == has_n:
             continue
+        if has_n and word.lower().startswith(AN_H_ACCEPTED):
+            continue  # "an homage", "an historic": a recorded variant, not a slip
         if want and _coined_u_word(word, ctx):
             continue  # "a udev rule", "a umask", "a uvicorn worker": u read as "you"
         if m.group(2) == "(" and _glossed_term(text, after_end):

@@ -313,6 +313,8 @@ def run_rule(rule: Rule, prose: Prose, ctx: Context) -> Iterator[Hit]:
                 continue
             if m.group(1) != m.group(3) and not _sentence_begins(text, m.start(1)):
                 continue  # "the Dr. Project project": a name, then the common noun
+            if english and _entry_title(text, m, word):
+                continue  # "## Type type": a reference entry's name, then its kind
             if (
                 english
                 and word[:1].isupper()
@@ -399,6 +401,27 @@ _EMPHASIS_BETWEEN = re.compile(r"(?:\*{1,2}|_{1,2}|</(?:b|strong|em|i)>)[ \t\n]+
 # name in italics) after the noun it names ("the line *line*", "memory address *address*").
 # Bold is not a placeholder: "The <b>the</b> cluster" is a slip.
 _EMPHASIS_OPENS = re.compile(r"[ \t\n]+(?:\*|_|<(?:em|i)>)", re.IGNORECASE)
+
+
+# A reference entry's title: a capitalised name, then the same word in lowercase as the
+# kind of thing it names, and nothing more on the line ("## Type type", "Object object"
+# above a class's members). A longer line is a sentence: "Type type the command" stays.
+_KIND_NOUNS = frozenset(
+    """type class object function method module field property attribute interface struct
+    enum trait table array string number boolean namespace package element component event
+    record value""".split()
+)
+_LINE_ENDS = re.compile(r"[ \t\x00]*(?:\n|\u00b6|$)")  # a heading's end is a break (¶)
+
+
+def _entry_title(text: str, m: re.Match[str], word: str) -> bool:
+    first, second = m.group(1), m.group(3)
+    if not (first[:1].isupper() and first[1:].islower() and second.islower()):
+        return False
+    if word.lower() not in _KIND_NOUNS or _LINE_ENDS.match(text, m.end(3)) is None:
+        return False
+    line_start = max(text.rfind("\n", 0, m.start(1)), text.rfind("\u00b6", 0, m.start(1))) + 1
+    return not text[line_start : m.start(1)].strip(" \t#\x00")
 
 
 # C and C++ integer types ("long long", "unsigned long long int"): "long long" is a type when

@@ -182,6 +182,8 @@ def misspellings() -> dict[str, str]:
 # such as "pycon", "asort", "hancar"); it is reported only for a letter dropped, added or
 # doubled, or two letters swapped, the slips typing makes.
 SHORT_WORD = 6
+# Prefixes before a stem misspelt by a doubled or undoubled consonant ("uncoment").
+DOUBLING_PREFIXES = ("un", "re", "pre", "de")
 # Letters appended to a known word to name a variant of it ("glibc", "jsonc", "httpx"), and
 # the "js" of JavaScript library and module-system names ("commonjs", "expressjs"), the "id"
 # of identifiers ("scopeid", "userid").
@@ -291,6 +293,7 @@ BRITISH = (
     ("lled", "led"),
     ("lling", "ling"),
     ("ence", "ense"),
+    ("amme", "am"),  # "programme", "kilogrammes"
 )
 # Inflections: the stem must be known in any source.
 INFLECTIONS = (
@@ -617,6 +620,19 @@ class Speller:
                     and self.words.get(c, 0) >= MIN_CANDIDATE_FREQ
                 ):
                     return str(cand)  # "addititional" -> "additional"
+        return self._prefixed_doubling(w)
+
+    def _prefixed_doubling(self, w: str) -> str | None:
+        """A prefix ("un", "re", "pre", "de") before a stem that is no word but a common word
+        with a consonant doubled or undoubled: "uncoment" (un + comment), "recomit"
+        (re + commit). Other edits of the stem are left alone: prefixed names abound."""
+        for prefix in DOUBLING_PREFIXES:
+            rest = w[len(prefix) :]
+            if not w.startswith(prefix) or len(rest) < 5 or self.known(rest):
+                continue
+            for cand in edits1(rest):
+                if doubling(rest, cand) and self.words.common(cand) and self.dict.check(cand):
+                    return prefix + cand
         return None
 
     def _short_slip(self, w: str, cand: str) -> bool:
