@@ -14,7 +14,14 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from watcloud.style.lexicon import Lexicon
-from watcloud.style.spelling import ONSETS, Speller, misspellings, page_words, phrases
+from watcloud.style.spelling import (
+    ONSETS,
+    Speller,
+    misspellings,
+    page_counts,
+    page_words,
+    phrases,
+)
 
 WS = r"(?:[ \t]+\n?[ \t]*|\n[ \t]*)"  # whitespace with at most one line break
 W = r"[A-Za-z][a-z]*(?:'[a-z]+)?"
@@ -312,6 +319,8 @@ def _tag_between(ctx: Context, text: str, start: int, end: int) -> bool:
     return _TAG_AS_WORD.fullmatch(*between) is not None
 
 
+_ALNUM_LOWER = re.compile(r"[a-z0-9]+")  # a word page_counts counts as it is
+
 PAGE_USAGE = 3  # the same article before the same acronym this many times on the page
 
 
@@ -469,13 +478,6 @@ _WAY_VERBS = re.compile(
 # verb follows it; otherwise it is a cleft ("It's methods like X that ...").
 _VERB_AFTER_POSSESSED = frozenset(
     "are were have had do don't aren't weren't can will must should may need use run".split()
-)
-# A preposition right before "its": its object is a noun phrase, never "it is" ("to its
-# right", "on its own"). ("for", "as", "than" and "so" also join clauses: left out.)
-_PREPOSITION_BEFORE = re.compile(
-    r"(?<![\w'’-])(?:to|on|at|from|of|by|in|into|onto|with|under|over|within|without|behind"
-    r"|through|across|against|upon|toward|towards)" + WS + "$",
-    re.IGNORECASE,
 )
 # A word that opens a clause right before "it's": "like it's data" (as if it is), "if it's
 # files you want"; a possessive there goes on to its verb ("if it's files are", "when it's
@@ -863,6 +865,8 @@ _QUANTIFIER_HEADS = frozenset(
 )
 
 
+# A preposition right before a word: its object is a noun phrase (agreement: "the list of
+# nodes are"; its: "to its right", "on its own" are never "it is").
 _PREPOSITION_BEFORE = re.compile(
     r"\b(of|in|on|for|from|with|by|to|at|into|onto|under|over|about|between|among|through|"
     r"across|within|without|behind|than|like|via|per)" + WS + r"$",
@@ -1456,8 +1460,13 @@ def spelling(text: str, ctx: Context) -> Iterator[Match]:
             if not unknown[word]:
                 del unknown[word]  # "de facto", "lingua franca": a borrowed phrase
     source = ctx.source.lower()
+    counts = page_counts(ctx.source)
     for word, ms in unknown.items():
-        times = len(re.findall(rf"(?<![a-z0-9]){word}(?![a-z0-9])", source))
+        times = (
+            counts[word]
+            if _ALNUM_LOWER.fullmatch(word)
+            else len(re.findall(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", source))
+        )
         if times > 1 and (
             times > REPEATED_SLIP_TIMES
             or not sp.repeated_slip(word, page_words(ctx.source))

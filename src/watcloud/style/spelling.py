@@ -22,6 +22,7 @@ import functools
 import gzip
 import json
 import re
+from collections import Counter
 from collections.abc import Callable
 from importlib import resources
 from typing import TYPE_CHECKING, Any, overload
@@ -631,7 +632,11 @@ class Speller:
             if not w.startswith(prefix) or len(rest) < 5 or self.known(rest):
                 continue
             for cand in edits1(rest):
-                if doubling(rest, cand) and self.words.common(cand) and self.dict.check(cand):
+                if (
+                    _consonant_doubling(rest, cand)
+                    and self.words.common(cand)
+                    and self.dict.check(cand)
+                ):
                     return prefix + cand
         return None
 
@@ -818,6 +823,13 @@ def page_words(source: str) -> frozenset[str]:
     """The words of a page's source, in lowercase: where `Speller.slip` looks for evidence.
     Cached: the check runs once per block of the same page."""
     return frozenset(re.findall(r"[a-z]+", source.lower()))
+
+
+@functools.lru_cache(maxsize=4)
+def page_counts(source: str) -> Counter[str]:
+    """How often each lowercase run of letters and digits stands in a page's source: the
+    times an unknown word is written there, counted once per page, not once per word."""
+    return Counter(re.findall(r"[a-z0-9]+", source.lower()))
 
 
 def _consonant_doubling(typo: str, correction: str) -> bool:
